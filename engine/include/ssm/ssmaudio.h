@@ -1,0 +1,99 @@
+/* ssmaudio: the host-agnostic processor API.
+ *
+ * One shape for every host (the LV2 plugins, ssm-render, ssm-live, a third
+ * party linking libssmaudio): create from a description, activate for a
+ * sample rate and a maximum block length, then process blocks.
+ *
+ * Everything that allocates, plans FFTs or reads files happens in create or
+ * activate. ssm_processor_process(), ssm_processor_set_param() and
+ * ssm_processor_get_param() are real-time safe: no allocation, lock, log or
+ * file access, and denormals are flushed while they run.
+ */
+#ifndef SSMAUDIO_H
+#define SSMAUDIO_H
+
+#include <stdint.h>
+
+#include "ssm/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* An error is a value: a status plus a message naming the file, the field
+ * and the reason. Functions that take an ssm_error * fill it on failure
+ * (the pointer may be NULL when the caller does not care). */
+typedef struct {
+    ssm_status status;
+    char message[512];
+} ssm_error;
+
+void ssm_error_set(ssm_error *err, ssm_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+typedef enum {
+    SSM_MODE_STREAM = 0,  /* recurrent form: sample by sample, lowest latency */
+    SSM_MODE_OFFLINE = 1, /* chunked FFT / scan form: same output, faster in big blocks */
+} ssm_mode;
+
+typedef enum {
+    SSM_PARAM_INPUT = 0,  /* a control the host sets */
+    SSM_PARAM_OUTPUT = 1, /* a meter the processor reports (gain reduction, ...) */
+} ssm_param_dir;
+
+typedef struct {
+    const char *symbol; /* stable identifier, as the LV2 port symbol */
+    const char *name;   /* human-readable */
+    const char *unit;   /* "dB", "Hz", "s", "%", "" */
+    float min, max, def;
+    ssm_param_dir dir;
+} ssm_param_info;
+
+typedef struct ssm_processor ssm_processor;
+
+typedef struct {
+    const char *type;       /* a built-in type ("gain", ...), see ssm_processor_types() */
+    const char *model_path; /* a model file, for the types that load one (else NULL) */
+    uint32_t n_channels;    /* audio channels in == out; 0 means 1 */
+} ssm_processor_desc;
+
+/* NULL-terminated list of the built-in processor type names. */
+const char *const *ssm_processor_types(void);
+
+ssm_processor *ssm_processor_create(const ssm_processor_desc *desc, ssm_error *err);
+ssm_status ssm_processor_activate(ssm_processor *p, double sample_rate, uint32_t max_block,
+                                  ssm_error *err);
+/* Switch between the recurrent and the offline form; takes effect at the
+ * next block boundary without a click (the state carries over). */
+void ssm_processor_set_mode(ssm_processor *p, ssm_mode mode);
+ssm_mode ssm_processor_mode(const ssm_processor *p);
+
+/* in[c] and out[c] for c < n_channels; in and out may be the same buffers.
+ * n_frames <= max_block. */
+void ssm_processor_process(ssm_processor *p, const float *const *in, float *const *out,
+                           uint32_t n_frames);
+/* Algorithmic latency in frames at the activated rate. */
+uint32_t ssm_processor_latency(const ssm_processor *p);
+/* Clear all state (as if freshly activated). Real-time safe. */
+void ssm_processor_reset(ssm_processor *p);
+void ssm_processor_destroy(ssm_processor *p);
+
+uint32_t ssm_processor_n_channels(const ssm_processor *p);
+uint32_t ssm_processor_n_params(const ssm_processor *p);
+const ssm_param_info *ssm_processor_param_info(const ssm_processor *p, uint32_t index);
+/* Index of a parameter by symbol, or -1. Not real-time: it compares strings. */
+int32_t ssm_processor_param_index(const ssm_processor *p, const char *symbol);
+/* Real-time safe; values are clamped to the parameter's range and smoothed
+ * by the processor where a jump would click. */
+void ssm_processor_set_param(ssm_processor *p, uint32_t index, float value);
+float ssm_processor_get_param(const ssm_processor *p, uint32_t index);
+
+/* Flush-to-zero and denormals-are-zero for the calling thread's FPU;
+ * returns the previous control word for ssm_denormals_restore(). */
+uint32_t ssm_denormals_disable(void);
+void ssm_denormals_restore(uint32_t saved);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

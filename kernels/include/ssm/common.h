@@ -1,0 +1,43 @@
+/* ssmaudio kernels: conventions shared by every kernel header.
+ *
+ * Kernels are math only: they take plain arrays with explicit lengths and
+ * strides, keep no hidden state, never allocate inside a process/step call,
+ * and never include an engine header.
+ */
+#ifndef SSM_COMMON_H
+#define SSM_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Hot loops get AVX2/AVX-512 clones selected once at load time (see the
+ * root meson.build); the default clone is plain x86-64 so no CPU faults. */
+#if defined(SSM_SIMD_CLONES) && !defined(__SANITIZE_ADDRESS__)
+#define SSM_HOT __attribute__((target_clones("avx512f", "avx2,fma", "default")))
+#else
+#define SSM_HOT
+#endif
+
+/* Status codes every kernel/engine function that can fail returns. */
+typedef enum {
+    SSM_OK = 0,
+    SSM_ERR_NOMEM,   /* allocation failed */
+    SSM_ERR_INVALID, /* a parameter out of its documented range */
+    SSM_ERR_IO,      /* a file could not be read or written */
+    SSM_ERR_FORMAT,  /* a file's content is malformed */
+    SSM_ERR_UNSUPPORTED
+} ssm_status;
+
+const char *ssm_status_string(ssm_status s);
+
+/* Discretisation rule for continuous-time parameters. */
+typedef enum { SSM_ZOH = 0, SSM_BILINEAR = 1 } ssm_discretization;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

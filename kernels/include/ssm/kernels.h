@@ -1,0 +1,9 @@
+/* ssmaudio kernels: one header per family, gathered here. */
+#ifndef SSM_KERNELS_H
+#define SSM_KERNELS_H
+
+#include "ssm/common.h"
+#include "ssm/activations.h"
+#include "ssm/linalg.h"
+
+#endif

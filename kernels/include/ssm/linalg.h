@@ -1,0 +1,26 @@
+/* Dense linear algebra used by layers: matrix-vector and small matrix products.
+ * Matrices are row-major with an explicit leading dimension. */
+#ifndef SSM_LINALG_H
+#define SSM_LINALG_H
+
+#include "ssm/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* y[r] = b[r] + sum_c W[r*ldw + c] x[c], r < rows, c < cols (b may be NULL).
+ * y must not alias x. */
+void ssm_gemv(float *restrict y, const float *restrict W, size_t ldw, const float *restrict x,
+              const float *restrict b, size_t rows, size_t cols);
+
+/* Y (n x rows) = X (n x cols) W^T + b: the same linear map on n vectors,
+ * row i of X at X + i*ldx, row i of Y at Y + i*ldy. */
+void ssm_gemm_nt(float *restrict Y, size_t ldy, const float *restrict X, size_t ldx,
+                 const float *restrict W, size_t ldw, const float *restrict b, size_t n,
+                 size_t rows, size_t cols);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: install what is needed, then build and
+# test twice (release with -Werror; ASan+UBSan), then a valgrind pass over
+# the kernel and engine suites. Ends with the line "N passed, N failed" and
+# exits non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+bash tools/install-deps.sh || { echo "dependency install failed"; echo "0 passed, 1 failed"; exit 1; }
+
+passed=0
+failed=0
+jobs=$(nproc)
+
+# count LOG: add the results of one meson test run (meson names the log
+# testlog.json, or testlog-SETUP.json for a --setup run).
+count() {
+  local log="$1" ok bad
+  if [ ! -s "$log" ]; then
+    failed=$((failed + 1))
+    return
+  fi
+  # Skipped tests count as failures: a test that cannot check is not a pass.
+  ok=$(grep -cE '"result": "(OK|EXPECTEDFAIL)"' "$log" || true)
+  bad=$(grep -cvE '"result": "(OK|EXPECTEDFAIL)"' "$log" || true)
+  passed=$((passed + ok))
+  failed=$((failed + bad))
+}
+
+# build DIR ARGS...: configure and compile; a failed build counts as a failure.
+build() {
+  local dir=$1
+  shift
+  rm -rf "$dir"
+  if ! meson setup "$dir" -Dwerror=true "$@" >"$dir.setup.log" 2>&1; then
+    cat "$dir.setup.log"
+    echo "configure failed: $dir"
+    failed=$((failed + 1))
+    return 1
+  fi
+  if ! meson compile -C "$dir" -j "$jobs"; then
+    echo "build failed: $dir"
+    failed=$((failed + 1))
+    return 1
+  fi
+}
+
+start=$(date +%s)
+if build build-ci-release --buildtype=release; then
+  meson test -C build-ci-release --num-processes "$jobs" --print-errorlogs
+  count build-ci-release/meson-logs/testlog.json
+  meson test -C build-ci-release --setup valgrind --suite kernels --suite engine --no-suite fpu \
+    --num-processes "$jobs" --print-errorlogs
+  count build-ci-release/meson-logs/testlog-valgrind.json
+fi
+
+if build build-ci-sanitize --buildtype=debugoptimized -Db_sanitize=address,undefined \
+     -Db_lundef=false; then
+  meson test -C build-ci-sanitize --setup sanitize --num-processes "$jobs" --print-errorlogs
+  count build-ci-sanitize/meson-logs/testlog-sanitize.json
+fi
+echo "test time: $(( $(date +%s) - start )) s"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
