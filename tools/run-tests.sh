@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: install what is needed, then build and
-# test twice (release with -Werror; ASan+UBSan), then a valgrind pass over
-# the kernel and engine suites. Ends with the line "N passed, N failed" and
+# test twice (release with -Werror; ASan+UBSan), a valgrind pass over the
+# kernel and engine suites, and the clang-format/clang-tidy lint. Ends with the line "N passed, N failed" and
 # exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -52,6 +52,12 @@ if build build-ci-release --buildtype=release; then
   meson test -C build-ci-release --setup valgrind --suite kernels --suite engine --no-suite fpu \
     --num-processes "$jobs" --print-errorlogs
   count build-ci-release/meson-logs/testlog-valgrind.json
+  if bash tools/lint.sh build-ci-release; then
+    passed=$((passed + 1))
+  else
+    echo "FAIL lint: clang-format / clang-tidy (tools/lint.sh)"
+    failed=$((failed + 1))
+  fi
 fi
 
 if build build-ci-sanitize --buildtype=debugoptimized -Db_sanitize=address,undefined \
