@@ -150,8 +150,7 @@ static int parse_metadata(ssm_model *m, json_t *obj, const char *what, ssm_error
         }
         if (strlen(json_string_value(val)) != json_string_length(val)) {
             ssm_error_set(err, SSM_ERR_FORMAT,
-                          "%s: \"__metadata__\".\"%s\": value contains a NUL character", what,
-                          key);
+                          "%s: \"__metadata__\".\"%s\": value contains a NUL character", what, key);
             return -1;
         }
         meta_entry *e = &m->meta[m->n_meta];
@@ -183,9 +182,8 @@ static int parse_tensor(tensor_spec *t, const char *name, json_t *obj, uint64_t 
 {
     t->name = name;
     if (name[0] == '\0' || strlen(name) > MAX_NAME_BYTES) {
-        ssm_error_set(err, SSM_ERR_FORMAT,
-                      "%s: tensor name \"%.40s\": must be 1..%u bytes long", what, name,
-                      MAX_NAME_BYTES);
+        ssm_error_set(err, SSM_ERR_FORMAT, "%s: tensor name \"%.40s\": must be 1..%u bytes long",
+                      what, name, MAX_NAME_BYTES);
         return -1;
     }
     if (!json_is_object(obj)) {
@@ -199,8 +197,10 @@ static int parse_tensor(tensor_spec *t, const char *name, json_t *obj, uint64_t 
     json_t *js = json_object_get(obj, "shape");
     json_t *jo = json_object_get(obj, "data_offsets");
     if (!json_is_string(jd)) {
-        ssm_error_set(err, SSM_ERR_FORMAT, "%s: tensor \"%s\": field \"dtype\": missing or "
-                      "not a string", what, name);
+        ssm_error_set(err, SSM_ERR_FORMAT,
+                      "%s: tensor \"%s\": field \"dtype\": missing or "
+                      "not a string",
+                      what, name);
         return -1;
     }
     t->dtype = json_string_value(jd);
@@ -298,8 +298,8 @@ static int check_ranges(tensor_spec **by_begin, size_t n, uint64_t data_len, con
             ssm_error_set(err, SSM_ERR_FORMAT,
                           "%s: tensor \"%s\": field \"data_offsets\": [%llu, %llu] overlaps "
                           "tensor \"%s\" [%llu, %llu]",
-                          what, t->name, (unsigned long long)t->begin,
-                          (unsigned long long)t->end, prev->name, (unsigned long long)prev->begin,
+                          what, t->name, (unsigned long long)t->begin, (unsigned long long)t->end,
+                          prev->name, (unsigned long long)prev->begin,
                           (unsigned long long)prev->end);
             return -1;
         }
@@ -327,8 +327,8 @@ static void widen(float *dst, const unsigned char *src, const tensor_spec *t)
     for (uint64_t i = 0; i < t->numel; i++) {
         const unsigned char *p = src + i * t->elem_size;
         if (t->elem_size == 4) {
-            uint32_t bits = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                            (uint32_t)p[3] << 24;
+            uint32_t bits =
+                (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
             memcpy(&dst[i], &bits, sizeof bits);
         } else {
             uint16_t h = (uint16_t)(p[0] | p[1] << 8);
@@ -356,16 +356,15 @@ static ssm_model *parse(const unsigned char *bytes, size_t n_bytes, const char *
         return NULL;
     }
     if (hlen < 2 || hlen > MAX_HEADER_BYTES) {
-        ssm_error_set(err, SSM_ERR_FORMAT, "%s: header length: %llu bytes is outside 2..%u",
-                      what, (unsigned long long)hlen, MAX_HEADER_BYTES);
+        ssm_error_set(err, SSM_ERR_FORMAT, "%s: header length: %llu bytes is outside 2..%u", what,
+                      (unsigned long long)hlen, MAX_HEADER_BYTES);
         return NULL;
     }
     const unsigned char *data = bytes + 8 + hlen;
     uint64_t data_len = (uint64_t)n_bytes - 8 - hlen;
 
     json_error_t jerr;
-    json_t *root = json_loadb((const char *)bytes + 8, (size_t)hlen,
-                              JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = json_loadb((const char *)bytes + 8, (size_t)hlen, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
         ssm_error_set(err, SSM_ERR_FORMAT, "%s: JSON header: line %d column %d: %s", what,
                       jerr.line, jerr.column, jerr.text);

@@ -74,7 +74,8 @@ static inline void at_note(void)
 
 static inline int at_is_boot(const void *p)
 {
-    return (const unsigned char *)p >= at_boot && (const unsigned char *)p < at_boot + sizeof at_boot;
+    return (const unsigned char *)p >= at_boot &&
+           (const unsigned char *)p < at_boot + sizeof at_boot;
 }
 
 static inline void at_arm(void)

@@ -19,8 +19,7 @@ int main(void)
     ssm_error err = {0};
     ssm_processor *g =
         ssm_processor_create(&(ssm_processor_desc){.type = "gain", .n_channels = 2}, &err);
-    CHECK(g && ssm_processor_activate(g, 48000.0, 256, &err) == SSM_OK, "gain: %s",
-          err.message);
+    CHECK(g && ssm_processor_activate(g, 48000.0, 256, &err) == SSM_OK, "gain: %s", err.message);
     if (!g)
         return th_finish("test_alloc_trap");
     static float a[1000], b[1000];
@@ -33,8 +32,7 @@ int main(void)
         ssm_processor_reset(g);
     }
     at_disarm();
-    CHECK(at_violations() == 0, "gain process/set_param/reset allocated %d times",
-          at_violations());
+    CHECK(at_violations() == 0, "gain process/set_param/reset allocated %d times", at_violations());
     printf("allocations inside 20 armed process() calls: %d\n", at_violations());
     ssm_processor_destroy(g);
     return th_finish("test_alloc_trap");

@@ -103,8 +103,8 @@ int main(void)
     }
 
     ssm_error err = {0};
-    CHECK(ssm_model_load("/nonexistent/x.safetensors", &err) == NULL &&
-              err.status == SSM_ERR_IO && strstr(err.message, "/nonexistent/x.safetensors"),
+    CHECK(ssm_model_load("/nonexistent/x.safetensors", &err) == NULL && err.status == SSM_ERR_IO &&
+              strstr(err.message, "/nonexistent/x.safetensors"),
           "a missing file is an I/O error naming it (got \"%s\")", err.message);
     CHECK(ssm_model_load_memory("abc", 3, "mem", &err) == NULL && strstr(err.message, "mem:"),
           "3 bytes are too short (got \"%s\")", err.message);
