@@ -289,7 +289,7 @@ static int parse_tensor(tensor_spec *t, const char *name, json_t *obj, uint64_t 
 static int check_ranges(tensor_spec **by_begin, size_t n, uint64_t data_len, const char *what,
                         ssm_error *err)
 {
-    qsort(by_begin, n, sizeof *by_begin, cmp_spec_begin);
+    qsort(by_begin, n, sizeof(tensor_spec *), cmp_spec_begin);
     uint64_t at = 0;
     const tensor_spec *prev = NULL;
     for (size_t i = 0; i < n; i++) {
@@ -389,7 +389,7 @@ static ssm_model *parse(const unsigned char *bytes, size_t n_bytes, const char *
         goto fail;
     }
     specs = calloc(n_entries ? n_entries : 1, sizeof *specs);
-    order = calloc(n_entries ? n_entries : 1, sizeof *order);
+    order = calloc(n_entries ? n_entries : 1, sizeof(tensor_spec *));
     if (!specs || !order)
         goto nomem;
     size_t n = 0;

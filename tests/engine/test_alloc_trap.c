@@ -13,7 +13,11 @@ int main(void)
     void *volatile p = malloc(16);
     at_disarm();
     free(p);
-    CHECK(at_violations() == 1, "a malloc while armed is counted (got %d)", at_violations());
+    if (getenv("SSM_UNDER_VALGRIND"))
+        printf("under valgrind: malloc is valgrind's, the trap is inert (at_active() = %d)\n",
+               at_active());
+    else
+        CHECK(at_violations() == 1, "a malloc while armed is counted (got %d)", at_violations());
     at_reset();
 
     ssm_error err = {0};
