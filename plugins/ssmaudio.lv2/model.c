@@ -1,7 +1,8 @@
 /* ssm-model: runs any ssmaudio model file the user picks.
  *
  * The file is a patch:Parameter (rdfs:range atom:Path), set with a
- * patch:Set message on the control port as eg-sampler does. Loading reads
+ * patch:Set message on the control port as eg-sampler does (hosts without
+ * a worker can still load one by restoring a state). Loading reads
  * a file and allocates, so it happens on the host's worker thread: work()
  * creates and activates a fresh "model" processor; work_response(), which
  * the host calls between two runs on the audio thread, swaps it in with a
@@ -175,15 +176,18 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
     model *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
-    self->schedule = lv2_features_data(features, LV2_WORKER__schedule);
-    if (ssm_lv2_host_init(&self->host, rate, bundle, features) || !self->host.map ||
-        !self->schedule) {
-        lv2_log_error(&self->host.logger, "ssm-model: the host lacks urid:map or work:schedule\n");
+    self->schedule = ssm_lv2_feature(features, LV2_WORKER__schedule);
+    if (ssm_lv2_host_init(&self->host, rate, bundle, features)) {
         free(self);
         return NULL;
     }
-    map_uris(self->host.map, &self->u);
-    lv2_atom_forge_init(&self->forge, self->host.map);
+    /* Simple hosts (lv2apply, lv2file) give neither a URID map nor a
+     * worker: the plugin then runs as its gain stage, as it does before a
+     * model is chosen. */
+    if (self->host.map) {
+        map_uris(self->host.map, &self->u);
+        lv2_atom_forge_init(&self->forge, self->host.map);
+    }
     ssm_lv2_controls_bind(&self->controls, NULL, symbols, N_CONTROLS);
     self->proc = ssm_lv2_processor_new(&self->host, "gain", NULL, 1);
     if (!self->proc) {
@@ -247,6 +251,10 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 {
     model *self = instance;
     LV2_Atom_Forge_Frame seq;
+    if (!self->host.map) {
+        self->control = NULL;
+        self->notify = NULL;
+    }
     if (self->notify) {
         lv2_atom_forge_set_buffer(&self->forge, (uint8_t *)self->notify, self->notify->atom.size);
         lv2_atom_forge_sequence_head(&self->forge, &seq, 0);
@@ -257,7 +265,8 @@ static void run(LV2_Handle instance, uint32_t n_samples)
             if (ev->body.type != self->u.atom_object)
                 continue;
             const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
-            if (obj->body.otype == self->u.patch_set && set_message_path(self, obj))
+            if (obj->body.otype == self->u.patch_set && set_message_path(self, obj) &&
+                self->schedule)
                 self->schedule->schedule_work(self->schedule->handle,
                                               lv2_atom_total_size(&ev->body), &ev->body);
             else if (obj->body.otype == self->u.patch_get && self->path)
@@ -303,10 +312,10 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
                              const LV2_Feature *const *features)
 {
     model *self = instance;
-    if (!self->path)
+    if (!self->path || !self->host.map)
         return LV2_STATE_SUCCESS;
-    LV2_State_Map_Path *map_path = lv2_features_data(features, LV2_STATE__mapPath);
-    LV2_State_Free_Path *free_path = lv2_features_data(features, LV2_STATE__freePath);
+    LV2_State_Map_Path *map_path = ssm_lv2_feature(features, LV2_STATE__mapPath);
+    LV2_State_Free_Path *free_path = ssm_lv2_feature(features, LV2_STATE__freePath);
     char *apath = map_path ? map_path->abstract_path(map_path->handle, self->path) : NULL;
     const char *p = apath ? apath : self->path;
     const LV2_State_Status st = store(handle, self->u.model_file, p, strlen(p) + 1,
@@ -328,6 +337,8 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
                                 const LV2_Feature *const *features)
 {
     model *self = instance;
+    if (!self->host.map)
+        return LV2_STATE_ERR_NO_FEATURE;
     size_t size = 0;
     uint32_t type = 0, vflags = 0;
     const char *value = retrieve(handle, self->u.model_file, &size, &type, &vflags);
@@ -335,8 +346,8 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
         return LV2_STATE_SUCCESS;
     if (type != self->u.atom_path || size == 0 || value[size - 1] != '\0')
         return LV2_STATE_ERR_BAD_TYPE;
-    LV2_State_Map_Path *map_path = lv2_features_data(features, LV2_STATE__mapPath);
-    LV2_State_Free_Path *free_path = lv2_features_data(features, LV2_STATE__freePath);
+    LV2_State_Map_Path *map_path = ssm_lv2_feature(features, LV2_STATE__mapPath);
+    LV2_State_Free_Path *free_path = ssm_lv2_feature(features, LV2_STATE__freePath);
     char *abs = map_path ? map_path->absolute_path(map_path->handle, value) : NULL;
     model_msg msg;
     const int failed = load(self, abs ? abs : value, &msg);

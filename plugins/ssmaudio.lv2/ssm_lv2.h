@@ -14,7 +14,6 @@
 
 #include <lv2/buf-size/buf-size.h>
 #include <lv2/core/lv2.h>
-#include <lv2/core/lv2_util.h>
 #include <lv2/log/log.h>
 #include <lv2/log/logger.h>
 #include <lv2/options/options.h>
@@ -48,15 +47,24 @@ static inline uint32_t ssm_lv2_option_int(const LV2_Options_Option *o, LV2_URID 
     return 0;
 }
 
+/* A feature's data, or NULL. Unlike lv2_features_data() it tolerates
+ * entries with a NULL URI, which at least one real host (lv2file) passes. */
+static inline void *ssm_lv2_feature(const LV2_Feature *const *features, const char *uri)
+{
+    for (const LV2_Feature *const *f = features; f && *f; f++)
+        if ((*f)->URI && !strcmp((*f)->URI, uri))
+            return (*f)->data;
+    return NULL;
+}
+
 /* Read the features every plugin uses. Returns 0 on success. */
 static inline int ssm_lv2_host_init(ssm_lv2_host *h, double rate, const char *bundle,
                                     const LV2_Feature *const *features)
 {
     memset(h, 0, sizeof *h);
-    const LV2_Options_Option *options = NULL;
-    LV2_Log_Log *log = NULL;
-    lv2_features_query(features, LV2_URID__map, &h->map, false, LV2_LOG__log, &log, false,
-                       LV2_OPTIONS__options, &options, false, NULL);
+    const LV2_Options_Option *options = ssm_lv2_feature(features, LV2_OPTIONS__options);
+    LV2_Log_Log *log = ssm_lv2_feature(features, LV2_LOG__log);
+    h->map = ssm_lv2_feature(features, LV2_URID__map);
     lv2_log_logger_init(&h->logger, h->map, log);
     h->rate = rate;
     h->bundle = bundle;
