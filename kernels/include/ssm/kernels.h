@@ -5,5 +5,8 @@
 #include "ssm/common.h"
 #include "ssm/activations.h"
 #include "ssm/linalg.h"
+#include "ssm/eig.h"
+#include "ssm/hippo.h"
+#include "ssm/s4.h"
 
 #endif
