@@ -29,6 +29,11 @@
  * and K = IFFT(K^); the ct factor undoes the truncation to L, so K equals
  * c Abar^l Bbar exactly (to rounding), with no aliasing.
  *
+ * As in the reference, y is read from the state after the input enters, so
+ * the discrete response is 2/(1 + z^-1) times the Tustin image of
+ * H(s) = c (s - A)^-1 b: a 1/cos(w/2) tilt towards Nyquist that is part of
+ * the model (the tests divide it out to compare rates).
+ *
  * Documented ranges: Re(lambda - eigenvalues of A) < 0 (HiPPO-LegS:
  * eigenvalues -1..-n), dt > 0: the bilinear map puts every discrete pole
  * inside the unit circle. n even, 2 <= n <= SSM_S4_MAX_N, rank 1 or 2.
