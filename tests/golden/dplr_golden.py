@@ -122,3 +122,67 @@ for N, log_dt, L in ((16, np.log(0.02), 512), (64, np.log(0.005), 1024)):
         x = Ab @ x
     save(f"s4_kernel_{N}", K)
     print(f"S4 N={N}: K[0]={K[0]:.6g} |K|max={np.abs(K).max():.4g} K[L-1]={K[-1]:.3g}")
+
+
+# ---- Liquid-S4 (N = 16 S4 parameters above), degree 2 and 3, PB and KB ----
+def load_params(N):
+    v = np.fromfile(os.path.join(OUT, f"s4_params_{N}.f32"), dtype="<f4").astype(np.float64)
+    h = N // 2
+    cz = [v[a * 2 * h : (a + 1) * 2 * h : 2] + 1j * v[a * 2 * h + 1 : (a + 1) * 2 * h : 2] for a in range(4)]
+    return cz[0], cz[1], cz[2], cz[3], v[8 * h], v[8 * h + 1]
+
+
+lam, p, b, c, log_dt, d = load_params(16)
+dt = np.exp(log_dt)
+Ab, Bb, Cf = s4_discrete(lam, p, b, c, dt)
+Lq = 300
+u = rng.standard_normal(Lq)
+save("liquid_in", u)
+# the reference's dB: bilinear B of the diagonal part, conjugate-expanded
+dB1 = dt * full(b) / (1.0 - 0.5 * dt * full(lam))
+for degree in (2, 3):
+    # correlation chain u_k[t] = u_(k-1)[t] u_(k-1)[t-1]
+    us = [u]
+    for k in range(2, degree + 1):
+        prev = us[-1]
+        us.append(prev * np.concatenate([[0.0], prev[:-1]]))
+    # PB: dB_k = dB_(k-1) * sum(dB_(k-1)), c_k = (C . dB_k).real
+    dB = dB1.copy()
+    pb = np.zeros(Lq)
+    for k in range(2, degree + 1):
+        dB = (dB[:, None] * dB[None, :]).sum(1)
+        pb += (Cf @ dB).real * us[k - 1]
+    # KB: kernel K s^(k-1), s = sum(dB_1), i.e. S4 driven by u + sum s^(k-1) u_k
+    s = dB1.sum().real
+    drive = u + sum(s ** (k - 1) * us[k - 1] for k in range(2, degree + 1))
+    for name, v_in, extra in (("pb", u, pb), ("kb", drive, np.zeros(Lq))):
+        x = np.zeros(16, complex)
+        y = np.empty(Lq)
+        for t in range(Lq):
+            x = Ab @ x + Bb * v_in[t]
+            y[t] = (Cf @ x).real + d * u[t] + extra[t]
+        save(f"liquid_{name}_p{degree}", y)
+    print(f"Liquid p={degree}: s={s:.6g}")
+
+# ---- S4ND: outer product of 1-D kernels, direct 2-D convolution ----
+Tn, Fn = 24, 20
+plane = rng.standard_normal((Tn, Fn))
+kt = np.fromfile(os.path.join(OUT, "s4_kernel_16.f32"), dtype="<f4").astype(np.float64)[:Tn]
+kf = np.exp(-0.3 * np.arange(Fn)) * np.cos(0.7 * np.arange(Fn))
+save("s4nd_plane", plane)
+save("s4nd_kt", kt)
+save("s4nd_kf", kf)
+for sym in (0, 1):
+    out = np.zeros((Tn, Fn))
+    for t in range(Tn):
+        for f in range(Fn):
+            acc = 0.0
+            for a in range(t + 1):
+                for bb in range(-(Fn - 1), Fn):
+                    if sym == 0 and bb < 0:
+                        continue
+                    g = f - bb
+                    if 0 <= g < Fn:
+                        acc += kt[a] * kf[abs(bb)] * plane[t - a, g]
+            out[t, f] = acc
+    save(f"s4nd_out_sym{sym}", out)

@@ -8,5 +8,6 @@
 #include "ssm/eig.h"
 #include "ssm/hippo.h"
 #include "ssm/s4.h"
+#include "ssm/liquid.h"
 
 #endif
