@@ -1,9 +1,8 @@
-#include <fftw3.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fft_lock.h"
+#include "ssm/fftconv.h"
 #include "ssm/hippo.h"
 #include "ssm/linalg.h"
 #include "ssm/s4.h"
@@ -20,8 +19,9 @@ struct ssm_s4 {
     float *F;               /* T x n, row s = Abar^s Bbar */
     float *pow;             /* npow x n x n, Abar^(2^k) */
     float *fbuf, *ubuf;     /* 2T transform buffer, T drive copy */
-    fftwf_complex *spec, *kspec;
-    fftwf_plan fwd, inv;
+    float *spec, *kspec;    /* split spectra of size 2T (ssm_rfft layout) */
+    ssm_rfft *fft;          /* size 2T */
+    size_t bs;              /* bins stride of the 2T spectra */
 };
 
 /* ---- activation-time math (double) ---- */
@@ -213,7 +213,9 @@ static ssm_status power_table(size_t n, const double *Ar, size_t npow, double *p
     return SSM_OK;
 }
 
-/* The Cauchy/Woodbury kernel. ArL = Abar^L in the real basis. */
+/* The Cauchy/Woodbury kernel at the L (even) roots of unity; ArL = Abar^L
+ * in the real basis. The inverse real FFT runs in float (ssm_rfft): K is
+ * good to float rounding, which is all the float forms use. */
 static ssm_status cauchy_kernel(const ssm_s4_params *p, double dt, const double *Cr,
                                 const double *ArL, size_t L, double *K)
 {
@@ -221,12 +223,12 @@ static ssm_status cauchy_kernel(const ssm_s4_params *p, double dt, const double 
     ssm_status st = full_make(p, &f);
     if (st != SSM_OK)
         return st;
-    size_t n = f.n, h = f.h, r = f.r, nb = L / 2 + 1;
+    size_t n = f.n, h = f.h, r = f.r, nb = L / 2 + 1, bs = ssm_fft_bins_stride(L);
     double complex *ct = malloc(n * sizeof *ct);
-    fftw_complex *kh = fftw_malloc(nb * sizeof *kh);
-    double *kout = fftw_malloc(L * sizeof *kout);
+    float *spec = ssm_fft_alloc(2 * bs), *kout = ssm_fft_alloc(L);
+    ssm_rfft *fft = ssm_rfft_create(L, SSM_PLAN_ESTIMATE);
     st = SSM_ERR_NOMEM;
-    if (!ct || !kh || !kout)
+    if (!ct || !spec || !kout || !fft)
         goto out;
     /* ct = c_full (I - Abar_full^L); c_full Abar_full^L = (Cr Ar^L) T^-1. */
     for (size_t i = 0; i < h; i++) {
@@ -273,22 +275,15 @@ static ssm_status cauchy_kernel(const ssm_s4_params *p, double dt, const double 
                     corr += k01[a] * k11[a * r + b] * k10[b];
             kk = 2.0 / (1.0 + w) * (k00 - corr);
         }
-        kh[k][0] = creal(kk), kh[k][1] = cimag(kk);
+        spec[k] = (float)(creal(kk) / (double)L);
+        spec[bs + k] = (float)(cimag(kk) / (double)L);
     }
-    ssm_fftw_planner_lock();
-    fftw_plan pl = fftw_plan_dft_c2r_1d((int)L, kh, kout, FFTW_ESTIMATE);
-    ssm_fftw_planner_unlock();
-    if (!pl)
-        goto out;
-    fftw_execute(pl);
-    ssm_fftw_planner_lock();
-    fftw_destroy_plan(pl);
-    ssm_fftw_planner_unlock();
+    ssm_rfft_inverse(fft, spec, kout);
     for (size_t l = 0; l < L; l++)
-        K[l] = kout[l] / (double)L;
+        K[l] = kout[l];
     st = SSM_OK;
 out:
-    free(ct), fftw_free(kh), fftw_free(kout);
+    free(ct), ssm_fft_free(spec), ssm_fft_free(kout), ssm_rfft_destroy(fft);
     full_free(&f);
     return st;
 }
@@ -320,18 +315,21 @@ ssm_status ssm_s4_kernel(const ssm_s4_params *p, double sample_rate, size_t L, d
 {
     if (!check_params(p) || !(sample_rate > 0.0) || L < 2)
         return SSM_ERR_INVALID;
-    size_t n = p->n, npow = bits_for(L);
+    /* An odd length is made as the next even one (the truncation
+     * correction uses that length, so the first L values are exact). */
+    size_t n = p->n, Le = L + (L & 1), npow = bits_for(Le);
     double dt = step_at(p, sample_rate);
     double *Ar = malloc(n * n * sizeof *Ar), *Cr = malloc(n * sizeof *Cr);
     double *pw = malloc(npow * n * n * sizeof *pw), *ArL = malloc(n * n * sizeof *ArL);
-    double *scr = malloc(n * n * sizeof *scr);
+    double *scr = malloc(n * n * sizeof *scr), *Ke = malloc(Le * sizeof *Ke);
     ssm_status st = SSM_ERR_NOMEM;
-    if (Ar && Cr && pw && ArL && scr && (st = discretize(p, dt, Ar, NULL, Cr)) == SSM_OK) {
+    if (Ar && Cr && pw && ArL && scr && Ke && (st = discretize(p, dt, Ar, NULL, Cr)) == SSM_OK) {
         power_table(n, Ar, npow, pw);
-        power_from_table(n, pw, npow, L, ArL, scr);
-        st = cauchy_kernel(p, dt, Cr, ArL, L, K);
+        power_from_table(n, pw, npow, Le, ArL, scr);
+        if ((st = cauchy_kernel(p, dt, Cr, ArL, Le, Ke)) == SSM_OK)
+            memcpy(K, Ke, L * sizeof *K);
     }
-    free(Ar), free(Cr), free(pw), free(ArL), free(scr);
+    free(Ar), free(Cr), free(pw), free(ArL), free(scr), free(Ke);
     return st;
 }
 
@@ -341,17 +339,12 @@ static void free_tables(ssm_s4 *s)
 {
     free(s->Abar), free(s->Bbar), free(s->C), free(s->x), free(s->tmp), free(s->tmp2);
     free(s->K), free(s->G), free(s->F), free(s->pow), free(s->ubuf);
-    fftwf_free(s->fbuf), fftwf_free(s->spec), fftwf_free(s->kspec);
-    ssm_fftw_planner_lock();
-    if (s->fwd)
-        fftwf_destroy_plan(s->fwd);
-    if (s->inv)
-        fftwf_destroy_plan(s->inv);
-    ssm_fftw_planner_unlock();
+    ssm_fft_free(s->fbuf), ssm_fft_free(s->spec), ssm_fft_free(s->kspec);
+    ssm_rfft_destroy(s->fft);
     s->Abar = s->Bbar = s->C = s->x = s->tmp = s->tmp2 = s->K = s->G = s->F = s->pow = NULL;
     s->ubuf = s->fbuf = NULL;
     s->spec = s->kspec = NULL;
-    s->fwd = s->inv = NULL;
+    s->fft = NULL;
     s->T = 0;
 }
 
@@ -395,7 +388,7 @@ ssm_status ssm_s4_activate(ssm_s4 *s, double sample_rate, size_t chunk)
     if (!s || !(sample_rate > 0.0) || chunk < 1)
         return SSM_ERR_INVALID;
     free_tables(s);
-    size_t n = s->n, T = chunk, npow = bits_for(T), L = T < 2 ? 2 : T;
+    size_t n = s->n, T = chunk, L = T + (T & 1), npow = bits_for(L);
     double dt = step_at(&s->p, sample_rate);
     double *Ar = malloc(n * n * sizeof *Ar), *Br = malloc(n * sizeof *Br);
     double *Cr = malloc(n * sizeof *Cr), *pw = malloc(npow * n * n * sizeof *pw);
@@ -414,12 +407,14 @@ ssm_status ssm_s4_activate(ssm_s4 *s, double sample_rate, size_t chunk)
     s->F = malloc(T * n * sizeof *s->F);
     s->pow = malloc(npow * n * n * sizeof *s->pow);
     s->ubuf = malloc(T * sizeof *s->ubuf);
-    s->fbuf = fftwf_malloc(2 * T * sizeof *s->fbuf);
-    s->spec = fftwf_malloc((T + 1) * sizeof *s->spec);
-    s->kspec = fftwf_malloc((T + 1) * sizeof *s->kspec);
+    s->bs = ssm_fft_bins_stride(2 * T);
+    s->fbuf = ssm_fft_alloc(2 * T);
+    s->spec = ssm_fft_alloc(2 * s->bs);
+    s->kspec = ssm_fft_alloc(2 * s->bs);
+    s->fft = ssm_rfft_create(2 * T, SSM_PLAN_ESTIMATE);
     if (!Ar || !Br || !Cr || !pw || !ArL || !scr || !Kd || !v || !v2 || !s->Abar || !s->Bbar ||
         !s->C || !s->x || !s->tmp || !s->tmp2 || !s->K || !s->G || !s->F || !s->pow ||
-        !s->ubuf || !s->fbuf || !s->spec || !s->kspec)
+        !s->ubuf || !s->fbuf || !s->spec || !s->kspec || !s->fft)
         goto out;
     if ((st = discretize(&s->p, dt, Ar, Br, Cr)) != SSM_OK)
         goto out;
@@ -460,18 +455,11 @@ ssm_status ssm_s4_activate(ssm_s4 *s, double sample_rate, size_t chunk)
         }
         memcpy(v, v2, n * sizeof *v);
     }
-    ssm_fftw_planner_lock();
-    s->fwd = fftwf_plan_dft_r2c_1d((int)(2 * T), s->fbuf, s->spec, FFTW_ESTIMATE);
-    s->inv = fftwf_plan_dft_c2r_1d((int)(2 * T), s->spec, s->fbuf, FFTW_ESTIMATE);
-    ssm_fftw_planner_unlock();
-    if (!s->fwd || !s->inv)
-        goto out;
     /* Spectrum of K zero-padded to 2T, with the 1/(2T) of the inverse. */
     memset(s->fbuf, 0, 2 * T * sizeof *s->fbuf);
     for (size_t t = 0; t < T; t++)
         s->fbuf[t] = (float)(Kd[t] / (double)(2 * T));
-    fftwf_execute(s->fwd);
-    memcpy(s->kspec, s->spec, (T + 1) * sizeof *s->spec);
+    ssm_rfft_forward(s->fft, s->fbuf, s->kspec);
     st = SSM_OK;
 out:
     free(Ar), free(Br), free(Cr), free(pw), free(ArL), free(scr), free(Kd), free(v), free(v2);
@@ -563,14 +551,15 @@ static void chunk_once(ssm_s4 *s, const float *drive, const float *skip, float *
     memcpy(u, drive, m * sizeof *u);
     memcpy(s->fbuf, u, m * sizeof *u);
     memset(s->fbuf + m, 0, (2 * T - m) * sizeof *s->fbuf);
-    fftwf_execute(s->fwd);
+    ssm_rfft_forward(s->fft, s->fbuf, s->spec);
+    float *restrict re = s->spec, *restrict im = s->spec + s->bs;
+    const float *restrict kr = s->kspec, *restrict ki = s->kspec + s->bs;
     for (size_t k = 0; k <= T; k++) {
-        float ar = s->spec[k][0], ai = s->spec[k][1];
-        float br = s->kspec[k][0], bi = s->kspec[k][1];
-        s->spec[k][0] = ar * br - ai * bi;
-        s->spec[k][1] = ar * bi + ai * br;
+        float ar = re[k], ai = im[k];
+        re[k] = ar * kr[k] - ai * ki[k];
+        im[k] = ar * ki[k] + ai * kr[k];
     }
-    fftwf_execute(s->inv);
+    ssm_rfft_inverse(s->fft, s->spec, s->fbuf);
     /* Carried-in state: y[t] += C Abar^(t+1) x0, as one GEMV over G. */
     for (size_t t = 0; t < m; t++)
         out[t] = s->fbuf[t] + dot(s->G + t * N, s->x, N) + s->d * skip[t];
