@@ -87,9 +87,8 @@ ssm_status ssm_hippo_rank_correction(ssm_hippo_measure m, size_t n, double *P, s
     return SSM_ERR_INVALID;
 }
 
-ssm_status ssm_hippo_dplr(ssm_hippo_measure m, size_t n, double complex *lambda,
-                          double complex *pt, double complex *bt, double complex *v,
-                          size_t *rank)
+ssm_status ssm_hippo_dplr(ssm_hippo_measure m, size_t n, double complex *lambda, double complex *pt,
+                          double complex *bt, double complex *v, size_t *rank)
 {
     if (n < 2 || n % 2)
         return SSM_ERR_INVALID;

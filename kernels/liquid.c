@@ -22,7 +22,8 @@ ssm_liquid *ssm_liquid_create(const ssm_s4_params *p, ssm_liquid_kernel kind, un
 {
     ssm_status st = SSM_ERR_INVALID;
     ssm_liquid *l = NULL;
-    if (degree < 2 || degree > SSM_LIQUID_MAX_DEGREE || (kind != SSM_LIQUID_PB && kind != SSM_LIQUID_KB))
+    if (degree < 2 || degree > SSM_LIQUID_MAX_DEGREE ||
+        (kind != SSM_LIQUID_PB && kind != SSM_LIQUID_KB))
         goto fail;
     st = SSM_ERR_NOMEM;
     if (!(l = calloc(1, sizeof *l)))

@@ -29,8 +29,8 @@ struct ssm_s4 {
 static int check_params(const ssm_s4_params *p)
 {
     return p && p->n >= 2 && p->n % 2 == 0 && p->n <= SSM_S4_MAX_N && p->rank >= 1 &&
-           p->rank <= SSM_S4_MAX_RANK && p->lambda && p->p && p->b && p->c &&
-           isfinite(p->log_dt) && p->ref_rate > 0.0;
+           p->rank <= SSM_S4_MAX_RANK && p->lambda && p->p && p->b && p->c && isfinite(p->log_dt) &&
+           p->ref_rate > 0.0;
 }
 
 /* Full conjugate-expanded arrays: index i < h is the stored mode, i >= h
@@ -303,8 +303,8 @@ ssm_status ssm_s4_init_legs(size_t n, double log_dt, double ref_rate, double com
     return SSM_OK;
 }
 
-ssm_status ssm_s4_discretize(const ssm_s4_params *p, double sample_rate, double *Abar,
-                             double *Bbar, double *C)
+ssm_status ssm_s4_discretize(const ssm_s4_params *p, double sample_rate, double *Abar, double *Bbar,
+                             double *C)
 {
     if (!check_params(p) || !(sample_rate > 0.0))
         return SSM_ERR_INVALID;
@@ -413,8 +413,8 @@ ssm_status ssm_s4_activate(ssm_s4 *s, double sample_rate, size_t chunk)
     s->kspec = ssm_fft_alloc(2 * s->bs);
     s->fft = ssm_rfft_create(2 * T, SSM_PLAN_ESTIMATE);
     if (!Ar || !Br || !Cr || !pw || !ArL || !scr || !Kd || !v || !v2 || !s->Abar || !s->Bbar ||
-        !s->C || !s->x || !s->tmp || !s->tmp2 || !s->K || !s->G || !s->F || !s->pow ||
-        !s->ubuf || !s->fbuf || !s->spec || !s->kspec || !s->fft)
+        !s->C || !s->x || !s->tmp || !s->tmp2 || !s->K || !s->G || !s->F || !s->pow || !s->ubuf ||
+        !s->fbuf || !s->spec || !s->kspec || !s->fft)
         goto out;
     if ((st = discretize(&s->p, dt, Ar, Br, Cr)) != SSM_OK)
         goto out;
@@ -573,8 +573,7 @@ static void chunk_once(ssm_s4 *s, const float *drive, const float *skip, float *
     }
 }
 
-void ssm_s4_chunked_drive(ssm_s4 *s, const float *drive, const float *skip, float *out,
-                          size_t n)
+void ssm_s4_chunked_drive(ssm_s4 *s, const float *drive, const float *skip, float *out, size_t n)
 {
     while (n) {
         size_t m = n < s->T ? n : s->T;

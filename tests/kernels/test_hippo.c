@@ -118,8 +118,7 @@ static void check_legs_spectrum(size_t n)
 int main(void)
 {
     const char *names[] = {"legs", "legt", "lmu", "fourier"};
-    const ssm_hippo_measure ms[] = {SSM_HIPPO_LEGS, SSM_HIPPO_LEGT, SSM_HIPPO_LMU,
-                                    SSM_HIPPO_FOUT};
+    const ssm_hippo_measure ms[] = {SSM_HIPPO_LEGS, SSM_HIPPO_LEGT, SSM_HIPPO_LMU, SSM_HIPPO_FOUT};
     for (size_t i = 0; i < 4; i++) {
         check_transition(ms[i], names[i], 8);
         check_transition(ms[i], names[i], 32);

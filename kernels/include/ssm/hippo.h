@@ -41,9 +41,8 @@ ssm_status ssm_hippo_rank_correction(ssm_hippo_measure m, size_t n, double *P, s
  * diagonalised by a Hermitian eigensolve of -i(S - s I) in double.
  * n even. lambda: n/2; pt: rank x n/2; bt: n/2; v: n x n/2 row-major or
  * NULL. Returns INVALID if S is not of that form. */
-ssm_status ssm_hippo_dplr(ssm_hippo_measure m, size_t n, double complex *lambda,
-                          double complex *pt, double complex *bt, double complex *v,
-                          size_t *rank);
+ssm_status ssm_hippo_dplr(ssm_hippo_measure m, size_t n, double complex *lambda, double complex *pt,
+                          double complex *bt, double complex *v, size_t *rank);
 
 #ifdef __cplusplus
 }

@@ -12,5 +12,6 @@
 #include "ssm/hippo.h"
 #include "ssm/s4.h"
 #include "ssm/liquid.h"
+#include "ssm/s4nd.h"
 
 #endif

@@ -77,8 +77,8 @@ ssm_status ssm_s4_kernel(const ssm_s4_params *p, double sample_rate, size_t L, d
 
 /* The discrete system at sample rate f in the real basis: Abar (n x n
  * row-major), Bbar (n), C (n) with y = C x + d u. Any pointer may be NULL. */
-ssm_status ssm_s4_discretize(const ssm_s4_params *p, double sample_rate, double *Abar,
-                             double *Bbar, double *C);
+ssm_status ssm_s4_discretize(const ssm_s4_params *p, double sample_rate, double *Abar, double *Bbar,
+                             double *C);
 
 typedef struct ssm_s4 ssm_s4;
 
@@ -103,8 +103,7 @@ void ssm_s4_process_chunked(ssm_s4 *s, const float *in, float *out, size_t n);
 /* Both forms with the state driven by `drive` and the skip term d * skip
  * (Liquid-S4's KB mode drives the state with a polynomial of the input). */
 void ssm_s4_step_drive(ssm_s4 *s, const float *drive, const float *skip, float *out, size_t n);
-void ssm_s4_chunked_drive(ssm_s4 *s, const float *drive, const float *skip, float *out,
-                          size_t n);
+void ssm_s4_chunked_drive(ssm_s4 *s, const float *drive, const float *skip, float *out, size_t n);
 
 /* The kernel of length chunk made at activation (float). */
 const float *ssm_s4_activated_kernel(const ssm_s4 *s);
