@@ -48,7 +48,7 @@ ssm_status ssm_hippo_transition(ssm_hippo_measure m, size_t n, double *A, double
             return SSM_ERR_INVALID;
         memset(A, 0, n * n * sizeof *A);
         for (size_t i = 0; i + 1 < n; i++) {
-            double d = (i % 2) ? 0.0 : 2.0 * M_PI * (double)(i / 2);
+            double d = (i % 2) ? 0.0 : M_PI * (double)i; /* 2 pi (i / 2), i even */
             A[i * n + i + 1] += d;
             A[(i + 1) * n + i] -= d;
         }

@@ -319,9 +319,9 @@ ssm_status ssm_s4_kernel(const ssm_s4_params *p, double sample_rate, size_t L, d
      * correction uses that length, so the first L values are exact). */
     size_t n = p->n, Le = L + (L & 1), npow = bits_for(Le);
     double dt = step_at(p, sample_rate);
-    double *Ar = malloc(n * n * sizeof *Ar), *Cr = malloc(n * sizeof *Cr);
-    double *pw = malloc(npow * n * n * sizeof *pw), *ArL = malloc(n * n * sizeof *ArL);
-    double *scr = malloc(n * n * sizeof *scr), *Ke = malloc(Le * sizeof *Ke);
+    double *Ar = calloc(n * n, sizeof *Ar), *Cr = calloc(n, sizeof *Cr);
+    double *pw = calloc(npow * n * n, sizeof *pw), *ArL = calloc(n * n, sizeof *ArL);
+    double *scr = calloc(n * n, sizeof *scr), *Ke = calloc(Le, sizeof *Ke);
     ssm_status st = SSM_ERR_NOMEM;
     if (Ar && Cr && pw && ArL && scr && Ke && (st = discretize(p, dt, Ar, NULL, Cr)) == SSM_OK) {
         power_table(n, Ar, npow, pw);
@@ -390,10 +390,12 @@ ssm_status ssm_s4_activate(ssm_s4 *s, double sample_rate, size_t chunk)
     free_tables(s);
     size_t n = s->n, T = chunk, L = T + (T & 1), npow = bits_for(L);
     double dt = step_at(&s->p, sample_rate);
-    double *Ar = malloc(n * n * sizeof *Ar), *Br = malloc(n * sizeof *Br);
-    double *Cr = malloc(n * sizeof *Cr), *pw = malloc(npow * n * n * sizeof *pw);
-    double *ArL = malloc(n * n * sizeof *ArL), *scr = malloc(n * n * sizeof *scr);
-    double *Kd = malloc(L * sizeof *Kd), *v = malloc(n * sizeof *v), *v2 = malloc(n * sizeof *v2);
+    /* calloc: every entry is written below; zeroing keeps the analyser
+     * (and any early exit) from seeing uninitialised reads. */
+    double *Ar = calloc(n * n, sizeof *Ar), *Br = calloc(n, sizeof *Br);
+    double *Cr = calloc(n, sizeof *Cr), *pw = calloc(npow * n * n, sizeof *pw);
+    double *ArL = calloc(n * n, sizeof *ArL), *scr = calloc(n * n, sizeof *scr);
+    double *Kd = calloc(L, sizeof *Kd), *v = malloc(n * sizeof *v), *v2 = malloc(n * sizeof *v2);
     ssm_status st = SSM_ERR_NOMEM;
     s->T = T, s->npow = npow;
     s->Abar = malloc(n * n * sizeof *s->Abar);
