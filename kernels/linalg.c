@@ -28,3 +28,53 @@ SSM_HOT void ssm_gemm_nt(float *restrict Y, size_t ldy, const float *restrict X,
     for (size_t i = 0; i < n; i++)
         ssm_gemv(Y + i * ldy, W, ldw, X + i * ldx, b, rows, cols);
 }
+
+/* Outputs are done in register-sized blocks: the block's accumulators stay
+ * in vector registers across the whole sweep over the inputs, so each
+ * weight is loaded once and each output stored once. */
+#define GEMV_T_BLOCK 64
+
+SSM_HOT void ssm_gemv_t(float *restrict y, const float *restrict Wt, size_t ldwt,
+                        const float *restrict x, const float *restrict b, size_t rows, size_t cols)
+{
+    size_t r0 = 0;
+    for (; r0 + GEMV_T_BLOCK <= rows; r0 += GEMV_T_BLOCK) {
+        float acc[GEMV_T_BLOCK];
+        for (size_t r = 0; r < GEMV_T_BLOCK; r++)
+            acc[r] = b ? b[r0 + r] : 0.0f;
+        for (size_t c = 0; c < cols; c++) {
+            const float *w = Wt + c * ldwt + r0;
+            const float xc = x[c];
+            for (size_t r = 0; r < GEMV_T_BLOCK; r++)
+                acc[r] += w[r] * xc;
+        }
+        for (size_t r = 0; r < GEMV_T_BLOCK; r++)
+            y[r0 + r] = acc[r];
+    }
+    if (r0 < rows) {
+        size_t m = rows - r0;
+        for (size_t r = 0; r < m; r++)
+            y[r0 + r] = b ? b[r0 + r] : 0.0f;
+        for (size_t c = 0; c < cols; c++) {
+            const float *w = Wt + c * ldwt + r0;
+            const float xc = x[c];
+            for (size_t r = 0; r < m; r++)
+                y[r0 + r] += w[r] * xc;
+        }
+    }
+}
+
+void ssm_gemm_t(float *restrict Y, size_t ldy, const float *restrict X, size_t ldx,
+                const float *restrict Wt, size_t ldwt, const float *restrict b, size_t n,
+                size_t rows, size_t cols)
+{
+    for (size_t i = 0; i < n; i++)
+        ssm_gemv_t(Y + i * ldy, Wt, ldwt, X + i * ldx, b, rows, cols);
+}
+
+void ssm_transpose(float *restrict dst, const float *restrict src, size_t rows, size_t cols)
+{
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < cols; c++)
+            dst[c * rows + r] = src[r * cols + c];
+}

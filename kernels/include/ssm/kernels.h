@@ -5,5 +5,6 @@
 #include "ssm/common.h"
 #include "ssm/activations.h"
 #include "ssm/linalg.h"
+#include "ssm/mamba.h"
 
 #endif
