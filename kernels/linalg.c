@@ -29,38 +29,40 @@ SSM_HOT void ssm_gemm_nt(float *restrict Y, size_t ldy, const float *restrict X,
         ssm_gemv(Y + i * ldy, W, ldw, X + i * ldx, b, rows, cols);
 }
 
-/* Outputs are done in register-sized blocks: the block's accumulators stay
+/* Outputs are done in register-sized blocks: a block's accumulators stay
  * in vector registers across the whole sweep over the inputs, so each
- * weight is loaded once and each output stored once. */
-#define GEMV_T_BLOCK 64
+ * weight is loaded once and each output stored once. Blocks of 64 (four
+ * AVX-512 registers), then 16, then single outputs. */
+static inline void gemv_t_block(float *restrict y, const float *restrict Wt, size_t ldwt,
+                                const float *restrict x, const float *restrict b, size_t cols,
+                                size_t nb)
+{
+    float acc[64];
+    for (size_t r = 0; r < nb; r++)
+        acc[r] = b ? b[r] : 0.0f;
+    for (size_t c = 0; c < cols; c++) {
+        const float *w = Wt + c * ldwt;
+        const float xc = x[c];
+        for (size_t r = 0; r < nb; r++)
+            acc[r] += w[r] * xc;
+    }
+    for (size_t r = 0; r < nb; r++)
+        y[r] = acc[r];
+}
 
 SSM_HOT void ssm_gemv_t(float *restrict y, const float *restrict Wt, size_t ldwt,
                         const float *restrict x, const float *restrict b, size_t rows, size_t cols)
 {
     size_t r0 = 0;
-    for (; r0 + GEMV_T_BLOCK <= rows; r0 += GEMV_T_BLOCK) {
-        float acc[GEMV_T_BLOCK];
-        for (size_t r = 0; r < GEMV_T_BLOCK; r++)
-            acc[r] = b ? b[r0 + r] : 0.0f;
-        for (size_t c = 0; c < cols; c++) {
-            const float *w = Wt + c * ldwt + r0;
-            const float xc = x[c];
-            for (size_t r = 0; r < GEMV_T_BLOCK; r++)
-                acc[r] += w[r] * xc;
-        }
-        for (size_t r = 0; r < GEMV_T_BLOCK; r++)
-            y[r0 + r] = acc[r];
-    }
-    if (r0 < rows) {
-        size_t m = rows - r0;
-        for (size_t r = 0; r < m; r++)
-            y[r0 + r] = b ? b[r0 + r] : 0.0f;
-        for (size_t c = 0; c < cols; c++) {
-            const float *w = Wt + c * ldwt + r0;
-            const float xc = x[c];
-            for (size_t r = 0; r < m; r++)
-                y[r0 + r] += w[r] * xc;
-        }
+    for (; r0 + 64 <= rows; r0 += 64)
+        gemv_t_block(y + r0, Wt + r0, ldwt, x, b ? b + r0 : NULL, cols, 64);
+    for (; r0 + 16 <= rows; r0 += 16)
+        gemv_t_block(y + r0, Wt + r0, ldwt, x, b ? b + r0 : NULL, cols, 16);
+    for (; r0 < rows; r0++) {
+        float acc = b ? b[r0] : 0.0f;
+        for (size_t c = 0; c < cols; c++)
+            acc += Wt[c * ldwt + r0] * x[c];
+        y[r0] = acc;
     }
 }
 

@@ -72,8 +72,9 @@ ssm_status ssm_mamba_create(ssm_mamba **out, const ssm_mamba_weights *w, size_t 
         ssm_mamba_destroy(m);
         return SSM_ERR_NOMEM;
     }
-    for (size_t i = 0; i < di * ns; i++)
-        m->A[i] = -expf(w->A_log[i]);
+    for (size_t d = 0; d < di; d++)
+        for (size_t k = 0; k < ns; k++)
+            m->A[k * di + d] = -expf(w->A_log[d * ns + k]);
     m->conv_state = m->state;
     m->h = m->state + (kc - 1) * di;
     *out = m;
@@ -117,8 +118,14 @@ void ssm_mamba_set_state(ssm_mamba *m, const float *src)
     memcpy(m->state, src, ssm_mamba_state_size(m) * sizeof *src);
 }
 
+/* Channels are the inner, contiguous index (state k, channel d at
+ * k*dim + d): the update vectorises over channels and y accumulates over k
+ * in order, so there is no horizontal reduction and no reassociation.
+ * Channels go in blocks so a block's h stays in L1 across the k loop. */
+#define SCAN_BLOCK 256
+
 SSM_HOT void ssm_selective_scan(float *restrict y, float *restrict h, const float *restrict u,
-                                const float *restrict delta, const float *restrict A,
+                                const float *restrict delta, const float *restrict At,
                                 const float *restrict B, const float *restrict C, size_t ld_bc,
                                 const float *restrict D, size_t L, size_t dim, size_t N)
 {
@@ -126,26 +133,28 @@ SSM_HOT void ssm_selective_scan(float *restrict y, float *restrict h, const floa
         const float *bt = B + t * ld_bc, *ct = C + t * ld_bc;
         const float *ut = u + t * dim, *dtt = delta + t * dim;
         float *yt = y + t * dim;
-        for (size_t d = 0; d < dim; d++) {
-            const float dtd = dtt[d], du = dtd * ut[d];
-            const float *ad = A + d * N;
-            float *hd = h + d * N;
-            float acc = 0.0f;
-            /* Vectorised over the states; the y reduction is reassociated
-             * (allowed by the pragma), which moves float rounding only. */
-#pragma omp simd reduction(+ : acc)
+        for (size_t d0 = 0; d0 < dim; d0 += SCAN_BLOCK) {
+            const size_t nd = dim - d0 < SCAN_BLOCK ? dim - d0 : SCAN_BLOCK;
+            const float *ub = ut + d0, *db = dtt + d0;
+            float *yb = yt + d0;
+            for (size_t d = 0; d < nd; d++)
+                yb[d] = D ? D[d0 + d] * ub[d] : 0.0f;
             for (size_t k = 0; k < N; k++) {
-                float s = ssm_expf_fast(dtd * ad[k]) * hd[k] + du * bt[k];
-                hd[k] = s;
-                acc += s * ct[k];
+                const float bk = bt[k], ck = ct[k];
+                const float *ak = At + k * dim + d0;
+                float *hk = h + k * dim + d0;
+                for (size_t d = 0; d < nd; d++) {
+                    float s = ssm_expf_fast(db[d] * ak[d]) * hk[d] + db[d] * ub[d] * bk;
+                    hk[d] = s;
+                    yb[d] += s * ck;
+                }
             }
-            yt[d] = acc + (D ? D[d] * ut[d] : 0.0f);
         }
     }
 }
 
 /* One chunk of T <= max_chunk steps; the step is the chunk with T = 1. */
-static void mamba_chunk(ssm_mamba *m, const float *u, float *out, size_t T)
+SSM_HOT static void mamba_chunk(ssm_mamba *m, const float *u, float *out, size_t T)
 {
     const size_t dm = m->dm, di = m->di, ns = m->ns, kc = m->kc, rk = m->rk;
     const size_t nx = rk + 2 * ns;

@@ -51,7 +51,7 @@ static inline float ssm_logf_fast(float x)
     float m;
     memcpy(&m, &i, sizeof m);
     float big = m > 1.41421356f ? 1.0f : 0.0f;
-    m = big > 0.0f ? m * 0.5f : m;
+    m = m * (1.0f - 0.5f * big);
     e += big;
     float f = m - 1.0f, z = f * f;
     float p = 7.0376836292e-2f;
@@ -88,7 +88,12 @@ static inline float ssm_softplusf_fast(float x)
     float ax = x < 0.0f ? -x : x;
     float y = ssm_expf_fast(-ax);
     float u = 1.0f + y;
-    float l1p = u == 1.0f ? y : ssm_logf_fast(u) * (y / (u - 1.0f));
+    /* Both sides computed, then selected: a division only on one side of a
+     * branch stops GCC from if-converting (and so vectorising) the loop. */
+    float den = u - 1.0f;
+    den = den == 0.0f ? 1.0f : den;
+    float l1p = ssm_logf_fast(u) * (y / den);
+    l1p = u == 1.0f ? y : l1p;
     return (x > 0.0f ? x : 0.0f) + l1p;
 }
 

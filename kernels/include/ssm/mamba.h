@@ -63,20 +63,23 @@ void ssm_mamba_step(ssm_mamba *m, const float *u, float *y);
  * most max_chunk with the state carried. Real-time safe. */
 void ssm_mamba_process(ssm_mamba *m, const float *u, float *y, size_t n);
 
-/* State save/restore: conv window then SSM state, ssm_mamba_state_size
- * floats. */
+/* State save/restore, ssm_mamba_state_size floats: the conv window
+ * ((d_conv-1) x d_inner, oldest input first), then the SSM state h as
+ * d_state x d_inner (state-major: the transpose of the reference's
+ * (d_inner, d_state) ssm_state). */
 size_t ssm_mamba_state_size(const ssm_mamba *m);
 void ssm_mamba_get_state(const ssm_mamba *m, float *dst);
 void ssm_mamba_set_state(ssm_mamba *m, const float *src);
 
 /* The selective scan alone (selective_scan_ref with delta already through
  * softplus and bias, no z gate): for t < L, channel d < dim, state k < N,
- *   h[d,k] = exp(delta[t,d] A[d,k]) h[d,k] + delta[t,d] B[t,k] u[t,d]
- *   y[t,d] = sum_k h[d,k] C[t,k] + D[d] u[t,d]          (D may be NULL)
- * u, delta, y: L x dim, time-major; B, C: row t at B + t*ld_bc; A: dim x N
- * (already negative); h: dim x N, carried in and out. */
+ *   h[k,d] = exp(delta[t,d] At[k,d]) h[k,d] + delta[t,d] B[t,k] u[t,d]
+ *   y[t,d] = D[d] u[t,d] + sum_k h[k,d] C[t,k]          (D may be NULL)
+ * u, delta, y: L x dim, time-major; B, C: row t at B + t*ld_bc; At: N x dim
+ * (the reference's A transposed, already negative); h: N x dim, carried in
+ * and out. Channel-contiguous so the loop vectorises over channels. */
 void ssm_selective_scan(float *restrict y, float *restrict h, const float *restrict u,
-                        const float *restrict delta, const float *restrict A,
+                        const float *restrict delta, const float *restrict At,
                         const float *restrict B, const float *restrict C, size_t ld_bc,
                         const float *restrict D, size_t L, size_t dim, size_t N);
 
