@@ -5,6 +5,9 @@
 #include "ssm/common.h"
 #include "ssm/activations.h"
 #include "ssm/linalg.h"
+#include "ssm/diag.h"
+#include "ssm/fftconv.h"
+#include "ssm/s4d.h"
 #include "ssm/mamba.h"
 
 #endif
