@@ -215,8 +215,8 @@ static void scan_parallel2(float *y, float *h, const float *u, const float *dt, 
  * and CPU. */
 static void scan_ggml_shape(float *restrict y, float *restrict s, const float *restrict x,
                             const float *restrict dt, const float *restrict A,
-                            const float *restrict B, const float *restrict C, size_t ld,
-                            size_t L, size_t dim, size_t N)
+                            const float *restrict B, const float *restrict C, size_t ld, size_t L,
+                            size_t dim, size_t N)
 {
     for (size_t t = 0; t < L; t++)
         for (size_t d = 0; d < dim; d++) {
@@ -289,6 +289,47 @@ static void bench_scan(size_t dim, size_t N, size_t L, double peak)
     free(u), free(dt), free(BC), free(A), free(D), free(h), free(y);
 }
 
+/* SSD core: the recurrent step against the chunked (quadratic inside,
+ * linear across) form, per time step of all heads. */
+static void bench_ssd(size_t H, size_t P, size_t N, size_t L, double peak)
+{
+    ssm_ssd_shape s = {H, P, 1, N};
+    size_t w = H * P;
+    float *x = rand_buf(L * w, 1.0f), *dt = rand_buf(L * H, 0.05f), *B = rand_buf(L * N, 1.0f);
+    float *C = rand_buf(L * N, 1.0f), *A = rand_buf(H, 1.0f), *y = malloc(L * w * sizeof *y);
+    float *st = calloc(H * N * P, sizeof *st);
+    for (size_t i = 0; i < L * H; i++)
+        dt[i] = fabsf(dt[i]);
+    for (size_t h = 0; h < H; h++)
+        A[h] = -fabsf(A[h]) - 0.1f;
+    double best = 1e30;
+    for (int rep = 0; rep < 5; rep++) {
+        double t0 = now_s();
+        for (size_t t = 0; t < L; t++)
+            ssm_ssd_step(&s, y + t * w, st, x + t * w, dt + t * H, A, B + t * N, C + t * N, NULL);
+        best = fmin(best, (now_s() - t0) / (double)L);
+    }
+    double flops = 6.0 * H * N * P;
+    printf("ssd H=%zu P=%zu N=%zu step            %8.1f ns/step  %6.2f GFLOP/s  %5.1f%% of FMA "
+           "peak\n",
+           H, P, N, best * 1e9, flops / (best * 1e9), 100.0 * flops / (best * 1e9) / peak);
+    const size_t Qs[] = {8, 16, 64};
+    for (size_t qi = 0; qi < 3; qi++) {
+        size_t Q = Qs[qi];
+        float *work = malloc(ssm_ssd_work_size(&s, Q) * sizeof *work);
+        double bq = 1e30;
+        for (int rep = 0; rep < 5; rep++) {
+            double t0 = now_s();
+            ssm_ssd_chunked(&s, y, w, st, x, w, dt, H, A, B, C, N, NULL, L, Q, work);
+            bq = fmin(bq, (now_s() - t0) / (double)L);
+        }
+        printf("ssd H=%zu P=%zu N=%zu chunked Q=%-3zu   %8.1f ns/step  (%.2fx the step)\n", H, P, N,
+               Q, bq * 1e9, best / bq);
+        free(work);
+    }
+    free(x), free(dt), free(B), free(C), free(A), free(y), free(st);
+}
+
 int main(int argc, char **argv)
 {
     double seconds = argc > 1 ? atof(argv[1]) : 2.0;
@@ -303,5 +344,7 @@ int main(int argc, char **argv)
     bench_scan(64, 16, 8192, peak);
     bench_scan(128, 16, 8192, peak);
     bench_scan(1536, 16, 1024, peak);
+    bench_ssd(4, 16, 16, 8192, peak);
+    bench_ssd(8, 64, 64, 2048, peak);
     return 0;
 }

@@ -9,5 +9,6 @@
 #include "ssm/fftconv.h"
 #include "ssm/s4d.h"
 #include "ssm/mamba.h"
+#include "ssm/ssd.h"
 
 #endif
