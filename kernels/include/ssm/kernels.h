@@ -8,6 +8,8 @@
 #include "ssm/diag.h"
 #include "ssm/fftconv.h"
 #include "ssm/s4d.h"
+#include "ssm/mamba.h"
+#include "ssm/ssd.h"
 #include "ssm/eig.h"
 #include "ssm/hippo.h"
 #include "ssm/s4.h"
