@@ -113,18 +113,16 @@ int main(int argc, char **argv)
         model m;
         make_model(&m, N);
         ssm_s4 *s = ssm_s4_create(&m.prm, NULL);
-        double t0 = now_s();
         ssm_s4_activate(s, 48000.0, 64);
-        double act = now_s() - t0;
         double ns = time_it(s4_step, s, in, out, len, 64);
         double fl = 2.0 * (double)N * (double)N + 4.0 * (double)N;
         printf("| S4-DPLR | %zu | step | 64 | %.1f | %.2f | %.1f |\n", N, ns, fl / ns,
                100.0 * fl / ns / peak);
         for (size_t k = 0; k < 4; k++) {
             size_t T = Ts[k];
-            t0 = now_s();
+            double t0 = now_s();
             ssm_s4_activate(s, 48000.0, T);
-            act = now_s() - t0;
+            double act = now_s() - t0;
             ns = time_it(s4_chunk, s, in, out, len, T);
             printf("| S4-DPLR | %zu | chunked FFT | %zu | %.1f | | | (activate %.3f s)\n", N, T, ns,
                    act);
