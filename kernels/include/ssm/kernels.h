@@ -7,6 +7,7 @@
 #include "ssm/linalg.h"
 #include "ssm/diag.h"
 #include "ssm/fftconv.h"
+#include "ssm/partconv.h"
 #include "ssm/s4d.h"
 
 #endif
