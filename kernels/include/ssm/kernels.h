@@ -9,5 +9,9 @@
 #include "ssm/fftconv.h"
 #include "ssm/partconv.h"
 #include "ssm/s4d.h"
+#include "ssm/dss.h"
+#include "ssm/mimo.h"
+#include "ssm/s5.h"
+#include "ssm/lru.h"
 
 #endif
