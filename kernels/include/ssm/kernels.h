@@ -13,5 +13,7 @@
 #include "ssm/mimo.h"
 #include "ssm/s5.h"
 #include "ssm/lru.h"
+#include "ssm/mamba.h"
+#include "ssm/ssd.h"
 
 #endif
