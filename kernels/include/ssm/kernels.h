@@ -10,5 +10,6 @@
 #include "ssm/s4d.h"
 #include "ssm/mamba.h"
 #include "ssm/ssd.h"
+#include "ssm/h3.h"
 
 #endif
