@@ -11,5 +11,10 @@
 #include "ssm/mamba.h"
 #include "ssm/ssd.h"
 #include "ssm/h3.h"
+#include "ssm/eig.h"
+#include "ssm/hippo.h"
+#include "ssm/s4.h"
+#include "ssm/liquid.h"
+#include "ssm/s4nd.h"
 
 #endif
