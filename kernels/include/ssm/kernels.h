@@ -15,6 +15,7 @@
 #include "ssm/lru.h"
 #include "ssm/mamba.h"
 #include "ssm/ssd.h"
+#include "ssm/h3.h"
 #include "ssm/eig.h"
 #include "ssm/hippo.h"
 #include "ssm/s4.h"
