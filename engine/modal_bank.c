@@ -2,11 +2,11 @@
  * modal_bank.h). Coefficients and state are structure-of-arrays so the loop
  * over modes vectorises; time is the outer loop because each mode's update
  * depends on its previous value. */
-#include <fftw3.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "modal_bank.h"
+#include "ssm/fftconv.h"
 
 /* Modes are taken LANES * GROUPS at a time and that tile's coefficients and
  * state stay in registers while it runs over up to TILE samples: memory
@@ -22,14 +22,17 @@
 typedef float vf __attribute__((vector_size(LANES * sizeof(float))));
 
 struct modal_fft {
-    uint32_t chunk;        /* longest piece handled at once */
-    uint32_t size;         /* FFT length, 2 * chunk: a linear convolution fits */
-    float *buf;            /* time domain, size */
-    fftwf_complex *spec;   /* size / 2 + 1 */
-    fftwf_complex *kernel; /* FFT of K[0..chunk) zero-padded, scaled by 1/size */
-    double *pr, *pi;       /* b a^l while the kernel is built */
-    float *sr, *si;        /* input part of the state handed out */
-    fftwf_plan fwd, inv;
+    uint32_t chunk;  /* longest piece handled at once */
+    uint32_t size;   /* FFT length, 2 * chunk: a linear convolution fits */
+    size_t bins;     /* split spectra: real parts at [0, bins), imaginary at [bins, 2 bins) */
+    float *buf;      /* time domain, size */
+    float *spec;     /* 2 * bins */
+    float *kernel;   /* spectrum of K[0..chunk) zero-padded, scaled by 1/size */
+    double *pr, *pi; /* b a^l while the kernel is built */
+    float *sr, *si;  /* input part of the state handed out */
+    ssm_rfft *fft;   /* planned through kernels/fftconv.c, whose planner lock
+                      * keeps concurrent instantiations (a worker thread
+                      * loading a model) safe */
     int kernel_valid;
 };
 
@@ -45,13 +48,10 @@ static void fft_free(modal_fft *f)
 {
     if (!f)
         return;
-    if (f->fwd)
-        fftwf_destroy_plan(f->fwd);
-    if (f->inv)
-        fftwf_destroy_plan(f->inv);
-    fftwf_free(f->buf);
-    fftwf_free(f->spec);
-    fftwf_free(f->kernel);
+    ssm_rfft_destroy(f->fft);
+    ssm_fft_free(f->buf);
+    ssm_fft_free(f->spec);
+    ssm_fft_free(f->kernel);
     free(f->pr);
     free(f->pi);
     free(f->sr);
@@ -66,22 +66,18 @@ static modal_fft *fft_new(uint32_t n_modes, uint32_t chunk)
         return NULL;
     f->chunk = chunk;
     f->size = 2 * chunk;
-    f->buf = fftwf_alloc_real(f->size);
-    f->spec = fftwf_alloc_complex(f->size / 2 + 1);
-    f->kernel = fftwf_alloc_complex(f->size / 2 + 1);
+    f->bins = ssm_fft_bins_stride(f->size);
+    f->buf = ssm_fft_alloc(f->size);
+    f->spec = ssm_fft_alloc(2 * f->bins);
+    f->kernel = ssm_fft_alloc(2 * f->bins);
     f->pr = calloc(n_modes, sizeof(double));
     f->pi = calloc(n_modes, sizeof(double));
     f->sr = falloc(n_modes);
     f->si = falloc(n_modes);
-    if (!f->buf || !f->spec || !f->kernel || !f->pr || !f->pi || !f->sr || !f->si) {
-        fft_free(f);
-        return NULL;
-    }
-    /* FFTW_ESTIMATE: planning must not measure (it would take seconds and
-     * overwrite buffers); the plan is made once, here, never in process. */
-    f->fwd = fftwf_plan_dft_r2c_1d((int)f->size, f->buf, f->spec, FFTW_ESTIMATE);
-    f->inv = fftwf_plan_dft_c2r_1d((int)f->size, f->spec, f->buf, FFTW_ESTIMATE);
-    if (!f->fwd || !f->inv) {
+    /* Estimate, not measure: measuring takes long and is done once per
+     * size; a plugin instantiates in a host's UI thread. */
+    f->fft = ssm_rfft_create(f->size, SSM_PLAN_ESTIMATE);
+    if (!f->buf || !f->spec || !f->kernel || !f->pr || !f->pi || !f->sr || !f->si || !f->fft) {
         fft_free(f);
         return NULL;
     }
@@ -271,12 +267,10 @@ static void build_kernel(modal_bank *b)
         f->buf[l] = (float)acc;
     }
     memset(f->buf + f->chunk, 0, (f->size - f->chunk) * sizeof(float));
-    fftwf_execute_dft_r2c(f->fwd, f->buf, f->spec);
+    ssm_rfft_forward(f->fft, f->buf, f->kernel);
     const float scale = 1.0f / (float)f->size;
-    for (uint32_t i = 0; i <= f->size / 2; i++) {
-        f->kernel[i][0] = f->spec[i][0] * scale;
-        f->kernel[i][1] = f->spec[i][1] * scale;
-    }
+    for (size_t i = 0; i < 2 * f->bins; i++)
+        f->kernel[i] *= scale;
     f->kernel_valid = 1;
 }
 
@@ -289,14 +283,15 @@ SSM_HOT static void run_chunk(modal_bank *restrict b, const float *restrict u, f
     /* Zero-state response: linear convolution of this chunk with K. */
     memcpy(f->buf, u, n * sizeof(float));
     memset(f->buf + n, 0, (f->size - n) * sizeof(float));
-    fftwf_execute_dft_r2c(f->fwd, f->buf, f->spec);
+    ssm_rfft_forward(f->fft, f->buf, f->spec);
+    float *restrict sre = f->spec, *restrict sim = f->spec + f->bins;
+    const float *restrict kre = f->kernel, *restrict kim = f->kernel + f->bins;
     for (uint32_t i = 0; i <= f->size / 2; i++) {
-        const float xr = f->spec[i][0], xi = f->spec[i][1];
-        const float kr = f->kernel[i][0], ki = f->kernel[i][1];
-        f->spec[i][0] = xr * kr - xi * ki;
-        f->spec[i][1] = xr * ki + xi * kr;
+        const float xr = sre[i], xi = sim[i];
+        sre[i] = xr * kre[i] - xi * kim[i];
+        sim[i] = xr * kim[i] + xi * kre[i];
     }
-    fftwf_execute_dft_c2r(f->inv, f->spec, f->buf);
+    ssm_rfft_inverse(f->fft, f->spec, f->buf);
 
     /* Free response of the carried state, Re a^(t+1) x, and the input's part
      * of the state handed out, s = sum_j a^(n-1-j) u[j] (Horner), which

@@ -145,8 +145,8 @@ static void resonator_destroy(void *self)
 static void derive(resonator *r)
 {
     const double sr = r->sr;
-    const double f0 = exp2(r->ctl[P_PITCH].value);
-    const double t60 = exp2(r->ctl[P_DECAY].value);
+    const double f0 = exp2((double)r->ctl[P_PITCH].value);
+    const double t60 = exp2((double)r->ctl[P_DECAY].value);
     const double inh = r->ctl[P_INHARM].value * 0.01;
     const double B = 0.02 * inh * inh; /* string stiffness coefficient */
     const double damp = r->ctl[P_DAMPING].value * 0.01;
