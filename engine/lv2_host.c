@@ -116,6 +116,37 @@ static const char *unmap_uri(LV2_URID_Unmap_Handle handle, LV2_URID urid)
 
 /* --- world --------------------------------------------------------------- */
 
+/* lilv 0.24 crashes on a relative directory in LV2_PATH (it cannot make a
+ * file URI of it), so make every entry absolute before it reads the path. */
+static void absolutise_lv2_path(void)
+{
+    const char *path = getenv("LV2_PATH");
+    if (!path || !*path)
+        return;
+    size_t cap = strlen(path) * 2 + 4096, at = 0;
+    char *out = malloc(cap), *copy = strdup(path);
+    if (!out || !copy) {
+        free(out);
+        free(copy);
+        return;
+    }
+    out[0] = '\0';
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+        char *abs = tok[0] == '/' || tok[0] == '~' ? NULL : realpath(tok, NULL);
+        const char *use = abs ? abs : tok;
+        if (tok[0] == '/' || tok[0] == '~' || abs)
+            at += (size_t)snprintf(out + at, cap - at, "%s%s", at ? ":" : "", use);
+        free(abs);
+        if (at >= cap)
+            break;
+    }
+    if (at < cap)
+        setenv("LV2_PATH", out, 1);
+    free(out);
+    free(copy);
+}
+
 ssm_lv2_world *ssm_lv2_world_new(ssm_error *err)
 {
     ssm_lv2_world *w = calloc(1, sizeof *w);
@@ -125,6 +156,7 @@ ssm_lv2_world *ssm_lv2_world_new(ssm_error *err)
     }
     pthread_mutex_init(&w->lock, NULL);
     pthread_mutex_init(&w->urid_lock, NULL);
+    absolutise_lv2_path();
     w->world = lilv_world_new();
     if (!w->world) {
         free(w);

@@ -375,7 +375,8 @@ int main(int argc, char **argv)
     size_t olen = strlen(output);
     int single = n_in == 1 && !is_dir(output) && output[olen - 1] != '/';
     if (!single && !is_dir(output) && mkdir(output, 0777) != 0) {
-        fprintf(stderr, "ssm-render: output directory %s: %s\n", output, strerror(errno));
+        fprintf(stderr, "ssm-render: output directory %s: %s\n", output,
+                errno == EEXIST ? "exists and is not a directory" : strerror(errno));
         return 1;
     }
 
