@@ -45,8 +45,8 @@ ssm_audio_file *ssm_audio_file_open_read(const char *path, ssm_error *err)
     }
     if (si.channels < 1 || si.channels > 64 || si.samplerate < 1) {
         sf_close(sf);
-        ssm_error_set(err, SSM_ERR_UNSUPPORTED, "%s: %d channels at %d Hz is not supported",
-                      path, si.channels, si.samplerate);
+        ssm_error_set(err, SSM_ERR_UNSUPPORTED, "%s: %d channels at %d Hz is not supported", path,
+                      si.channels, si.samplerate);
         return NULL;
     }
     ssm_audio_file *f = wrap(sf, path, &si, 0);
@@ -90,8 +90,7 @@ const ssm_audio_info *ssm_audio_file_info(const ssm_audio_file *f)
     return &f->info;
 }
 
-int64_t ssm_audio_file_read(ssm_audio_file *f, float *interleaved, int64_t frames,
-                            ssm_error *err)
+int64_t ssm_audio_file_read(ssm_audio_file *f, float *interleaved, int64_t frames, ssm_error *err)
 {
     sf_count_t got = sf_readf_float(f->sf, interleaved, frames);
     if (got < 0 || (got < frames && sf_error(f->sf) != SF_ERR_NO_ERROR)) {
@@ -131,11 +130,9 @@ const char *ssm_audio_format_name(int format, char *buf, size_t size)
 {
     SF_FORMAT_INFO major = {.format = format & SF_FORMAT_TYPEMASK};
     SF_FORMAT_INFO sub = {.format = format & SF_FORMAT_SUBMASK};
-    const char *mj = sf_command(NULL, SFC_GET_FORMAT_INFO, &major, sizeof major) == 0
-                         ? major.extension
-                         : "?";
-    const char *sb =
-        sf_command(NULL, SFC_GET_FORMAT_INFO, &sub, sizeof sub) == 0 ? sub.name : "?";
+    const char *mj =
+        sf_command(NULL, SFC_GET_FORMAT_INFO, &major, sizeof major) == 0 ? major.extension : "?";
+    const char *sb = sf_command(NULL, SFC_GET_FORMAT_INFO, &sub, sizeof sub) == 0 ? sub.name : "?";
     snprintf(buf, size, "%s %s", mj, sb);
     return buf;
 }

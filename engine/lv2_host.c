@@ -35,8 +35,8 @@ struct ssm_lv2_world {
     uint32_t n_uris, cap_uris;
     LV2_URID_Map map;
     LV2_URID_Unmap unmap;
-    LilvNode *audio, *control, *atom, *cv, *input, *output, *freewheel, *enabled, *preset,
-        *label, *default_state, *worker_schedule, *optional;
+    LilvNode *audio, *control, *atom, *cv, *input, *output, *freewheel, *enabled, *preset, *label,
+        *default_state, *worker_schedule, *optional;
     LV2_URID atom_sequence, atom_chunk, atom_float, atom_double, atom_int, atom_long, atom_bool,
         bs_min, bs_max, bs_nominal, param_sample_rate;
 };
@@ -199,9 +199,9 @@ void ssm_lv2_world_free(ssm_lv2_world *w)
 {
     if (!w)
         return;
-    LilvNode *nodes[] = {w->audio,   w->control, w->atom,   w->cv,
-                         w->input,   w->output,  w->freewheel, w->enabled,
-                         w->preset,  w->label,   w->default_state, w->worker_schedule, w->optional};
+    LilvNode *nodes[] = {w->audio,         w->control,         w->atom,    w->cv,     w->input,
+                         w->output,        w->freewheel,       w->enabled, w->preset, w->label,
+                         w->default_state, w->worker_schedule, w->optional};
     for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++)
         lilv_node_free(nodes[i]);
     lilv_world_free(w->world);
@@ -463,14 +463,14 @@ ssm_lv2_plugin *ssm_lv2_plugin_new(ssm_lv2_world *w, const char *uri, const ssm_
     p->block_max = (int32_t)p->cfg.max_block;
     p->block_nominal = (int32_t)p->cfg.nominal_block;
     p->rate_f = (float)p->cfg.sample_rate;
-    p->options[0] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, w->bs_min, sizeof(int32_t),
-                                         w->atom_int, &p->block_min};
-    p->options[1] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, w->bs_max, sizeof(int32_t),
-                                         w->atom_int, &p->block_max};
-    p->options[2] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, w->bs_nominal,
-                                         sizeof(int32_t), w->atom_int, &p->block_nominal};
-    p->options[3] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, w->param_sample_rate,
-                                         sizeof(float), w->atom_float, &p->rate_f};
+    p->options[0] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0,           w->bs_min,
+                                         sizeof(int32_t),      w->atom_int, &p->block_min};
+    p->options[1] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0,           w->bs_max,
+                                         sizeof(int32_t),      w->atom_int, &p->block_max};
+    p->options[2] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0,           w->bs_nominal,
+                                         sizeof(int32_t),      w->atom_int, &p->block_nominal};
+    p->options[3] = (LV2_Options_Option){
+        LV2_OPTIONS_INSTANCE, 0, w->param_sample_rate, sizeof(float), w->atom_float, &p->rate_f};
     p->options[4] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, 0, 0, 0, NULL};
     p->schedule = (LV2_Worker_Schedule){p->worker, ssm_lv2_worker_schedule};
     p->log = (LV2_Log_Log){p, log_printf, log_vprintf};
@@ -486,7 +486,8 @@ ssm_lv2_plugin *ssm_lv2_plugin_new(ssm_lv2_world *w, const char *uri, const ssm_
     memcpy(p->features, fs, sizeof fs);
 
     LilvNodes *req = lilv_plugin_get_required_features(p->plugin);
-    LILV_FOREACH (nodes, i, req) {
+    LILV_FOREACH(nodes, i, req)
+    {
         const char *f = lilv_node_as_uri(lilv_nodes_get(req, i));
         if (!feature_supported(p, f)) {
             ssm_error_set(err, SSM_ERR_UNSUPPORTED,
@@ -513,7 +514,8 @@ ssm_lv2_plugin *ssm_lv2_plugin_new(ssm_lv2_world *w, const char *uri, const ssm_
     }
     connect_ports(p);
     if (lilv_plugin_has_feature(p->plugin, w->default_state)) {
-        LilvState *st = lilv_state_new_from_world(w->world, &w->map, lilv_plugin_get_uri(p->plugin));
+        LilvState *st =
+            lilv_state_new_from_world(w->world, &w->map, lilv_plugin_get_uri(p->plugin));
         if (st) {
             restore_state(p, st);
             lilv_state_free(st);
@@ -606,13 +608,12 @@ ssm_status ssm_lv2_plugin_set_control(ssm_lv2_plugin *p, const char *symbol, flo
         char syms[256];
         list_symbols(p, syms, sizeof syms);
         ssm_error_set(err, SSM_ERR_INVALID,
-                      "LV2 plugin <%s>: no input control port \"%s\" (it has: %s)", p->uri,
-                      symbol, syms[0] ? syms : "none");
+                      "LV2 plugin <%s>: no input control port \"%s\" (it has: %s)", p->uri, symbol,
+                      syms[0] ? syms : "none");
         return SSM_ERR_INVALID;
     }
     if (isnan(value)) {
-        ssm_error_set(err, SSM_ERR_INVALID, "LV2 plugin <%s>: control \"%s\": NaN", p->uri,
-                      symbol);
+        ssm_error_set(err, SSM_ERR_INVALID, "LV2 plugin <%s>: control \"%s\": NaN", p->uri, symbol);
         return SSM_ERR_INVALID;
     }
     pt->value = value < pt->min ? pt->min : value > pt->max ? pt->max : value;
@@ -634,7 +635,8 @@ ssm_status ssm_lv2_plugin_apply_preset(ssm_lv2_plugin *p, const char *preset, ss
     char names[384];
     size_t at = 0;
     names[0] = '\0';
-    LILV_FOREACH (nodes, i, presets) {
+    LILV_FOREACH(nodes, i, presets)
+    {
         const LilvNode *pr = lilv_nodes_get(presets, i);
         lilv_world_load_resource(w->world, pr);
         LilvNodes *labels = lilv_world_find_nodes(w->world, pr, w->label, NULL);
@@ -642,8 +644,8 @@ ssm_status ssm_lv2_plugin_apply_preset(ssm_lv2_plugin *p, const char *preset, ss
         if (strcmp(lilv_node_as_uri(pr), preset) == 0 || (label && strcmp(label, preset) == 0))
             found = pr;
         if (label && at < sizeof names)
-            at += (size_t)snprintf(names + at, sizeof names - at, "%s\"%s\"", at ? ", " : "",
-                                   label);
+            at +=
+                (size_t)snprintf(names + at, sizeof names - at, "%s\"%s\"", at ? ", " : "", label);
         lilv_nodes_free(labels);
         if (found)
             break;
@@ -781,8 +783,7 @@ ssm_lv2_chain *ssm_lv2_chain_new(ssm_lv2_world *w, const ssm_lv2_stage_desc *sta
                                  const ssm_lv2_config *cfg, ssm_error *err)
 {
     if (n_channels == 0 || n_channels > 64) {
-        ssm_error_set(err, SSM_ERR_INVALID, "LV2 chain: %u channels (1..64 supported)",
-                      n_channels);
+        ssm_error_set(err, SSM_ERR_INVALID, "LV2 chain: %u channels (1..64 supported)", n_channels);
         return NULL;
     }
     ssm_lv2_chain *c = calloc(1, sizeof *c);
@@ -839,8 +840,8 @@ ssm_lv2_chain *ssm_lv2_chain_new(ssm_lv2_world *w, const ssm_lv2_stage_desc *sta
                 ssm_lv2_plugin *p = c->stages[s].inst[i];
                 port *pt = find_port(p, settings[k].symbol);
                 if (pt && pt->kind == PORT_CONTROL && pt->input) {
-                    if (ssm_lv2_plugin_set_control(p, settings[k].symbol, settings[k].value,
-                                                   err) != SSM_OK)
+                    if (ssm_lv2_plugin_set_control(p, settings[k].symbol, settings[k].value, err) !=
+                        SSM_OK)
                         goto fail;
                     hit = 1;
                 }

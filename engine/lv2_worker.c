@@ -27,8 +27,7 @@ struct ssm_lv2_worker {
     int pending; /* requests scheduled and not yet worked */
 };
 
-static LV2_Worker_Status respond(LV2_Worker_Respond_Handle handle, uint32_t size,
-                                 const void *data)
+static LV2_Worker_Status respond(LV2_Worker_Respond_Handle handle, uint32_t size, const void *data)
 {
     ssm_lv2_worker *w = handle;
     if (size > MAX_MSG || ssm_ring_write_space(w->responses) < sizeof size + size)
@@ -136,8 +135,7 @@ void ssm_lv2_worker_deliver(ssm_lv2_worker *w)
         ssm_ring_read(w->responses, &size, sizeof size);
         ssm_ring_read(w->responses, w->deliver_buf, size);
         if (w->iface->work_response)
-            w->iface->work_response(lilv_instance_get_handle(w->instance), size,
-                                    w->deliver_buf);
+            w->iface->work_response(lilv_instance_get_handle(w->instance), size, w->deliver_buf);
     }
     if (w->iface->end_run)
         w->iface->end_run(lilv_instance_get_handle(w->instance));

@@ -105,8 +105,8 @@ static int render_file(render_ctx *ctx, job *j)
                           .max_block = block,
                           .nominal_block = block,
                           .freewheel = 1};
-    ssm_lv2_chain *chain = ssm_lv2_chain_new(ctx->world, ctx->stages, ctx->n_stages,
-                                             ctx->settings, ctx->n_settings, nc, &cfg, &err);
+    ssm_lv2_chain *chain = ssm_lv2_chain_new(ctx->world, ctx->stages, ctx->n_stages, ctx->settings,
+                                             ctx->n_settings, nc, &cfg, &err);
     char tmp[PATH_MAX];
     ssm_audio_file *out = NULL;
     float *il = NULL, *planar = NULL;
@@ -120,8 +120,8 @@ static int render_file(render_ctx *ctx, job *j)
     char dirbuf[PATH_MAX], basebuf[PATH_MAX];
     snprintf(dirbuf, sizeof dirbuf, "%s", j->out);
     snprintf(basebuf, sizeof basebuf, "%s", j->out);
-    int n = snprintf(tmp, sizeof tmp, "%s/.%s.ssm-render-XXXXXX", dirname(dirbuf),
-                     basename(basebuf));
+    int n =
+        snprintf(tmp, sizeof tmp, "%s/.%s.ssm-render-XXXXXX", dirname(dirbuf), basename(basebuf));
     if (n < 0 || (size_t)n >= sizeof tmp) {
         snprintf(j->error, sizeof j->error, "%s: output path too long", j->out);
         tmp[0] = '\0';
@@ -315,8 +315,7 @@ int main(int argc, char **argv)
             }
             float v = strtof(eq + 1, &end);
             if (end == eq + 1 || *end) {
-                fprintf(stderr, "ssm-render: --set %s: \"%s\" is not a number\n", optarg,
-                        eq + 1);
+                fprintf(stderr, "ssm-render: --set %s: \"%s\" is not a number\n", optarg, eq + 1);
                 return 2;
             }
             set_buf[ctx.n_settings] = strndup(optarg, (size_t)(eq - optarg));
@@ -336,8 +335,8 @@ int main(int argc, char **argv)
             }
             break;
         case 'S':
-            if (sscanf(optarg, "%ld/%ld", &shard_k, &shard_n) != 2 || shard_n < 1 ||
-                shard_k < 0 || shard_k >= shard_n) {
+            if (sscanf(optarg, "%ld/%ld", &shard_k, &shard_n) != 2 || shard_n < 1 || shard_k < 0 ||
+                shard_k >= shard_n) {
                 fprintf(stderr, "ssm-render: --shard wants K/N with 0 <= K < N (got \"%s\")\n",
                         optarg);
                 return 2;
@@ -387,8 +386,8 @@ int main(int argc, char **argv)
         return 1;
     }
     for (uint32_t i = 0; i < n_specs; i++) {
-        ctx.stages[i].preset = ssm_lv2_split_spec(ctx.world, specs[i], ctx.stage_uri[i],
-                                                  sizeof ctx.stage_uri[i]);
+        ctx.stages[i].preset =
+            ssm_lv2_split_spec(ctx.world, specs[i], ctx.stage_uri[i], sizeof ctx.stage_uri[i]);
         ctx.stages[i].uri = ctx.stage_uri[i];
         if (!ssm_lv2_world_has_plugin(ctx.world, ctx.stage_uri[i])) {
             fprintf(stderr,

@@ -110,8 +110,7 @@ static void test_delay(ssm_lv2_world *w)
     CHECK(p != NULL, "instantiate the test delay (LV2_PATH=build/tests/lv2): %s", err.message);
     if (!p)
         return;
-    CHECK(ssm_lv2_plugin_apply_preset(p, "Half", &err) == SSM_OK, "preset Half: %s",
-          err.message);
+    CHECK(ssm_lv2_plugin_apply_preset(p, "Half", &err) == SSM_OK, "preset Half: %s", err.message);
     const float *in[1] = {in_l};
     float *out[1] = {out_l};
     ssm_lv2_plugin_run(p, in, out, N);

@@ -36,8 +36,8 @@ int main(int argc, char **argv)
     if (!o || !x)
         return 1;
     int ok = 1;
-    if (so.format != si.format || so.samplerate != si.samplerate ||
-        so.channels != si.channels || so.frames != si.frames) {
+    if (so.format != si.format || so.samplerate != si.samplerate || so.channels != si.channels ||
+        so.frames != si.frames) {
         fprintf(stderr,
                 "audio_compare: %s: format 0x%x %d Hz %d ch %lld frames, but %s: 0x%x %d Hz %d "
                 "ch %lld frames\n",

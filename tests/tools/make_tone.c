@@ -1,6 +1,6 @@
 /* make_tone PATH RATE CHANNELS SECONDS FORMAT: a deterministic test signal
  * (a different sine plus low noise per channel) in a libsndfile format:
- * FORMAT is wav16, wav24, wavf, flac, ogg or aiff. */
+ * FORMAT is wav16, wav24, wavf, flac, ogg, aiff or rawf (headerless float32 LE). */
 #include <math.h>
 #include <sndfile.h>
 #include <stdio.h>
@@ -21,7 +21,8 @@ int main(int argc, char **argv)
               {"wavf", SF_FORMAT_WAV | SF_FORMAT_FLOAT},
               {"flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16},
               {"ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS},
-              {"aiff", SF_FORMAT_AIFF | SF_FORMAT_PCM_16}};
+              {"aiff", SF_FORMAT_AIFF | SF_FORMAT_PCM_16},
+              {"rawf", SF_FORMAT_RAW | SF_FORMAT_FLOAT | SF_ENDIAN_LITTLE}};
     SF_INFO si = {.samplerate = atoi(argv[2]), .channels = atoi(argv[3])};
     for (size_t i = 0; i < sizeof fm / sizeof fm[0]; i++)
         if (strcmp(argv[5], fm[i].name) == 0)

@@ -27,8 +27,7 @@ ssm_audio_file *ssm_audio_file_open_write(const char *path, const ssm_audio_info
 const ssm_audio_info *ssm_audio_file_info(const ssm_audio_file *f);
 /* Interleaved float frames; returns frames read (0 at the end) or -1 with
  * err set. */
-int64_t ssm_audio_file_read(ssm_audio_file *f, float *interleaved, int64_t frames,
-                            ssm_error *err);
+int64_t ssm_audio_file_read(ssm_audio_file *f, float *interleaved, int64_t frames, ssm_error *err);
 ssm_status ssm_audio_file_write(ssm_audio_file *f, const float *interleaved, int64_t frames,
                                 ssm_error *err);
 /* Close; for a written file, reports a failure to flush. */

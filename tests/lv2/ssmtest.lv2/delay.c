@@ -11,7 +11,7 @@
 #include <string.h>
 
 #define PLUGIN_URI "urn:ssmaudio:test:delay"
-#define MAX_DEL 8192u
+#define MAX_DEL    8192u
 
 enum { P_IN, P_OUT, P_DELAY, P_GAIN, P_LATENCY, P_FREEWHEEL, P_FW_SEEN, P_MAX_BLOCK };
 
@@ -117,8 +117,8 @@ static void cleanup(LV2_Handle h)
     free(s);
 }
 
-static const LV2_Descriptor descriptor = {PLUGIN_URI, instantiate, connect_port, activate, run,
-                                          NULL, cleanup,     NULL};
+static const LV2_Descriptor descriptor = {PLUGIN_URI, instantiate, connect_port, activate,
+                                          run,        NULL,        cleanup,      NULL};
 
 LV2_SYMBOL_EXPORT const LV2_Descriptor *lv2_descriptor(uint32_t index)
 {
