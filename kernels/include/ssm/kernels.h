@@ -5,5 +5,10 @@
 #include "ssm/common.h"
 #include "ssm/activations.h"
 #include "ssm/linalg.h"
+#include "ssm/diag.h"
+#include "ssm/fftconv.h"
+#include "ssm/s4d.h"
+#include "ssm/mamba.h"
+#include "ssm/ssd.h"
 
 #endif
