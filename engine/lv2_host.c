@@ -715,10 +715,12 @@ void ssm_lv2_plugin_run(ssm_lv2_plugin *p, const float *const *in, float *const 
         uint32_t n = n_frames - done;
         if (n > p->cfg.max_block)
             n = p->cfg.max_block;
+        /* A NULL buffer list means silence in, output discarded. */
         for (uint32_t i = 0; i < p->n_audio_in; i++)
-            lilv_instance_connect_port(p->inst, p->audio_in[i], (void *)(in[i] + done));
+            lilv_instance_connect_port(p->inst, p->audio_in[i],
+                                       in ? (void *)(in[i] + done) : (void *)p->silence);
         for (uint32_t i = 0; i < p->n_audio_out; i++)
-            lilv_instance_connect_port(p->inst, p->audio_out[i], out[i] + done);
+            lilv_instance_connect_port(p->inst, p->audio_out[i], out ? out[i] + done : p->scratch);
         /* Atom inputs get an empty sequence, outputs their full capacity
          * (the plugin writes its sequence into it), every cycle. */
         for (uint32_t i = 0; i < p->n_ports; i++) {
@@ -802,7 +804,7 @@ ssm_lv2_chain *ssm_lv2_chain_new(ssm_lv2_world *w, const ssm_lv2_stage_desc *sta
             c->buf[k][ch] = c->mem + ((size_t)k * n_channels + ch) * cfg->max_block;
     for (uint32_t s = 0; s < n_stages; s++) {
         stage *st = &c->stages[s];
-        st->inst = calloc(n_channels, sizeof *st->inst);
+        st->inst = calloc(n_channels, sizeof(ssm_lv2_plugin *));
         if (!st->inst)
             goto nomem;
         c->n_stages = s + 1;
@@ -864,8 +866,8 @@ fail:
 void ssm_lv2_chain_run(ssm_lv2_chain *c, const float *const *in, float *const *out,
                        uint32_t n_frames)
 {
-    const float *src[64];
-    float *dst[64];
+    const float *src[64] = {NULL};
+    float *dst[64] = {NULL};
     uint32_t nc = c->n_channels;
     uint32_t done = 0;
     while (done < n_frames) {

@@ -82,7 +82,7 @@ static void process(void *user, const float *const *in, float *const *out, uint3
 
 static double db(float x)
 {
-    return x > 1e-10f ? 20.0 * log10(x) : -200.0;
+    return x > 1e-10f ? 20.0 * log10((double)x) : -200.0;
 }
 
 static void usage(FILE *f)
@@ -126,7 +126,7 @@ int main(int argc, char **argv)
     const char *specs[MAX_STAGES];
     uint32_t n_specs = 0, n_settings = 0;
     ssm_lv2_setting settings[MAX_SETTINGS];
-    char *set_names[MAX_SETTINGS];
+    static char set_names[MAX_SETTINGS][128];
     ssm_live_config lc = {.sample_rate = 48000, .block = 256, .n_channels = 1};
     double duration = 0.0;
     unsigned long long max_frames = 0;
@@ -147,7 +147,8 @@ int main(int argc, char **argv)
                 fprintf(stderr, "ssm-live: --set wants SYMBOL=NUMBER (got \"%s\")\n", optarg);
                 return 2;
             }
-            set_names[n_settings] = strndup(optarg, (size_t)(eq - optarg));
+            snprintf(set_names[n_settings], sizeof set_names[n_settings], "%.*s",
+                     (int)(eq - optarg), optarg);
             settings[n_settings] = (ssm_lv2_setting){set_names[n_settings], v};
             n_settings++;
             break;
@@ -292,7 +293,5 @@ out:
         be->close(stream);
     ssm_lv2_chain_free(ctx.chain);
     ssm_lv2_world_free(world);
-    for (uint32_t i = 0; i < n_settings; i++)
-        free(set_names[i]);
     return rc;
 }

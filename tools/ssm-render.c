@@ -295,7 +295,7 @@ int main(int argc, char **argv)
     render_ctx ctx = {.block = 8192};
     ctx.umask = umask(022);
     umask(ctx.umask);
-    char *set_buf[MAX_SETTINGS];
+    static char set_buf[MAX_SETTINGS][128];
     int c;
     while ((c = getopt_long(argc, argv, "p:s:o:j:b:qvh", opts, NULL)) != -1) {
         switch (c) {
@@ -318,7 +318,8 @@ int main(int argc, char **argv)
                 fprintf(stderr, "ssm-render: --set %s: \"%s\" is not a number\n", optarg, eq + 1);
                 return 2;
             }
-            set_buf[ctx.n_settings] = strndup(optarg, (size_t)(eq - optarg));
+            snprintf(set_buf[ctx.n_settings], sizeof set_buf[ctx.n_settings], "%.*s",
+                     (int)(eq - optarg), optarg);
             ctx.settings[ctx.n_settings].symbol = set_buf[ctx.n_settings];
             ctx.settings[ctx.n_settings].value = v;
             ctx.n_settings++;
@@ -468,8 +469,6 @@ int main(int argc, char **argv)
             started ? started : 1, started == 1 ? "" : "s");
     free(th);
     free(ctx.jobs);
-    for (uint32_t i = 0; i < ctx.n_settings; i++)
-        free(set_buf[i]);
     ssm_lv2_world_free(ctx.world);
     return failed ? 1 : 0;
 }

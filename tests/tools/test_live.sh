@@ -28,6 +28,11 @@ pcm.ssmout {
 EOC
 "$tone" "$t/in.raw" 48000 1 1 rawf
 fails=0
+# PortAudio loads and unloads host-API libraries (JACK, ALSA plugins) that
+# leak a few kB at exit; LeakSanitizer cannot name them once unloaded, so the
+# ASan pass checks ssm-live for memory errors but not leaks (the engine and
+# render tests check leaks in our own code).
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0"
 HOME=$t "$live" -q -p "urn:ssmaudio:test:delay:Half" --in ssmin --out ssmout --rate 48000 \
   --block 256 --frames 96000 > "$t/log" 2>&1
 rc=$?
