@@ -10,5 +10,11 @@
 #include "ssm/s4d.h"
 #include "ssm/mamba.h"
 #include "ssm/ssd.h"
+#include "ssm/h3.h"
+#include "ssm/eig.h"
+#include "ssm/hippo.h"
+#include "ssm/s4.h"
+#include "ssm/liquid.h"
+#include "ssm/s4nd.h"
 
 #endif
