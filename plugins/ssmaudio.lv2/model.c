@@ -67,6 +67,7 @@ typedef struct {
     ssm_lv2_controls controls;
     int controls_stale; /* a new processor: send every control value */
     int notify_path;    /* tell the host (and a GUI) the path changed */
+    int fresh;          /* activated: start at the control values, no glide */
     const LV2_Atom_Sequence *control;
     LV2_Atom_Sequence *notify;
     const float *in;
@@ -233,6 +234,7 @@ static void activate(LV2_Handle instance)
 {
     model *self = instance;
     ssm_processor_reset(self->proc);
+    self->fresh = 1;
 }
 
 static void write_path(model *self)
@@ -291,6 +293,12 @@ static void run(LV2_Handle instance, uint32_t n_samples)
             ssm_processor_set_param(self->proc, 0, g);
         }
     }
+    /* The gain stage glides to a new gain; after activation it should
+     * start at the host's value, so a restored session sounds the same
+     * from its first sample. */
+    if (self->fresh && !self->path)
+        ssm_processor_reset(self->proc);
+    self->fresh = 0;
     ssm_lv2_follow_freewheel(self->proc, self->freewheel);
     const float *in[1] = {self->in};
     float *out[1] = {self->out};

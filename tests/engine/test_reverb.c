@@ -74,8 +74,8 @@ int main(void)
     x[0] = 1.0f;
     run(p, x, l, r, n, 512);
     const double tl = t60(l, n, sr), tr = t60(r, n, sr);
-    printf("%-48s left %.3f s, right %.3f s, want %.3f s\n", "T60 (Schroeder, -5..-25 dB)", tl,
-           tr, decay);
+    printf("%-48s left %.3f s, right %.3f s, want %.3f s\n", "T60 (Schroeder, -5..-25 dB)", tl, tr,
+           decay);
     CHECK(fabs(tl - decay) < 0.1 * decay && fabs(tr - decay) < 0.1 * decay,
           "T60 %.3f / %.3f s, want %.3f", tl, tr, decay);
     double lr = 0.0, ll = 0.0, rr = 0.0;
@@ -140,8 +140,8 @@ int main(void)
         run(p, x + t, l + t, r + t, n - t < 128 ? n - t : 128, 128);
     }
     for (size_t t = 0; t < n; t++)
-        peak = isfinite(l[t]) && isfinite(r[t]) ? fmax(peak, fmax(fabs(l[t]), fabs(r[t])))
-                                                : INFINITY;
+        peak =
+            isfinite(l[t]) && isfinite(r[t]) ? fmax(peak, fmax(fabs(l[t]), fabs(r[t]))) : INFINITY;
     printf("%-48s peak %.3g\n", "random jumps of every control", peak);
     CHECK(isfinite(peak) && peak < 100.0, "peak %g", peak);
 

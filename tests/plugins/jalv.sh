@@ -58,8 +58,9 @@ for name in resonator reverb denoise denoise-stereo model; do
   outs=$(jack_lsp 2>/dev/null | grep "^$client:out")
   echo "   ports: $(echo $ins $outs)"
   for p in $ins; do jack_connect metro:240_bpm "$p"; done
+  sleep 0.2
   # shellcheck disable=SC2086
-  timeout 10 jack_rec -f "$tmp/$name.wav" -d 1 $outs >"$tmp/rec.log" 2>&1 ||
+  timeout 30 jack_rec -f "$tmp/$name.wav" -d 1 $outs >"$tmp/rec.log" 2>&1 ||
     { cat "$tmp/rec.log"; echo "FAIL $name: jack_rec"; fail=1; }
   "$wavtool" check "$tmp/$name.wav" --nonsilent || fail=1
   kill "$jpid" 2>/dev/null

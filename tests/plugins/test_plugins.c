@@ -66,7 +66,7 @@ static const plug plugs[] = {
      {-24, -24},
      {24, 24},
      {6, -3},
-     {"unity", "drive", "quiet"}},
+     {"louder", "drive", "quiet"}},
 };
 #define N_PLUGS (sizeof plugs / sizeof plugs[0])
 
@@ -252,6 +252,7 @@ int main(void)
          * block (fresh instances, streaming, block 64). */
         static const char *const sig_name[] = {"bursts", "silence", "full-scale noise", "DC",
                                                "1e-30"};
+        set_all(a, p, p->set);
         for (int kind = SIG_SILENCE; kind <= SIG_TINY; kind++) {
             ssm_lv2_plugin_reset(a);
             make_signal(x, p->nch, n, kind, 99);
