@@ -12,6 +12,7 @@
  * move with its files). Until a model is loaded the plugin is a gain stage
  * (the engine's "gain" processor at in_gain + out_gain), so the controls
  * and presets act the same with or without a model. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -249,6 +250,42 @@ static void write_path(model *self)
     lv2_atom_forge_pop(&self->forge, &frame);
 }
 
+/* Walk the control port's events. Each event is copied to an aligned
+ * buffer before it is read: some hosts hand over sequences at addresses
+ * that are only 4-byte aligned, and reading an LV2_Atom_Event in place
+ * there is undefined behaviour (UBSan stops jalv on it). Messages larger
+ * than the buffer cannot be a patch:Set of a path we accept. */
+static void read_control(model *self)
+{
+    union {
+        LV2_Atom atom;
+        uint64_t align;
+        uint8_t bytes[4096 + sizeof(LV2_Atom)];
+    } ev;
+    LV2_Atom_Sequence seq;
+    memcpy(&seq, self->control, sizeof seq);
+    const uint8_t *p = (const uint8_t *)self->control + sizeof seq;
+    const uint8_t *end = (const uint8_t *)self->control + sizeof(LV2_Atom) + seq.atom.size;
+    while (p + sizeof(LV2_Atom_Event) <= end) {
+        LV2_Atom_Event head;
+        memcpy(&head, p, sizeof head);
+        const uint32_t total = (uint32_t)sizeof(LV2_Atom) + head.body.size;
+        const uint8_t *body = p + offsetof(LV2_Atom_Event, body);
+        if (body + total > end)
+            break;
+        if (total <= sizeof ev.bytes && head.body.type == self->u.atom_object) {
+            memcpy(ev.bytes, body, total);
+            const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev.atom;
+            if (obj->body.otype == self->u.patch_set && set_message_path(self, obj) &&
+                self->schedule)
+                self->schedule->schedule_work(self->schedule->handle, total, &ev.atom);
+            else if (obj->body.otype == self->u.patch_get && self->path)
+                self->notify_path = 1;
+        }
+        p = body + ((total + 7u) & ~7u);
+    }
+}
+
 static void run(LV2_Handle instance, uint32_t n_samples)
 {
     model *self = instance;
@@ -261,20 +298,8 @@ static void run(LV2_Handle instance, uint32_t n_samples)
         lv2_atom_forge_set_buffer(&self->forge, (uint8_t *)self->notify, self->notify->atom.size);
         lv2_atom_forge_sequence_head(&self->forge, &seq, 0);
     }
-    if (self->control) {
-        LV2_ATOM_SEQUENCE_FOREACH(self->control, ev)
-        {
-            if (ev->body.type != self->u.atom_object)
-                continue;
-            const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
-            if (obj->body.otype == self->u.patch_set && set_message_path(self, obj) &&
-                self->schedule)
-                self->schedule->schedule_work(self->schedule->handle,
-                                              lv2_atom_total_size(&ev->body), &ev->body);
-            else if (obj->body.otype == self->u.patch_get && self->path)
-                self->notify_path = 1;
-        }
-    }
+    if (self->control)
+        read_control(self);
     if (self->notify) {
         if (self->notify_path && self->path)
             write_path(self);

@@ -117,7 +117,7 @@ int main(void)
             const ssm_param_info *pi = ssm_processor_param_info(p, i);
             ssm_processor_set_param(p, i, pi->min + (float)th_uniform(&r) * (pi->max - pi->min));
         }
-        run(p, x + t, y + t, 64, 64);
+        run(p, x + t, y + t, n - t < 64 ? n - t : 64, 64);
     }
     for (size_t t = 0; t < n; t++)
         peak = isfinite(y[t]) ? fmax(peak, fabs(y[t])) : INFINITY;
