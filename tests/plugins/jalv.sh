@@ -8,7 +8,12 @@
 set -uo pipefail
 wavtool=$1
 export LV2_PATH=$2:/usr/lib/lv2
-export JACK_DEFAULT_SERVER="ssmtest-$$"
+# One fixed server name: a jackd that dies hard leaves its entry in JACK's
+# server registry (/dev/shm), which holds only a few names; reusing the
+# name reclaims the entry. The lock keeps two test runs off the same server.
+export JACK_DEFAULT_SERVER=ssmaudio-test
+exec 9>/tmp/ssmaudio-jack-test.lock
+flock -w 120 9 || { echo "FAIL: another run holds /tmp/ssmaudio-jack-test.lock"; exit 1; }
 export JACK_NO_AUDIO_RESERVATION=1
 tmp=$(mktemp -d)
 # In the ASan build the hosts must load the sanitizer runtimes first (see
@@ -22,19 +27,28 @@ host() {
   fi
 }
 pids=()
+jackd_pid=
+# Clients die hard (jack_metro ignores SIGTERM); jackd is asked to stop.
 cleanup() {
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+  if [ -n "$jackd_pid" ]; then
+    kill -TERM "$jackd_pid" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$jackd_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$jackd_pid" 2>/dev/null
+  fi
   wait 2>/dev/null
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM
 
 jackd -r -d dummy -r 48000 -p 256 >"$tmp/jackd.log" 2>&1 &
-pids+=($!)
+jackd_pid=$!
 for _ in $(seq 50); do jack_lsp >/dev/null 2>&1 && break; sleep 0.1; done
 jack_lsp >/dev/null 2>&1 || { cat "$tmp/jackd.log"; echo "FAIL: jackd did not start"; exit 1; }
 jack_metro -b 240 -f 660 -A 0.5 -D 10 -n metro >"$tmp/metro.log" 2>&1 &
 pids+=($!)
+for _ in $(seq 50); do jack_lsp 2>/dev/null | grep -q '^metro:' && break; sleep 0.1; done
 
 fail=0
 B=http://ssmaudio.org/plugins
@@ -57,7 +71,9 @@ for name in resonator reverb denoise denoise-stereo model; do
   ins=$(jack_lsp 2>/dev/null | grep "^$client:in")
   outs=$(jack_lsp 2>/dev/null | grep "^$client:out")
   echo "   ports: $(echo $ins $outs)"
-  for p in $ins; do jack_connect metro:240_bpm "$p"; done
+  for p in $ins; do
+    jack_connect metro:240_bpm "$p" || { echo "FAIL $name: cannot connect $p"; fail=1; }
+  done
   sleep 0.2
   # shellcheck disable=SC2086
   timeout 30 jack_rec -f "$tmp/$name.wav" -d 1 $outs >"$tmp/rec.log" 2>&1 ||
