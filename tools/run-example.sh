@@ -22,7 +22,7 @@ if has http://ssmaudio.org/plugins/denoise && build/tools/ssm-info --types | gre
   chain=(-p http://ssmaudio.org/plugins/denoise)
   out=build/example/noisy-speech.denoised.wav
 elif has http://ssmaudio.org/plugins/reverb; then
-  what="ssmaudio reverb (the denoiser plugin is not built yet)"
+  what="ssmaudio reverb (this build has no denoise processor yet)"
   chain=(-p http://ssmaudio.org/plugins/reverb)
   out=build/example/noisy-speech.reverb.wav
 else
