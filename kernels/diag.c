@@ -53,12 +53,23 @@ void ssm_diag_bank_free(ssm_diag_bank *b)
     memset(b, 0, sizeof *b);
 }
 
+void ssm_pole_to_float(double re, double im, float *fre, float *fim)
+{
+    float r = (float)re, i = (float)im;
+    if (hypot(re, im) < 1.0)
+        while (hypot((double)r, (double)i) >= 1.0) {
+            r = nextafterf(r, 0.0f);
+            i = nextafterf(i, 0.0f);
+        }
+    *fre = r;
+    *fim = i;
+}
+
 void ssm_diag_bank_set(ssm_diag_bank *b, size_t h, size_t m, double lam_re, double lam_im,
                        double w_re, double w_im)
 {
     size_t i = h * b->stride + m;
-    b->lam_re[i] = (float)lam_re;
-    b->lam_im[i] = (float)lam_im;
+    ssm_pole_to_float(lam_re, lam_im, &b->lam_re[i], &b->lam_im[i]);
     b->w_re[i] = (float)w_re;
     b->w_im[i] = (float)w_im;
 }

@@ -52,7 +52,14 @@ typedef struct {
 ssm_status ssm_diag_bank_alloc(ssm_diag_bank *b, size_t channels, size_t modes);
 void ssm_diag_bank_free(ssm_diag_bank *b);
 
-/* Set one mode (m < modes) of channel h. */
+/* Round a pole to float32 so that a pole strictly inside the unit circle
+ * (in double) stays strictly inside: when 1 - |lambda| is below float's
+ * resolution (bilinear with a large dt |Im A|, say) plain rounding can land
+ * on or just past 1 and the recurrence would never decay. */
+void ssm_pole_to_float(double re, double im, float *fre, float *fim);
+
+/* Set one mode (m < modes) of channel h (the pole through
+ * ssm_pole_to_float). */
 void ssm_diag_bank_set(ssm_diag_bank *b, size_t h, size_t m, double lam_re, double lam_im,
                        double w_re, double w_im);
 
