@@ -45,7 +45,7 @@ ssm_status ssm_hyena_filter(const ssm_hyena_weights *w, size_t L, double dt_scal
         return SSM_ERR_INVALID;
     const size_t d = w->d_model, O = w->order - 1, D = d * O, fo = w->filter_order;
     const size_t emb = w->emb_dim, bands = (emb - 1) / 2;
-    double *buf = malloc((emb + 2 * fo + D) * sizeof *buf);
+    double *buf = calloc(emb + 2 * fo + D, sizeof *buf);
     if (!buf)
         return SSM_ERR_NOMEM;
     double *z = buf, *a = z + emb, *b = a + fo, *h = b + fo;
@@ -183,13 +183,19 @@ done:
 
 /* ---- streaming / block form ---- */
 
+/* One partitioned tail per long filter (a struct, so its array is sized
+ * by the struct, not by a bare pointer type). */
+typedef struct {
+    ssm_partconv *pc;
+} tail_slot;
+
 struct ssm_hyena {
     size_t d, order, C, B, head, taps, max_block;
     float *in_wt, *in_b, *sw, *sb, *out_wt, *out_b, *fbias;
-    float *k;            /* (order-1) x d x head: the direct-form heads */
-    float *hist;         /* 2 x C short-filter history */
-    float *lhist;        /* (order-1) x d x (B-1): long-filter head history */
-    ssm_partconv **tail; /* (order-1) x d, NULL when taps <= B */
+    float *k;        /* (order-1) x d x head: the direct-form heads */
+    float *hist;     /* 2 x C short-filter history */
+    float *lhist;    /* (order-1) x d x (B-1): long-filter head history */
+    tail_slot *tail; /* (order-1) x d; .pc NULL when taps <= B */
     float *P, *uc, *v, *win, *tbuf, *yy;
 };
 
@@ -252,11 +258,11 @@ ssm_status ssm_hyena_create(ssm_hyena **out, const ssm_hyena_weights *w, double 
             m->k[c * m->head + i] = kall[c * m->taps + (m->head - 1 - i)];
         if (m->taps > block) {
             ssm_partconv_config cfg = {0, 0, SSM_PLAN_ESTIMATE};
-            m->tail[c] =
+            m->tail[c].pc =
                 ssm_partconv_create(kall + c * m->taps + block, m->taps - block, block, &cfg, &st);
-            if (!m->tail[c])
+            if (!m->tail[c].pc)
                 goto fail;
-            if (ssm_partconv_latency(m->tail[c]) != block) {
+            if (ssm_partconv_latency(m->tail[c].pc) != block) {
                 st = SSM_ERR_UNSUPPORTED;
                 goto fail;
             }
@@ -277,7 +283,7 @@ void ssm_hyena_destroy(ssm_hyena *m)
         return;
     if (m->tail)
         for (size_t c = 0; c < (m->order - 1) * m->d; c++)
-            ssm_partconv_destroy(m->tail[c]);
+            ssm_partconv_destroy(m->tail[c].pc);
     free(m->tail);
     float *bufs[] = {m->in_wt, m->in_b,  m->sw, m->sb, m->out_wt, m->out_b, m->fbias, m->k,
                      m->hist,  m->lhist, m->P,  m->uc, m->v,      m->win,   m->tbuf,  m->yy};
@@ -291,8 +297,8 @@ void ssm_hyena_reset(ssm_hyena *m)
     memset(m->hist, 0, 2 * m->C * sizeof *m->hist);
     memset(m->lhist, 0, (m->order - 1) * m->d * (m->B - 1) * sizeof *m->lhist);
     for (size_t c = 0; c < (m->order - 1) * m->d; c++)
-        if (m->tail[c])
-            ssm_partconv_reset(m->tail[c]);
+        if (m->tail[c].pc)
+            ssm_partconv_reset(m->tail[c].pc);
 }
 
 size_t ssm_hyena_filter_length(const ssm_hyena *m)
@@ -309,15 +315,15 @@ SSM_HOT static void long_conv(ssm_hyena *m, size_t c, float *restrict x, size_t 
     const float *restrict kr = m->k + c * hd;
     memcpy(win, hist, (B - 1) * sizeof *win);
     memcpy(win + B - 1, x, n * sizeof *win);
-    if (m->tail[c])
-        ssm_partconv_process(m->tail[c], x, m->tbuf, n);
+    if (m->tail[c].pc)
+        ssm_partconv_process(m->tail[c].pc, x, m->tbuf, n);
     for (size_t t = 0; t < n; t++) {
         /* win[B-1+t-i] * k[i] for i < hd, with kr reversed. */
         const float *wp = win + B - hd + t;
         float acc = 0.0f;
         for (size_t i = 0; i < hd; i++)
             acc += kr[i] * wp[i];
-        x[t] = acc + (m->tail[c] ? m->tbuf[t] : 0.0f);
+        x[t] = acc + (m->tail[c].pc ? m->tbuf[t] : 0.0f);
     }
     memcpy(hist, win + n, (B - 1) * sizeof *hist);
 }
