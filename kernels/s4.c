@@ -12,13 +12,14 @@ struct ssm_s4 {
     double complex *own; /* lambda, p, q, b, c copies */
     size_t n, T, npow;
     float d;
-    float *Abar, *Bbar, *C; /* real basis, float for the hot loops */
+    float *Abar, *Bbar, *C; /* real basis, float; Abar stored transposed */
     float *x, *tmp, *tmp2;  /* state and two scratch vectors (n) */
     float *K;               /* kernel, T */
-    float *G;               /* T x n, row t = C Abar^(t+1) */
+    float *G;               /* n x T (transposed), G[k][t] = (C Abar^(t+1))_k */
     float *F;               /* T x n, row s = Abar^s Bbar */
-    float *pow;             /* npow x n x n, Abar^(2^k) */
+    float *pow;             /* npow x n x n, Abar^(2^k), transposed */
     float *fbuf, *ubuf;     /* 2T transform buffer, T drive copy */
+    float *urev;            /* T: the drive reversed within a chunk */
     float *spec, *kspec;    /* split spectra of size 2T (ssm_rfft layout) */
     ssm_rfft *fft;          /* size 2T */
     size_t bs;              /* bins stride of the 2T spectra */
@@ -338,11 +339,11 @@ ssm_status ssm_s4_kernel(const ssm_s4_params *p, double sample_rate, size_t L, d
 static void free_tables(ssm_s4 *s)
 {
     free(s->Abar), free(s->Bbar), free(s->C), free(s->x), free(s->tmp), free(s->tmp2);
-    free(s->K), free(s->G), free(s->F), free(s->pow), free(s->ubuf);
+    free(s->K), free(s->G), free(s->F), free(s->pow), free(s->ubuf), free(s->urev);
     ssm_fft_free(s->fbuf), ssm_fft_free(s->spec), ssm_fft_free(s->kspec);
     ssm_rfft_destroy(s->fft);
     s->Abar = s->Bbar = s->C = s->x = s->tmp = s->tmp2 = s->K = s->G = s->F = s->pow = NULL;
-    s->ubuf = s->fbuf = NULL;
+    s->ubuf = s->fbuf = s->urev = NULL;
     s->spec = s->kspec = NULL;
     s->fft = NULL;
     s->T = 0;
@@ -409,6 +410,7 @@ ssm_status ssm_s4_activate(ssm_s4 *s, double sample_rate, size_t chunk)
     s->F = malloc(T * n * sizeof *s->F);
     s->pow = malloc(npow * n * n * sizeof *s->pow);
     s->ubuf = malloc(T * sizeof *s->ubuf);
+    s->urev = malloc(T * sizeof *s->urev);
     s->bs = ssm_fft_bins_stride(2 * T);
     s->fbuf = ssm_fft_alloc(2 * T);
     s->spec = ssm_fft_alloc(2 * s->bs);
@@ -416,7 +418,7 @@ ssm_status ssm_s4_activate(ssm_s4 *s, double sample_rate, size_t chunk)
     s->fft = ssm_rfft_create(2 * T, SSM_PLAN_ESTIMATE);
     if (!Ar || !Br || !Cr || !pw || !ArL || !scr || !Kd || !v || !v2 || !s->Abar || !s->Bbar ||
         !s->C || !s->x || !s->tmp || !s->tmp2 || !s->K || !s->G || !s->F || !s->pow || !s->ubuf ||
-        !s->fbuf || !s->spec || !s->kspec || !s->fft)
+        !s->urev || !s->fbuf || !s->spec || !s->kspec || !s->fft)
         goto out;
     if ((st = discretize(&s->p, dt, Ar, Br, Cr)) != SSM_OK)
         goto out;
@@ -424,10 +426,14 @@ ssm_status ssm_s4_activate(ssm_s4 *s, double sample_rate, size_t chunk)
     power_from_table(n, pw, npow, L, ArL, scr);
     if ((st = cauchy_kernel(&s->p, dt, Cr, ArL, L, Kd)) != SSM_OK)
         goto out;
-    for (size_t i = 0; i < n * n; i++)
-        s->Abar[i] = (float)Ar[i];
-    for (size_t i = 0; i < npow * n * n; i++)
-        s->pow[i] = (float)pw[i];
+    /* Transposed (column-major) so the products run as column AXPYs, which
+     * vectorise without reassociating a reduction. */
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            s->Abar[j * n + i] = (float)Ar[i * n + j];
+            for (size_t k = 0; k < npow; k++)
+                s->pow[k * n * n + j * n + i] = (float)pw[k * n * n + i * n + j];
+        }
     for (size_t i = 0; i < n; i++)
         s->Bbar[i] = (float)Br[i], s->C[i] = (float)Cr[i];
     for (size_t t = 0; t < T; t++)
@@ -443,7 +449,7 @@ ssm_status ssm_s4_activate(ssm_s4 *s, double sample_rate, size_t chunk)
         }
         memcpy(v, v2, n * sizeof *v);
         for (size_t j = 0; j < n; j++)
-            s->G[t * n + j] = (float)v[j];
+            s->G[j * T + t] = (float)v[j];
     }
     memcpy(v, Br, n * sizeof *v);
     for (size_t t = 0; t < T; t++) {
@@ -502,6 +508,27 @@ void ssm_s4_destroy(ssm_s4 *s)
 
 /* ---- real-time forms ---- */
 
+/* y[i] += sum_k M[k * ld + i] c[k], i < len, k < cols: column AXPYs, four
+ * columns per pass so y is loaded and stored once per four FMAs. */
+SSM_HOT static void cols_axpy(float *restrict y, const float *restrict M, size_t ld,
+                              const float *restrict c, size_t len, size_t cols)
+{
+    size_t k = 0;
+    for (; k + 4 <= cols; k += 4) {
+        const float *restrict a0 = M + k * ld, *restrict a1 = a0 + ld;
+        const float *restrict a2 = a1 + ld, *restrict a3 = a2 + ld;
+        float c0 = c[k], c1 = c[k + 1], c2 = c[k + 2], c3 = c[k + 3];
+        for (size_t i = 0; i < len; i++)
+            y[i] += a0[i] * c0 + a1[i] * c1 + a2[i] * c2 + a3[i] * c3;
+    }
+    for (; k < cols; k++) {
+        const float *restrict a0 = M + k * ld;
+        float c0 = c[k];
+        for (size_t i = 0; i < len; i++)
+            y[i] += a0[i] * c0;
+    }
+}
+
 SSM_HOT static float dot(const float *restrict a, const float *restrict b, size_t n)
 {
     float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
@@ -521,11 +548,13 @@ void ssm_s4_step_drive(ssm_s4 *s, const float *drive, const float *skip, float *
 {
     size_t N = s->n;
     float *restrict x = s->x, *restrict t = s->tmp;
+    const float *restrict bb = s->Bbar;
     for (size_t i = 0; i < n; i++) {
         float u = drive[i], v = skip[i];
-        ssm_gemv(t, s->Abar, N, x, NULL, N, N);
         for (size_t k = 0; k < N; k++)
-            x[k] = t[k] + s->Bbar[k] * u;
+            t[k] = bb[k] * u;
+        cols_axpy(t, s->Abar, N, x, N, N);
+        memcpy(x, t, N * sizeof *x);
         out[i] = dot(s->C, x, N) + s->d * v;
     }
 }
@@ -541,7 +570,8 @@ static void advance_state(ssm_s4 *s, size_t m)
     size_t N = s->n;
     for (size_t k = 0; k < s->npow; k++)
         if (m & ((size_t)1 << k)) {
-            ssm_gemv(s->tmp2, s->pow + k * N * N, N, s->x, NULL, N, N);
+            memset(s->tmp2, 0, N * sizeof *s->tmp2);
+            cols_axpy(s->tmp2, s->pow + k * N * N, N, s->x, N, N);
             memcpy(s->x, s->tmp2, N * sizeof *s->x);
         }
 }
@@ -551,6 +581,8 @@ static void chunk_once(ssm_s4 *s, const float *drive, const float *skip, float *
     size_t N = s->n, T = s->T;
     float *u = s->ubuf;
     memcpy(u, drive, m * sizeof *u);
+    for (size_t j = 0; j < m; j++)
+        s->urev[j] = u[m - 1 - j];
     memcpy(s->fbuf, u, m * sizeof *u);
     memset(s->fbuf + m, 0, (2 * T - m) * sizeof *s->fbuf);
     ssm_rfft_forward(s->fft, s->fbuf, s->spec);
@@ -562,17 +594,13 @@ static void chunk_once(ssm_s4 *s, const float *drive, const float *skip, float *
         im[k] = ar * ki[k] + ai * kr[k];
     }
     ssm_rfft_inverse(s->fft, s->spec, s->fbuf);
-    /* Carried-in state: y[t] += C Abar^(t+1) x0, as one GEMV over G. */
+    /* Carried-in state: y[t] += C Abar^(t+1) x0 = sum_k G[k][t] x0[k]. */
+    cols_axpy(s->fbuf, s->G, T, s->x, m, N);
     for (size_t t = 0; t < m; t++)
-        out[t] = s->fbuf[t] + dot(s->G + t * N, s->x, N) + s->d * skip[t];
-    /* State out: Abar^m x0 + sum_j Abar^(m-1-j) Bbar u[j]. */
+        out[t] = s->fbuf[t] + s->d * skip[t];
+    /* State out: Abar^m x0 + sum_s Abar^s Bbar u[m-1-s]. */
     advance_state(s, m);
-    for (size_t j = 0; j < m; j++) {
-        const float *f = s->F + (m - 1 - j) * N;
-        float uj = u[j];
-        for (size_t k = 0; k < N; k++)
-            s->x[k] += f[k] * uj;
-    }
+    cols_axpy(s->x, s->F, N, s->urev, N, m);
 }
 
 void ssm_s4_chunked_drive(ssm_s4 *s, const float *drive, const float *skip, float *out, size_t n)
