@@ -142,13 +142,15 @@ struct ssm_diag_conv {
     size_t H, S, M; /* channels, mode stride, modes */
     size_t T, nfft, nbs;
     ssm_rfft *fft;
-    float *kspec;   /* [H][2 nbs] spectrum of K[0..T), scaled by 1/nfft */
+    float *kspec;   /* [H][2 nbs] spectrum of K[0..T) / nfft, interleaved re,im */
     float *er, *ei; /* [H][S][SUB]   w lambda^(s+1), mode-major (transposed) */
     float *fr, *fi; /* [H][SUB][S]   lambda^(SUB-1-s) */
     float *pr, *pi; /* [H][SUB+1][S] lambda^r */
     float *d;       /* [H] */
     /* scratch */
-    float *buf, *spec, *ubuf, *ybuf;
+    float *ubuf;  /* [2T + KB SUB] the chunk, zero-padded: FFT input and u */
+    float *ybuf;  /* [2T] */
+    size_t dirty; /* ubuf[dirty..2T) is known to be zero */
     float *vr, *vi, *ar, *ai;
     float *gvr, *gvi, *gqr, *gqi; /* [GROUP][S]: per sub-chunk carried / input states */
 };
@@ -174,7 +176,10 @@ static ssm_status conv_tables(ssm_diag_conv *c, const ssm_diag_bank *b)
         const float scale = 1.0f / (float)c->nfft;
         for (size_t l = 0; l < T; l++)
             K[l] *= scale;
-        ssm_rfft_forward(c->fft, K, c->kspec + 2 * h * c->nbs);
+        /* Kept interleaved, as FFTW's r2c writes it, so the per-chunk
+         * product needs no layout change. */
+        fftwf_execute_dft_r2c(c->fft->fwd, K, c->fft->tmp);
+        memcpy(c->kspec + 2 * h * c->nbs, c->fft->tmp, (c->nfft / 2 + 1) * 2 * sizeof(float));
         c->d[h] = b->d[h];
         for (size_t m = 0; m < S; m++) {
             size_t i = h * S + m;
@@ -210,9 +215,8 @@ void ssm_diag_conv_destroy(ssm_diag_conv *c)
     if (!c)
         return;
     ssm_rfft_destroy(c->fft);
-    float *arrays[] = {c->kspec, c->er,  c->ei,   c->fr,   c->fi,   c->pr, c->pi,
-                       c->d,     c->buf, c->spec, c->ubuf, c->ybuf, c->vr, c->vi,
-                       c->ar,    c->ai,  c->gvr,  c->gvi,  c->gqr,  c->gqi};
+    float *arrays[] = {c->kspec, c->er, c->ei, c->fr, c->fi, c->pr,  c->pi,  c->d,   c->ubuf,
+                       c->ybuf,  c->vr, c->vi, c->ar, c->ai, c->gvr, c->gvi, c->gqr, c->gqi};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         ssm_fft_free(arrays[i]);
     free(c);
@@ -246,10 +250,8 @@ ssm_diag_conv *ssm_diag_conv_create(const ssm_diag_bank *b, size_t chunk, ssm_pl
     c->pr = ssm_fft_alloc(H * (SUB + 1) * S);
     c->pi = ssm_fft_alloc(H * (SUB + 1) * S);
     c->d = ssm_fft_alloc(H);
-    c->buf = ssm_fft_alloc(c->nfft);
-    c->spec = ssm_fft_alloc(2 * c->nbs);
     /* Padded so register blocks of KB sub-chunks may read past the end. */
-    c->ubuf = ssm_fft_alloc(chunk + KB * SUB);
+    c->ubuf = ssm_fft_alloc(c->nfft + KB * SUB);
     c->gvr = ssm_fft_alloc((GROUP + KB) * b->stride);
     c->gvi = ssm_fft_alloc((GROUP + KB) * b->stride);
     c->gqr = ssm_fft_alloc((GROUP + KB) * b->stride);
@@ -260,7 +262,7 @@ ssm_diag_conv *ssm_diag_conv_create(const ssm_diag_bank *b, size_t chunk, ssm_pl
     c->ar = ssm_fft_alloc(S);
     c->ai = ssm_fft_alloc(S);
     if (!c->fft || !c->kspec || !c->er || !c->ei || !c->fr || !c->fi || !c->pr || !c->pi || !c->d ||
-        !c->buf || !c->spec || !c->ubuf || !c->ybuf || !c->vr || !c->vi || !c->ar || !c->ai)
+        !c->ubuf || !c->ybuf || !c->vr || !c->vi || !c->ar || !c->ai)
         goto fail;
     st = conv_tables(c, b);
     if (st != SSM_OK)
@@ -287,13 +289,13 @@ size_t ssm_diag_conv_chunk(const ssm_diag_conv *c)
     return c->T;
 }
 
-SSM_HOT static void cmul_spectrum(float *restrict re, float *restrict im, const float *restrict kr,
-                                  const float *restrict ki, size_t n)
+/* Interleaved complex product, in place: x *= k over nb bins. */
+SSM_HOT static void cmul_spectrum(float *restrict x, const float *restrict k, size_t nb)
 {
-    for (size_t i = 0; i < n; i++) {
-        float a = re[i], b = im[i];
-        re[i] = a * kr[i] - b * ki[i];
-        im[i] = a * ki[i] + b * kr[i];
+    for (size_t i = 0; i < nb; i++) {
+        const float a = x[2 * i], b = x[2 * i + 1];
+        x[2 * i] = a * k[2 * i] - b * k[2 * i + 1];
+        x[2 * i + 1] = a * k[2 * i + 1] + b * k[2 * i];
     }
 }
 
@@ -305,26 +307,27 @@ SSM_HOT static void gemm_out(const float *restrict etr, const float *restrict et
                              const float *restrict vr, const float *restrict vi, size_t S,
                              float *restrict y, size_t kb, size_t r)
 {
+    enum { NV = SUB / 16 };
     for (size_t k0 = 0; k0 < kb; k0 += KB) {
-        v16 acc[KB][2];
+        v16 acc[KB][NV];
         memset(acc, 0, sizeof acc);
         for (size_t m = 0; m < S; m++) {
-            v16 a0, a1, b0, b1;
-            VLOAD(a0, etr + m * SUB);
-            VLOAD(a1, etr + m * SUB + 16);
-            VLOAD(b0, eti + m * SUB);
-            VLOAD(b1, eti + m * SUB + 16);
+            v16 a[NV], b[NV];
+            for (size_t q = 0; q < NV; q++) {
+                VLOAD(a[q], etr + m * SUB + 16 * q);
+                VLOAD(b[q], eti + m * SUB + 16 * q);
+            }
             for (size_t kk = 0; kk < KB; kk++) {
                 const float xr = vr[(k0 + kk) * S + m], xi = vi[(k0 + kk) * S + m];
-                acc[kk][0] += a0 * xr - b0 * xi;
-                acc[kk][1] += a1 * xr - b1 * xi;
+                for (size_t q = 0; q < NV; q++)
+                    acc[kk][q] += a[q] * xr - b[q] * xi;
             }
         }
         for (size_t kk = 0; kk < KB && k0 + kk < kb; kk++) {
             float *yk = y + (k0 + kk) * SUB;
             float tmp[SUB];
-            VSTORE(tmp, acc[kk][0]);
-            VSTORE(tmp + 16, acc[kk][1]);
+            for (size_t q = 0; q < NV; q++)
+                VSTORE(tmp + 16 * q, acc[kk][q]);
             for (size_t t = 0; t < r; t++)
                 yk[t] += tmp[t];
         }
@@ -392,13 +395,15 @@ static void conv_chunk(ssm_diag_conv *c, size_t h, float *restrict xr, float *re
                        const float *in, float *out, size_t n)
 {
     const size_t S = c->S;
+    /* Out-of-place r2c keeps its input, so the zero padding persists
+     * between chunks: only a shorter chunk than the last needs clearing. */
     memcpy(c->ubuf, in, n * sizeof(float));
-    memcpy(c->buf, c->ubuf, n * sizeof(float));
-    memset(c->buf + n, 0, (c->nfft - n) * sizeof(float));
-    const float *ks = c->kspec + 2 * h * c->nbs;
-    ssm_rfft_forward(c->fft, c->buf, c->spec);
-    cmul_spectrum(c->spec, c->spec + c->nbs, ks, ks + c->nbs, c->nfft / 2 + 1);
-    ssm_rfft_inverse(c->fft, c->spec, c->ybuf);
+    if (c->dirty > n)
+        memset(c->ubuf + n, 0, (c->dirty - n) * sizeof(float));
+    c->dirty = n;
+    fftwf_execute_dft_r2c(c->fft->fwd, c->ubuf, c->fft->tmp);
+    cmul_spectrum((float *)c->fft->tmp, c->kspec + 2 * h * c->nbs, c->nfft / 2 + 1);
+    fftwf_execute_dft_c2r(c->fft->inv, c->fft->tmp, c->ybuf);
 
     memcpy(c->vr, xr, S * sizeof(float));
     memcpy(c->vi, xi, S * sizeof(float));
