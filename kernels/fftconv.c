@@ -142,7 +142,9 @@ struct ssm_diag_conv {
     size_t H, S, M; /* channels, mode stride, modes */
     size_t T, nfft, nbs;
     ssm_rfft *fft;
-    float *kspec;   /* [H][2 nbs] spectrum of K[0..T) / nfft, interleaved re,im */
+    ssm_diag_method method;
+    float *kspec;   /* FFT: [H][2 nbs] spectrum of K[0..T) / nfft, interleaved re,im */
+    float *khead;   /* SCAN: [H][SUB] K[0..SUB) for the in-sub-chunk part */
     float *er, *ei; /* [H][S][SUB]   w lambda^(s+1), mode-major (transposed) */
     float *fr, *fi; /* [H][SUB][S]   lambda^(SUB-1-s) */
     float *pr, *pi; /* [H][SUB+1][S] lambda^r */
@@ -170,16 +172,22 @@ static ssm_status conv_tables(ssm_diag_conv *c, const ssm_diag_bank *b)
         one.w_re += h * S;
         one.w_im += h * S;
         memset(K, 0, c->nfft * sizeof(float));
-        st = ssm_diag_kernel(&one, K, T, T);
-        if (st != SSM_OK)
-            break;
-        const float scale = 1.0f / (float)c->nfft;
-        for (size_t l = 0; l < T; l++)
-            K[l] *= scale;
-        /* Kept interleaved, as FFTW's r2c writes it, so the per-chunk
-         * product needs no layout change. */
-        fftwf_execute_dft_r2c(c->fft->fwd, K, c->fft->tmp);
-        memcpy(c->kspec + 2 * h * c->nbs, c->fft->tmp, (c->nfft / 2 + 1) * 2 * sizeof(float));
+        if (c->method == SSM_DIAG_SCAN) {
+            st = ssm_diag_kernel(&one, c->khead + h * SUB, SUB, SUB);
+            if (st != SSM_OK)
+                break;
+        } else {
+            st = ssm_diag_kernel(&one, K, T, T);
+            if (st != SSM_OK)
+                break;
+            const float scale = 1.0f / (float)c->nfft;
+            for (size_t l = 0; l < T; l++)
+                K[l] *= scale;
+            /* Kept interleaved, as FFTW's r2c writes it, so the per-chunk
+             * product needs no layout change. */
+            fftwf_execute_dft_r2c(c->fft->fwd, K, c->fft->tmp);
+            memcpy(c->kspec + 2 * h * c->nbs, c->fft->tmp, (c->nfft / 2 + 1) * 2 * sizeof(float));
+        }
         c->d[h] = b->d[h];
         for (size_t m = 0; m < S; m++) {
             size_t i = h * S + m;
@@ -215,8 +223,9 @@ void ssm_diag_conv_destroy(ssm_diag_conv *c)
     if (!c)
         return;
     ssm_rfft_destroy(c->fft);
-    float *arrays[] = {c->kspec, c->er, c->ei, c->fr, c->fi, c->pr,  c->pi,  c->d,   c->ubuf,
-                       c->ybuf,  c->vr, c->vi, c->ar, c->ai, c->gvr, c->gvi, c->gqr, c->gqi};
+    float *arrays[] = {c->khead, c->kspec, c->er,   c->ei,   c->fr, c->fi, c->pr,
+                       c->pi,    c->d,     c->ubuf, c->ybuf, c->vr, c->vi, c->ar,
+                       c->ai,    c->gvr,   c->gvi,  c->gqr,  c->gqi};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         ssm_fft_free(arrays[i]);
     free(c);
@@ -225,9 +234,17 @@ void ssm_diag_conv_destroy(ssm_diag_conv *c)
 ssm_diag_conv *ssm_diag_conv_create(const ssm_diag_bank *b, size_t chunk, ssm_plan_rigor rigor,
                                     ssm_status *err)
 {
+    return ssm_diag_conv_create_method(b, chunk, rigor, SSM_DIAG_FFT, err);
+}
+
+ssm_diag_conv *ssm_diag_conv_create_method(const ssm_diag_bank *b, size_t chunk,
+                                           ssm_plan_rigor rigor, ssm_diag_method method,
+                                           ssm_status *err)
+{
     ssm_status st = SSM_ERR_NOMEM;
     ssm_diag_conv *c = NULL;
-    if (!b || chunk < 1 || chunk > ((size_t)1 << 24) || b->channels == 0) {
+    if (!b || chunk < 1 || chunk > ((size_t)1 << 24) || b->channels == 0 ||
+        (method != SSM_DIAG_FFT && method != SSM_DIAG_SCAN)) {
         st = SSM_ERR_INVALID;
         goto fail;
     }
@@ -240,9 +257,15 @@ ssm_diag_conv *ssm_diag_conv_create(const ssm_diag_bank *b, size_t chunk, ssm_pl
     c->T = chunk;
     c->nfft = 2 * chunk;
     c->nbs = ssm_fft_bins_stride(c->nfft);
-    c->fft = ssm_rfft_create(c->nfft, rigor);
+    c->method = method;
     const size_t H = c->H, S = c->S;
-    c->kspec = ssm_fft_alloc(2 * H * c->nbs);
+    if (method == SSM_DIAG_FFT) {
+        c->fft = ssm_rfft_create(c->nfft, rigor);
+        c->kspec = ssm_fft_alloc(2 * H * c->nbs);
+    } else {
+        c->khead = ssm_fft_alloc(H * SUB);
+    }
+    const int tables_ok = method == SSM_DIAG_FFT ? c->fft && c->kspec : c->khead != NULL;
     c->er = ssm_fft_alloc(H * SUB * S);
     c->ei = ssm_fft_alloc(H * SUB * S);
     c->fr = ssm_fft_alloc(H * SUB * S);
@@ -261,8 +284,9 @@ ssm_diag_conv *ssm_diag_conv_create(const ssm_diag_bank *b, size_t chunk, ssm_pl
     c->vi = ssm_fft_alloc(S);
     c->ar = ssm_fft_alloc(S);
     c->ai = ssm_fft_alloc(S);
-    if (!c->fft || !c->kspec || !c->er || !c->ei || !c->fr || !c->fi || !c->pr || !c->pi || !c->d ||
-        !c->ubuf || !c->ybuf || !c->vr || !c->vi || !c->ar || !c->ai)
+    if (!tables_ok || !c->er || !c->ei || !c->fr || !c->fi || !c->pr || !c->pi || !c->d ||
+        !c->ubuf || !c->ybuf || !c->vr || !c->vi || !c->ar || !c->ai || !c->gvr || !c->gvi ||
+        !c->gqr || !c->gqi)
         goto fail;
     st = conv_tables(c, b);
     if (st != SSM_OK)
@@ -454,13 +478,98 @@ static void conv_chunk(ssm_diag_conv *c, size_t h, float *restrict xr, float *re
         out[t] = c->ybuf[t] + d * c->ubuf[t];
 }
 
+/* y[s] = sum_{j<=s} K[j] u[s-j], s < r <= SUB: the part of a sub-chunk's
+ * output that its own inputs make (earlier inputs arrive through the state).
+ * z holds SUB zeros then the sub-chunk, so a shifted load brings in zeros
+ * for s < j. */
+SSM_HOT static void intra_conv(const float *restrict k, const float *restrict u, size_t r,
+                               float *restrict y)
+{
+    enum { NV = SUB / 16 };
+    float z[2 * SUB];
+    memset(z, 0, SUB * sizeof(float));
+    memcpy(z + SUB, u, r * sizeof(float));
+    memset(z + SUB + r, 0, (SUB - r) * sizeof(float));
+    v16 acc[NV];
+    memset(acc, 0, sizeof acc);
+    for (size_t j = 0; j < SUB; j++) {
+        const float kj = k[j];
+        for (size_t q = 0; q < NV; q++) {
+            v16 x;
+            VLOAD(x, z + SUB - j + 16 * q);
+            acc[q] += x * kj;
+        }
+    }
+    float tmp[SUB];
+    for (size_t q = 0; q < NV; q++)
+        VSTORE(tmp + 16 * q, acc[q]);
+    memcpy(y, tmp, r * sizeof(float));
+}
+
+/* The FFT-free schedule: per sub-chunk, the full state at its start (carried
+ * state and every earlier input of the chunk, by Horner over the folded
+ * inputs) seen through w lambda^(s+1), plus the in-sub-chunk convolution
+ * with K[0..SUB). Same algebra, no transform: 8 M + 2 SUB flops a sample. */
+static void conv_chunk_scan(ssm_diag_conv *c, size_t h, float *restrict xr, float *restrict xi,
+                            const float *in, float *out, size_t n)
+{
+    const size_t S = c->S;
+    memcpy(c->ubuf, in, n * sizeof(float));
+    if (c->dirty > n)
+        memset(c->ubuf + n, 0, (c->dirty - n) * sizeof(float));
+    c->dirty = n;
+    memcpy(c->ar, xr, S * sizeof(float));
+    memcpy(c->ai, xi, S * sizeof(float));
+    const float *er = c->er + h * SUB * S, *ei = c->ei + h * SUB * S;
+    const float *fr = c->fr + h * SUB * S, *fi = c->fi + h * SUB * S;
+    const float *pr = c->pr + h * (SUB + 1) * S, *pi = c->pi + h * (SUB + 1) * S;
+    const float *psr = pr + SUB * S, *psi = pi + SUB * S;
+    const float *kh = c->khead + h * SUB;
+    const size_t nsub = (n + SUB - 1) / SUB;
+    for (size_t g0 = 0; g0 < nsub; g0 += GROUP) {
+        const size_t gb = nsub - g0 < GROUP ? nsub - g0 : GROUP;
+        const size_t rest = n - (g0 + gb - 1) * SUB, last = rest < SUB ? rest : SUB;
+        const size_t full = last == SUB ? gb : gb - 1;
+        float *yg = c->ybuf + g0 * SUB;
+        const float *ug = c->ubuf + g0 * SUB;
+        gemm_in(fr, fi, ug, S, c->gqr, c->gqi, full);
+        for (size_t k = 0; k < gb; k++) {
+            memcpy(c->gvr + k * S, c->ar, S * sizeof(float));
+            memcpy(c->gvi + k * S, c->ai, S * sizeof(float));
+            if (k < full)
+                for (size_t m = 0; m < S; m++) {
+                    const float x0 = c->ar[m], x1 = c->ai[m];
+                    c->ar[m] = psr[m] * x0 - psi[m] * x1 + c->gqr[k * S + m];
+                    c->ai[m] = psr[m] * x1 + psi[m] * x0 + c->gqi[k * S + m];
+                }
+        }
+        if (full < gb)
+            state_in(fr + (SUB - last) * S, fi + (SUB - last) * S, pr + last * S, pi + last * S,
+                     psr, psi, c->ar, c->ai, c->gqr, c->gqi, ug + full * SUB, last, S);
+        for (size_t k = 0; k < gb; k++)
+            intra_conv(kh, ug + k * SUB, k < full ? SUB : last, yg + k * SUB);
+        gemm_out(er, ei, c->gvr, c->gvi, S, yg, gb - 1, SUB);
+        gemm_out(er, ei, c->gvr + (gb - 1) * S, c->gvi + (gb - 1) * S, S, yg + (gb - 1) * SUB, 1,
+                 last);
+    }
+    memcpy(xr, c->ar, S * sizeof(float));
+    memcpy(xi, c->ai, S * sizeof(float));
+    const float d = c->d[h];
+    for (size_t t = 0; t < n; t++)
+        out[t] = c->ybuf[t] + d * c->ubuf[t];
+}
+
 void ssm_diag_conv_process(ssm_diag_conv *c, ssm_diag_state *s, const float *in, size_t in_ld,
                            float *out, size_t out_ld, size_t n)
 {
     for (size_t h = 0; h < c->H; h++)
         for (size_t t0 = 0; t0 < n; t0 += c->T) {
             size_t len = n - t0 < c->T ? n - t0 : c->T;
-            conv_chunk(c, h, s->re + h * c->S, s->im + h * c->S, in + h * in_ld + t0,
-                       out + h * out_ld + t0, len);
+            if (c->method == SSM_DIAG_SCAN)
+                conv_chunk_scan(c, h, s->re + h * c->S, s->im + h * c->S, in + h * in_ld + t0,
+                                out + h * out_ld + t0, len);
+            else
+                conv_chunk(c, h, s->re + h * c->S, s->im + h * c->S, in + h * in_ld + t0,
+                           out + h * out_ld + t0, len);
         }
 }

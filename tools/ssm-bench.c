@@ -13,9 +13,11 @@
  * not visible from inside a VM, so the AVX2 peak is the reference.
  *
  * Flop counts (per sample per channel, M modes): step 11 M (complex
- * multiply 6, input add 1, Re(w x) 3, accumulate 1); chunked 8 M for the
- * state terms + 10 log2(2T) for two real FFTs of 2T per T samples + 6 for
- * the spectrum product; MIMO (H channels, P states) per sample: 8 P H + 6 P.
+ * multiply 6, input add 1, Re(w x) 3, accumulate 1); chunked FFT 8 M for
+ * the state terms + 10 log2(2T) for two real FFTs of 2T per T samples + 6
+ * for the spectrum product; chunked scan (no FFT) 8 M + 2 SUB (the
+ * in-sub-chunk convolution, SUB = 32); MIMO (H channels, P states) per
+ * sample: 8 P H + 6 P.
  */
 #include "ssm/kernels.h"
 
@@ -130,29 +132,33 @@ static void bench_diag(void)
         double step_ns = ns;
         printf("%-6zu %-5s %-8d %10.2f %9.2f %7.1f%%\n", M, "step", 64, ns, gf,
                100.0 * gf / peak_gflops);
-        for (size_t bi = 0; bi < sizeof blocks / sizeof blocks[0]; bi++) {
-            const size_t T = blocks[bi];
-            ssm_status st;
-            ssm_diag_conv *c = ssm_diag_conv_create(&b, T, SSM_PLAN_MEASURE, &st);
-            if (!c) {
-                printf("chunked T=%zu: %s\n", T, ssm_status_string(st));
-                continue;
+        for (int method = 0; method < 2; method++)
+            for (size_t bi = 0; bi < sizeof blocks / sizeof blocks[0]; bi++) {
+                const size_t T = blocks[bi];
+                ssm_status st;
+                ssm_diag_conv *c = ssm_diag_conv_create_method(
+                    &b, T, SSM_PLAN_MEASURE, method ? SSM_DIAG_SCAN : SSM_DIAG_FFT, &st);
+                if (!c) {
+                    printf("chunked T=%zu: %s\n", T, ssm_status_string(st));
+                    continue;
+                }
+                best = 1e30;
+                for (int rep = 0; rep < 5; rep++) {
+                    double t0 = now();
+                    for (size_t t = 0; t + T <= n; t += T)
+                        ssm_diag_conv_process(c, &s, u + t, n, y + t, n, T);
+                    best = fmin(best, now() - t0);
+                }
+                size_t done = n / T * T;
+                ns = best * 1e9 / (double)(done * H);
+                double fl = method ? 8.0 * (double)M + 2.0 * SSM_DIAG_SUB
+                                   : 8.0 * (double)M + 10.0 * log2(2.0 * (double)T) + 6.0;
+                gf = fl / ns;
+                printf("%-6zu %-5s %-8zu %10.2f %9.2f %7.1f%%  %s step\n", M,
+                       method ? "scan" : "fft", T, ns, gf, 100.0 * gf / peak_gflops,
+                       ns < step_ns ? "beats" : "slower than");
+                ssm_diag_conv_destroy(c);
             }
-            best = 1e30;
-            for (int rep = 0; rep < 3; rep++) {
-                double t0 = now();
-                for (size_t t = 0; t + T <= n; t += T)
-                    ssm_diag_conv_process(c, &s, u + t, n, y + t, n, T);
-                best = fmin(best, now() - t0);
-            }
-            size_t done = n / T * T;
-            ns = best * 1e9 / (double)(done * H);
-            double fl = 8.0 * (double)M + 10.0 * log2(2.0 * (double)T) + 6.0;
-            gf = fl / ns;
-            printf("%-6zu %-5s %-8zu %10.2f %9.2f %7.1f%%  %s step\n", M, "chunk", T, ns, gf,
-                   100.0 * gf / peak_gflops, ns < step_ns ? "beats" : "slower than");
-            ssm_diag_conv_destroy(c);
-        }
         free(u);
         free(y);
         ssm_diag_state_free(&s);

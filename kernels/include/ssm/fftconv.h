@@ -74,6 +74,17 @@ typedef struct ssm_diag_conv ssm_diag_conv;
  * (copied, so b may change or go away afterwards). chunk: T >= 1. */
 ssm_diag_conv *ssm_diag_conv_create(const ssm_diag_bank *b, size_t chunk, ssm_plan_rigor rigor,
                                     ssm_status *err);
+/* The same chunked form without the transform: inside each sub-chunk of
+ * SSM_DIAG_SUB samples a direct convolution with K[0..SUB), and the state
+ * at every sub-chunk start (carried state plus the chunk's earlier inputs,
+ * accumulated by the same power tables) through w lambda^(s+1). Exact in
+ * the same sense, 8 M + 64 flops per sample and no FFT: the faster offline
+ * schedule below N of about 256 (see docs/benchmarks.md). The FFT method is
+ * what ssm_diag_conv_create builds. */
+typedef enum { SSM_DIAG_FFT = 0, SSM_DIAG_SCAN = 1 } ssm_diag_method;
+ssm_diag_conv *ssm_diag_conv_create_method(const ssm_diag_bank *b, size_t chunk,
+                                           ssm_plan_rigor rigor, ssm_diag_method method,
+                                           ssm_status *err);
 /* Re-derive the tables from a bank of the same shape (new poles/weights):
  * no allocation and no planning, but O(H M T) work: not for the audio
  * thread. */
