@@ -144,9 +144,12 @@ class DenoiseNet(nn.Module):
         layers += [f"s4d_block:blocks.{i}" for i in range(self.nl)]
         layers += ["rmsnorm:norm_f", "mask_head:mask", "vad_head:vad", "fb_decode:dec"]
         return {
-            "ssm.arch": "fbmask-s4d",
+            "ssm.format_version": "1",
+            "ssm.architecture": "fbmask-s4d-v1",
             "ssm.layers": ",".join(layers),
             "ssm.sample_rate": "48000",
+            "ssm.rediscretize": "false",
+            "ssm.rediscretize_note": "the learned filterbank taps are 48 kHz-bound: other rates are resampled",
             "ssm.hop": str(self.hop),
             "ssm.win": str(self.win),
             "ssm.filters": str(self.F),
@@ -158,8 +161,6 @@ class DenoiseNet(nn.Module):
             "ssm.s4d_discretization": "zoh",
             "ssm.activation": "gelu_erf",
             "ssm.latency_samples": str(self.latency),
-            "ssm.can_rediscretize": "false",
-            "ssm.rediscretize_note": "the learned filterbank taps are 48 kHz-bound: other rates are resampled",
         }
 
 

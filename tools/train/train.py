@@ -315,12 +315,12 @@ def main():
     cgen = torch.Generator()
     cgen.manual_seed(args.seed)
     if os.path.exists(args.ckpt):
-        ck = torch.load(args.ckpt, map_location=device, weights_only=False)
+        ck = torch.load(args.ckpt, map_location="cpu", weights_only=False)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         step = ck["step"]
         history = ck.get("history", [])
-        gen.set_state(ck["gen"].to(gen.get_state().device) if hasattr(ck["gen"], "to") else ck["gen"])
+        gen.set_state(ck["gen"])
         cgen.set_state(ck["cgen"])
         print(f"resumed at step {step}", flush=True)
     n_params = sum(p.numel() for p in model.parameters())
