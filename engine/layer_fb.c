@@ -22,29 +22,27 @@ ssm_status ssm_layer_fb_init(ssm_layer_fb *l, const ssm_model *m, const char *en
     const ssm_tensor *dec = enc ? ssm_model_require(m, dec_name, 2, shape, err) : NULL;
     if (!dec)
         return SSM_ERR_FORMAT;
-    l->enc = enc->data;
-    l->dec_t = malloc(filters * l->win * sizeof *l->dec_t);
+    l->dec = dec->data;
+    l->enc_t = malloc(filters * l->win * sizeof *l->enc_t);
     l->hist = calloc(l->win, sizeof *l->hist);
     l->ola = calloc(l->win, sizeof *l->ola);
-    if (!l->dec_t || !l->hist || !l->ola) {
+    if (!l->enc_t || !l->hist || !l->ola) {
         ssm_layer_fb_free(l);
         ssm_error_set(err, SSM_ERR_NOMEM, "%s: out of memory for the filterbank",
                       ssm_model_path(m));
         return SSM_ERR_NOMEM;
     }
-    for (size_t f = 0; f < filters; f++)
-        for (size_t j = 0; j < l->win; j++)
-            l->dec_t[j * filters + f] = dec->data[f * l->win + j];
+    ssm_transpose(l->enc_t, enc->data, filters, l->win);
     l->fill = 0;
     return SSM_OK;
 }
 
 void ssm_layer_fb_free(ssm_layer_fb *l)
 {
-    free(l->dec_t);
+    free(l->enc_t);
     free(l->hist);
     free(l->ola);
-    l->dec_t = l->hist = l->ola = NULL;
+    l->enc_t = l->hist = l->ola = NULL;
 }
 
 void ssm_layer_fb_reset(ssm_layer_fb *l)
@@ -57,10 +55,10 @@ void ssm_layer_fb_reset(ssm_layer_fb *l)
 
 void ssm_layer_fb_encode(const ssm_layer_fb *l, const float *X, float *C, size_t T)
 {
-    ssm_gemm_nt(C, l->filters, X, l->win, l->enc, l->win, NULL, T, l->filters, l->win);
+    ssm_gemm_t(C, l->filters, X, l->win, l->enc_t, l->filters, NULL, T, l->filters, l->win);
 }
 
 void ssm_layer_fb_decode(const ssm_layer_fb *l, const float *Z, float *S, size_t T)
 {
-    ssm_gemm_nt(S, l->win, Z, l->filters, l->dec_t, l->filters, NULL, T, l->win, l->filters);
+    ssm_gemm_t(S, l->win, Z, l->filters, l->dec, l->win, NULL, T, l->win, l->filters);
 }

@@ -24,8 +24,8 @@ static const ssm_tensor *need(const ssm_model *m, const char *prefix, const char
     return ssm_model_require(m, name, ndim, shape, err);
 }
 
-ssm_status ssm_layer_s4d_init(ssm_layer_s4d *l, const ssm_model *m, const char *prefix, size_t width,
-                              size_t state, float norm_eps, ssm_error *err)
+ssm_status ssm_layer_s4d_init(ssm_layer_s4d *l, const ssm_model *m, const char *prefix,
+                              size_t width, size_t state, float norm_eps, ssm_error *err)
 {
     memset(l, 0, sizeof *l);
     l->width = width;
@@ -109,6 +109,7 @@ void ssm_layer_s4d_free(ssm_layer_s4d *l)
     ssm_diag_state_free(&l->state);
     ssm_diag_bank_free(&l->bank);
     ssm_s4d_params_free(&l->params);
+    ssm_layer_linear_free(&l->out);
     free(l->z);
     free(l->s);
     free(l->z2);

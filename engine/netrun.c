@@ -55,8 +55,7 @@ ssm_status ssm_netrun_create(ssm_netrun *r, const char *model_path, uint32_t n_c
     return SSM_OK;
 }
 
-ssm_status ssm_netrun_activate(ssm_netrun *r, double host_rate, uint32_t max_block,
-                               ssm_error *err)
+ssm_status ssm_netrun_activate(ssm_netrun *r, double host_rate, uint32_t max_block, ssm_error *err)
 {
     double inner = host_rate;
     r->path = ssm_rate_choose(r->model, host_rate, &inner, r->why, sizeof r->why);
@@ -91,8 +90,7 @@ static void run_inner(void *user, const float *const *in, float *const *out, uin
         ssm_network_process(r->nets[c], in[c], out[c], n);
 }
 
-void ssm_netrun_process(ssm_netrun *r, const float *const *in, float *const *out,
-                        uint32_t n_frames)
+void ssm_netrun_process(ssm_netrun *r, const float *const *in, float *const *out, uint32_t n_frames)
 {
     if (r->bridge)
         ssm_rate_bridge_process(r->bridge, in, out, n_frames, run_inner, r);

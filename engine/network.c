@@ -52,9 +52,9 @@ static int meta_size(const ssm_model *m, const char *key, size_t lo, size_t hi, 
     char *end = NULL;
     long v = s ? strtol(s, &end, 10) : -1;
     if (!s || end == s || *end || v < (long)lo || v > (long)hi) {
-        ssm_error_set(err, SSM_ERR_FORMAT, "%s: metadata %s is %s%s%s, want an integer in [%zu, %zu]",
-                      ssm_model_path(m), key, s ? "\"" : "missing", s ? s : "", s ? "\"" : "", lo,
-                      hi);
+        ssm_error_set(err, SSM_ERR_FORMAT,
+                      "%s: metadata %s is %s%s%s, want an integer in [%zu, %zu]", ssm_model_path(m),
+                      key, s ? "\"" : "missing", s ? s : "", s ? "\"" : "", lo, hi);
         return 0;
     }
     *out = (size_t)v;
@@ -119,9 +119,10 @@ ssm_network *ssm_network_create(const ssm_model *m, ssm_error *err)
 {
     const char *arch = ssm_model_meta(m, "ssm.architecture");
     if (!arch || strcmp(arch, "fbmask-s4d-v1") != 0) {
-        ssm_error_set(err, SSM_ERR_UNSUPPORTED,
-                      "%s: metadata ssm.architecture is \"%s\"; this engine builds \"fbmask-s4d-v1\"",
-                      ssm_model_path(m), arch ? arch : "(missing)");
+        ssm_error_set(
+            err, SSM_ERR_UNSUPPORTED,
+            "%s: metadata ssm.architecture is \"%s\"; this engine builds \"fbmask-s4d-v1\"",
+            ssm_model_path(m), arch ? arch : "(missing)");
         return NULL;
     }
     ssm_network *n = calloc(1, sizeof *n);
@@ -289,6 +290,9 @@ void ssm_network_destroy(ssm_network *n)
     if (!n)
         return;
     ssm_layer_fb_free(&n->fb);
+    ssm_layer_linear_free(&n->inp);
+    ssm_layer_linear_free(&n->mask);
+    ssm_layer_linear_free(&n->vad);
     for (size_t b = 0; b < MAX_BLOCKS; b++)
         ssm_layer_s4d_free(&n->blocks[b]);
     free(n->X);

@@ -28,8 +28,10 @@
  * synthesis (ConvTranspose1d F->1, same shape) filterbank. */
 typedef struct {
     size_t hop, win, filters;
-    const float *enc; /* [F][win] (model-owned) */
-    float *dec_t;     /* [win][F], dec transposed for the synthesis product */
+    float *enc_t;     /* [win][F]: enc transposed, so the analysis product
+                         vectorises over filters (ssm_gemv_t) */
+    const float *dec; /* [F][win] (model-owned): already the synthesis's
+                         transposed layout */
     float *hist;      /* [win] the current frame's input window */
     size_t fill;      /* samples of the current hop received */
     float *ola;       /* [win] circular overlap-add accumulator */
@@ -48,12 +50,14 @@ void ssm_layer_fb_decode(const ssm_layer_fb *l, const float *Z, float *S, size_t
 /* Dense: y = W x + b (PyTorch nn.Linear layout: W [out][in]). */
 typedef struct {
     size_t in, out;
-    const float *w, *b;
+    float *wt; /* [in][out]: W transposed, the vectorising layout */
+    const float *b;
 } ssm_layer_linear;
 
 ssm_status ssm_layer_linear_init(ssm_layer_linear *l, const ssm_model *m, const char *prefix,
                                  size_t in, size_t out, ssm_error *err);
 void ssm_layer_linear_run(const ssm_layer_linear *l, const float *X, float *Y, size_t T);
+void ssm_layer_linear_free(ssm_layer_linear *l);
 
 /* S4D block: u + GLU(Linear_{H->2H}(GELU(S4D(RMSNorm(u))))). */
 typedef struct {
@@ -70,8 +74,8 @@ typedef struct {
     float *z2; /* [T][2H] */
 } ssm_layer_s4d;
 
-ssm_status ssm_layer_s4d_init(ssm_layer_s4d *l, const ssm_model *m, const char *prefix, size_t width,
-                              size_t state, float norm_eps, ssm_error *err);
+ssm_status ssm_layer_s4d_init(ssm_layer_s4d *l, const ssm_model *m, const char *prefix,
+                              size_t width, size_t state, float norm_eps, ssm_error *err);
 ssm_status ssm_layer_s4d_activate(ssm_layer_s4d *l, size_t max_frames, ssm_error *err);
 void ssm_layer_s4d_free(ssm_layer_s4d *l);
 void ssm_layer_s4d_reset(ssm_layer_s4d *l);
@@ -109,8 +113,7 @@ typedef struct {
 /* Loads the model file and builds one network per channel. */
 ssm_status ssm_netrun_create(ssm_netrun *r, const char *model_path, uint32_t n_channels,
                              ssm_error *err);
-ssm_status ssm_netrun_activate(ssm_netrun *r, double host_rate, uint32_t max_block,
-                               ssm_error *err);
+ssm_status ssm_netrun_activate(ssm_netrun *r, double host_rate, uint32_t max_block, ssm_error *err);
 void ssm_netrun_set_mode(ssm_netrun *r, ssm_mode mode);
 void ssm_netrun_process(ssm_netrun *r, const float *const *in, float *const *out,
                         uint32_t n_frames);

@@ -23,8 +23,8 @@ static const ssm_param_info params[] = {
 typedef struct {
     ssm_netrun run;
     uint32_t nc, max_block, delay, dpos;
-    float *dry;   /* [nc][max_block] input copy (in and out may alias) */
-    float *line;  /* [nc][delay] dry delay line */
+    float *dry;                  /* [nc][max_block] input copy (in and out may alias) */
+    float *line;                 /* [nc][delay] dry delay line */
     float target[3], current[3]; /* floor (linear), mix (0..1), bypass (0..1) */
     float coeff;                 /* per-sample smoothing, about 10 ms */
     float meter_coeff;           /* per-block smoothing of the gr meter */

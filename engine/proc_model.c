@@ -17,7 +17,7 @@ static const ssm_param_info params[] = {
 typedef struct {
     ssm_netrun run;
     float target[2], current[2]; /* linear gains */
-    float coeff;                  /* one-pole smoothing per sample, about 10 ms */
+    float coeff;                 /* one-pole smoothing per sample, about 10 ms */
 } model_proc;
 
 static void *model_create(const ssm_processor_desc *desc, ssm_error *err)

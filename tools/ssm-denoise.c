@@ -28,14 +28,15 @@ static double cpu_seconds(void)
 
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: ssm-denoise [-m MODEL] [-t TYPE] [--set SYMBOL=VALUE] [--stream] [-b N] IN OUT\n"
-            "  -m, --model FILE   model file (default: the bundled denoise-s4d model)\n"
-            "  -t, --type TYPE    processor type (default: denoise)\n"
-            "  -s, --set SYM=VAL  set a parameter (limit, mix, bypass, in_gain, ...)\n"
-            "      --stream       recurrent (live) form instead of the offline FFT form\n"
-            "  -b, --block N      frames per process call (default 4096)\n"
-            "  -q, --quiet        print nothing on success\n");
+    fprintf(
+        stderr,
+        "usage: ssm-denoise [-m MODEL] [-t TYPE] [--set SYMBOL=VALUE] [--stream] [-b N] IN OUT\n"
+        "  -m, --model FILE   model file (default: the bundled denoise-s4d model)\n"
+        "  -t, --type TYPE    processor type (default: denoise)\n"
+        "  -s, --set SYM=VAL  set a parameter (limit, mix, bypass, in_gain, ...)\n"
+        "      --stream       recurrent (live) form instead of the offline FFT form\n"
+        "  -b, --block N      frames per process call (default 4096)\n"
+        "  -q, --quiet        print nothing on success\n");
 }
 
 int main(int argc, char **argv)
@@ -45,14 +46,11 @@ int main(int argc, char **argv)
     float set_val[MAX_SETS];
     int n_sets = 0, stream = 0, quiet = 0;
     long block = 4096;
-    static const struct option opts[] = {{"model", required_argument, 0, 'm'},
-                                         {"type", required_argument, 0, 't'},
-                                         {"set", required_argument, 0, 's'},
-                                         {"stream", no_argument, 0, 'S'},
-                                         {"block", required_argument, 0, 'b'},
-                                         {"quiet", no_argument, 0, 'q'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"model", required_argument, 0, 'm'}, {"type", required_argument, 0, 't'},
+        {"set", required_argument, 0, 's'},   {"stream", no_argument, 0, 'S'},
+        {"block", required_argument, 0, 'b'}, {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "m:t:s:b:qh", opts, NULL)) != -1) {
         switch (c) {

@@ -126,8 +126,8 @@ int main(void)
             CHECK(e < 1e-6, "bypass passes the input delayed by the latency (err %g)", e);
             float v = ssm_processor_get_param(p, (uint32_t)ssm_processor_param_index(p, "vad"));
             float gr = ssm_processor_get_param(p, (uint32_t)ssm_processor_param_index(p, "gr"));
-            CHECK(v >= 0.0f && v <= 1.0f && gr >= 0.0f && gr <= 100.0f, "meters in range: vad %g, gr %g",
-                  v, gr);
+            CHECK(v >= 0.0f && v <= 1.0f && gr >= 0.0f && gr <= 100.0f,
+                  "meters in range: vad %g, gr %g", v, gr);
             free(z);
             free(o);
             ssm_processor_destroy(p);
