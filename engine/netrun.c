@@ -15,7 +15,7 @@
 #ifndef SSM_SOURCE_PRESETS_DIR
 #define SSM_SOURCE_PRESETS_DIR "presets"
 #endif
-#define DENOISE_FILE "denoise-s4d.safetensors"
+#define DENOISE_FILE "denoise.safetensors"
 
 const char *ssm_default_denoise_model(void)
 {
@@ -38,7 +38,7 @@ ssm_status ssm_netrun_create(ssm_netrun *r, const char *model_path, uint32_t n_c
     r->model = ssm_model_load(model_path, err);
     if (!r->model)
         return err ? err->status : SSM_ERR_IO;
-    r->nets = calloc(r->n_channels, sizeof *r->nets);
+    r->nets = calloc(r->n_channels, sizeof(ssm_network *));
     if (!r->nets) {
         ssm_netrun_free(r);
         ssm_error_set(err, SSM_ERR_NOMEM, "out of memory loading %s", model_path);

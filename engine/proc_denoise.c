@@ -1,4 +1,4 @@
-/* "denoise": the trained speech denoiser (presets/denoise-s4d.safetensors,
+/* "denoise": the trained speech denoiser (presets/denoise.safetensors,
  * tools/train) with the controls a user needs: a limit on the attenuation,
  * a dry/wet mix, a click-free bypass, and gain-reduction and voice-activity
  * meters. The dry path is delayed by the model's latency so that mix and
