@@ -1,4 +1,4 @@
-/* The trained denoiser network (presets/denoise-s4d.safetensors) in the
+/* The trained denoiser network (presets/denoise.safetensors) in the
  * engine against the PyTorch model's output (tests/golden/dnmodel, made by
  * tools/train/export.py; checked by tests/golden/dnmodel_golden.py in
  * numpy), in both forms and for several block sizes; streaming == offline;
@@ -58,7 +58,7 @@ int main(void)
 {
     const char *gd = getenv("SSM_GOLDEN_DIR");
     char path[1200];
-    snprintf(model_path, sizeof model_path, "%s/../../presets/denoise-s4d.safetensors",
+    snprintf(model_path, sizeof model_path, "%s/../../presets/denoise.safetensors",
              gd ? gd : "tests/golden");
     size_t n = 0, nref = 0;
     snprintf(path, sizeof path, "%s/dnmodel/golden_in.f32", gd ? gd : "tests/golden");
