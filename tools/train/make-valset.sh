@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 missing=()
-for p in espeak-ng flite wamerican python3-numpy python3-scipy; do
+for p in festival festvox-kdlpc16k festvox-italp16k festvox-itapc16k festvox-ca-ona-hts \
+    festvox-suopuhe-lj festvox-suopuhe-mv festvox-czech-dita festvox-czech-machac espeak-ng \
+    wamerican witalian wcatalan python3-numpy python3-scipy; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then

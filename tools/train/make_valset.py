@@ -3,24 +3,29 @@
 
 Everything comes from Debian packages or is synthesised here:
 
-  speech   text-to-speech (espeak-ng with voice variants, flite), resampled
-           to 48 kHz. TTS is band-limited (espeak-ng 22.05 kHz, flite 16 kHz
-           output), so the clean speech has no energy above 11 kHz; the noise
-           is full band.
-  text     sentences of random words from wamerican (/usr/share/dict), drawn
-           with this script's own seed.
+  speech   festival voices (English, Italian, Catalan, Finnish, Czech
+           talkers; packages festival, festvox-*), resampled to 48 kHz. TTS
+           is band-limited (16, 22.05 or 32 kHz output), so the clean speech
+           has little energy above 8..16 kHz; the noise is full band.
+  text     word salads of 4..6 random words from Debian word lists
+           (wamerican, witalian, wcatalan), drawn with this script's seed.
   noise    synthesised: white, pink, brown, hum (mains + harmonics), fan,
-           clicks, babble (other TTS speakers), bursts (non-stationary).
+           clicks, babble (four espeak-ng talkers), bursts (non-stationary).
   room     synthetic room impulse responses (early reflections + a damped
-           exponential tail). Every noise goes through one; odd-numbered
-           utterances are reverberated too, and their clean reference is the
+           exponential tail, RT60 0.2..0.6 s, direct-to-reverberant ratio
+           3..12 dB). Every noise goes through one; odd-numbered utterances
+           are reverberated too, and their clean reference is the
            reverberant speech (the task is denoising, not dereverberation).
+  level    speech at -32..-22 dBFS RMS; a mixture that would peak above
+           0.95 is scaled down with its reference (never clipped).
 
-The split from the training corpus (tools/train of the denoiser) is by
-speaker, text and seed: VAL_SPEAKERS and BABBLE_SPEAKERS below are voices
-the training recipe leaves out (see tools/train/eval/README.md, "Split"),
-the text is drawn with VAL_SEED from the word list, and no noise or room
-realisation is shared because every random draw comes from VAL_SEED.
+Split from the training corpus (tools/train/make_data.py, which speaks with
+espeak-ng, every language and variant, and flite kal16/awb/rms/slt): the
+target talkers here are festival voices that neither engine makes; the text
+is drawn from word lists with VAL_SEED (the training text is licence
+sentences and word salads from its own seed); every noise and room
+realisation comes from VAL_SEED. Only the babble talkers are espeak-ng
+voices, and only as noise.
 
 Layout written under --out:
   clean/ID.wav noisy/ID.wav   16-bit PCM, 48 kHz, mono, same length
@@ -46,25 +51,31 @@ VAL_SEED = 20261125
 SNRS = (-5, 0, 5, 10, 15, 20)
 NOISES = ("white", "pink", "brown", "hum", "fan", "clicks", "babble", "bursts")
 
-# (engine, voice) pairs for the target speech: held out of training.
+# Target talkers: festival voices, none of them made by espeak-ng or flite
+# (the engines the training corpus uses), with the word list their text is
+# drawn from. Finnish and Czech spelling is phonemic, so those voices read
+# Italian words with their own phonology. Left out on purpose: festival's
+# kal (flite's kal16 is the same diphone set) and slt HTS (the same talker
+# as flite's slt).
 VAL_SPEAKERS = (
-    ("espeak-ng", "en-gb-scotland+Andy"),
-    ("flite", "rms"),
-    ("espeak-ng", "en-029+Annie"),
-    ("espeak-ng", "en-us+Denis"),
-    ("flite", "slt"),
-    ("espeak-ng", "en-gb-x-gbcwmd+linda"),
-    ("espeak-ng", "en-gb-x-rp+Storm"),
-    ("espeak-ng", "en-us+Gene2"),
+    ("festival", "ked_diphone", "american-english"),  # US English, male
+    ("festival", "lp_diphone", "italian"),  # Italian, female
+    ("festival", "upc_ca_ona_hts", "catalan"),  # Catalan, female
+    ("festival", "pc_diphone", "italian"),  # Italian, male
+    ("festival", "czech_dita", "italian"),  # Czech, female
+    ("festival", "hy_fi_mv_diphone", "italian"),  # Finnish, male
+    ("festival", "suo_fi_lj_diphone", "italian"),  # Finnish, female
+    ("festival", "czech_machac", "italian"),  # Czech, male
 )
-# Babble talkers, also held out, never the same as the target speakers.
+# Babble talkers: espeak-ng voice variants (the training engine, but as
+# noise, never as the target), never the same as the target talkers.
 BABBLE_SPEAKERS = (
-    ("espeak-ng", "en+Alicia"),
-    ("espeak-ng", "en-us+Mario"),
-    ("espeak-ng", "en-gb-x-gbclan+michel"),
-    ("espeak-ng", "en-us+steph2"),
-    ("espeak-ng", "en-029+ed"),
-    ("espeak-ng", "en-gb-scotland+grandpa"),
+    ("espeak-ng", "en+Alicia", "american-english"),
+    ("espeak-ng", "en-us+Mario", "american-english"),
+    ("espeak-ng", "en-gb-x-gbclan+michel", "american-english"),
+    ("espeak-ng", "en-us+steph2", "american-english"),
+    ("espeak-ng", "en-029+ed", "american-english"),
+    ("espeak-ng", "en-gb-scotland+grandpa", "american-english"),
 )
 
 
@@ -72,7 +83,7 @@ def check_variants(speakers, tmpdir):
     """espeak-ng silently falls back to the plain voice when a variant name
     is wrong (names are case-sensitive, and en-gb ignores variants): make
     sure each variant really changes the voice."""
-    for engine, voice in speakers:
+    for engine, voice, _ in speakers:
         if engine != "espeak-ng" or "+" not in voice:
             continue
         out = []
@@ -85,12 +96,13 @@ def check_variants(speakers, tmpdir):
             raise SystemExit("espeak-ng voice %s sounds like its base voice" % voice)
 
 
-def words():
-    """Lower-case plain words of 3..8 letters from wamerican."""
-    path = "/usr/share/dict/american-english"
-    with open(path, encoding="utf-8") as f:
+def words(wordlist):
+    """Lower-case ASCII words of 3..8 letters from a Debian word list (the
+    diphone voices choke on accented letters)."""
+    with open(os.path.join("/usr/share/dict", wordlist), encoding="utf-8") as f:
         w = [x.strip() for x in f]
-    return [x for x in w if x.isascii() and x.isalpha() and x.islower() and 3 <= len(x) <= 8]
+    return sorted(set(x for x in w if x.isascii() and x.isalpha() and x.islower()
+                      and 3 <= len(x) <= 8))
 
 
 def sentence(rng, vocab, n_words):
@@ -98,13 +110,18 @@ def sentence(rng, vocab, n_words):
 
 
 def tts(speaker, text, tmpdir, tag):
-    """Speak text with (engine, voice); return float64 at 48 kHz."""
-    engine, voice = speaker
+    """Speak text with (engine, voice, wordlist); return float64 at 48 kHz."""
+    engine, voice, _ = speaker
     path = os.path.join(tmpdir, tag + ".wav")
     if engine == "espeak-ng":
         cmd = ["espeak-ng", "-v", voice, "-s", "170", "-w", path, text]
+    elif engine == "festival":
+        txt = os.path.join(tmpdir, tag + ".txt")
+        with open(txt, "w", encoding="ascii") as f:
+            f.write(text + "\n")
+        cmd = ["text2wave", "-eval", "(voice_%s)" % voice, txt, "-o", path]
     else:
-        cmd = ["flite", "-voice", voice, "-t", text, "-o", path]
+        raise ValueError(engine)
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     fs, x = wavfile.read(path)
     x = x.astype(np.float64) / 32768.0
@@ -228,10 +245,11 @@ def main():
     args = ap.parse_args()
 
     rng = np.random.default_rng(args.seed)
-    vocab = words()
+    vocab = {sp[2]: words(sp[2]) for sp in VAL_SPEAKERS + BABBLE_SPEAKERS}
     n_utt = min(args.utterances, len(VAL_SPEAKERS))
-    texts = [sentence(rng, vocab, int(rng.integers(5, 8))) for _ in range(n_utt)]
-    babble_texts = [sentence(rng, vocab, 14) for _ in BABBLE_SPEAKERS]
+    texts = [sentence(rng, vocab[VAL_SPEAKERS[i][2]], int(rng.integers(4, 7)))
+             for i in range(n_utt)]
+    babble_texts = [sentence(rng, vocab[sp[2]], 14) for sp in BABBLE_SPEAKERS]
 
     for sub in ("clean", "noisy"):
         os.makedirs(os.path.join(args.out, sub), exist_ok=True)
@@ -252,7 +270,7 @@ def main():
         n = len(s)
         level = 10 ** (rng.uniform(-32, -22) / 20)
         s *= level / np.sqrt(np.mean(s**2))
-        spk = "%s:%s" % VAL_SPEAKERS[u]
+        spk = "%s:%s" % VAL_SPEAKERS[u][:2]
         base = dict(utt=u, speaker=spk, rt60_s="%.2f" % (rt60 if u % 2 else 0.0),
                     seconds="%.3f" % (n / FS), text=texts[u])
         for kind in NOISES:
