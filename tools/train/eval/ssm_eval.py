@@ -13,10 +13,11 @@ and RNNoise (node tools/baselines/rnnoise-denoise.mjs).
 What it reports, per system:
   delay     cross-correlation lag of the output behind the clean reference
             on every speech file (search +-50 ms); the system's delay is the
-            median, and every output is shifted back by it before scoring.
-  SI-SDRi   SI-SDR(output, clean) - SI-SDR(input, clean), both over the same
-            aligned span; likewise STOI change and segSNR change. Means per
-            SNR, per noise type and over all noisy files.
+            median, and every output is shifted back by it (zero-filled at
+            the end) before scoring over the whole clip, like the input.
+  SI-SDRi   SI-SDR(output, clean) - SI-SDR(input, clean); likewise STOI
+            change and segSNR change. Means per SNR, per noise type and over
+            all noisy files.
   clean-in  SI-SDR and STOI of the output for clean input (no noise): a
             system that leaves clean speech alone scores high SI-SDR, STOI 1.
   silence   output level (dBFS RMS) for digital silence and a -80 dBFS
@@ -137,39 +138,48 @@ def delay_job(args):
     return M.estimate_delay(clean, out, max_lag)
 
 
+def input_job(args):
+    """Scores of the unprocessed input, shared by every system."""
+    set_dir, it = args
+    clean = read(os.path.join(set_dir, "clean", it["id"] + ".wav"))
+    noisy = read(os.path.join(set_dir, "noisy", it["id"] + ".wav"))
+    return it["id"], dict(sisdr_in=M.si_sdr(clean, noisy), stoi_in=M.stoi(clean, noisy, FS),
+                          segsnr_in=M.seg_snr(clean, noisy, FS),
+                          rms_in=float(np.mean(noisy**2)))
+
+
 def score_job(args):
-    set_dir, out_dir, it, delay = args
+    set_dir, out_dir, it, delay, inp = args
     clean, noisy, out = load_pair(set_dir, out_dir, it["id"])
     r = dict(id=it["id"], noise=it["noise"], snr=it["snr_db"])
     if it["noise"] == "silence":
         r["out_dbfs"] = 10 * np.log10(np.mean(out**2) + 1e-20)
-        r["in_dbfs"] = 10 * np.log10(np.mean(noisy**2) + 1e-20)
         return r
-    ref, est = M.align(clean, out, delay)
-    n = len(ref)
-    # The input is aligned with the reference already; score it over the
-    # same span as the output.
-    inp, ref_in = noisy[:n], ref
-    r["sisdr"] = M.si_sdr(ref, est)
-    r["stoi"] = M.stoi(ref, est, FS)
-    r["segsnr"] = M.seg_snr(ref, est, FS)
+    est = M.align(out, delay)
+    r["sisdr"] = M.si_sdr(clean, est)
+    r["stoi"] = M.stoi(clean, est, FS)
+    r["segsnr"] = M.seg_snr(clean, est, FS)
+    r["level_db"] = 10 * np.log10((np.mean(est**2) + 1e-20) / (inp["rms_in"] + 1e-20))
     if it["noise"] != "none":
-        r["sisdr_in"] = M.si_sdr(ref_in, inp)
-        r["stoi_in"] = M.stoi(ref_in, inp, FS)
-        r["segsnr_in"] = M.seg_snr(ref_in, inp, FS)
-    r["level_db"] = 10 * np.log10((np.mean(est**2) + 1e-20) / (np.mean(inp**2) + 1e-20))
+        r.update(sisdr_in=inp["sisdr_in"], stoi_in=inp["stoi_in"], segsnr_in=inp["segsnr_in"])
     return r
 
 
-def score_system(name, out_dir, set_dir, items, jobs, max_lag):
+def score_inputs(set_dir, items, jobs):
+    speech = [it for it in items if it["noise"] != "silence"]
+    with ProcessPoolExecutor(jobs) as pool:
+        return dict(pool.map(input_job, [(set_dir, it) for it in speech], chunksize=8))
+
+
+def score_system(name, out_dir, set_dir, items, jobs, max_lag, inputs):
     speech = [it for it in items if it["noise"] != "silence"]
     with ProcessPoolExecutor(jobs) as pool:
         lags = list(pool.map(delay_job, [(set_dir, out_dir, it["id"], max_lag) for it in speech],
                              chunksize=8))
         delay = int(np.median(lags))
         agree = np.mean(np.abs(np.array(lags) - delay) <= 1)
-        rows = list(pool.map(score_job, [(set_dir, out_dir, it, delay) for it in items],
-                             chunksize=8))
+        rows = list(pool.map(score_job, [(set_dir, out_dir, it, delay, inputs.get(it["id"]))
+                                         for it in items], chunksize=8))
     return dict(name=name, delay=delay, delay_agree=float(agree), rows=rows)
 
 
@@ -233,19 +243,21 @@ def markdown(results, set_desc, n_files, seconds):
         set_desc, n_files, seconds, machine(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())))
     L.append("")
     L.append("| system | SI-SDR improvement | STOI change | segSNR change | worst SNR bin SI-SDRi "
-             "| clean in: SI-SDR / STOI | silence in: out dBFS (zero / -80 dBFS floor) "
+             "| clean in: SI-SDR / STOI / level | silence in: out dBFS (zero / -80 dBFS floor) "
              "| CPU (one core, x realtime) | delay |")
     L.append("|---|---|---|---|---|---|---|---|---|")
     for r in results:
         s = r["summary"]
         sil = s["silence"]
-        L.append("| %s | %s dB | %s | %s dB | %s dB | %s dB / %s | %s / %s | %.4f (%.4f per file) "
+        L.append("| %s | %s dB | %s | %s dB | %s dB | %s dB / %s / %s dB | %s / %s "
+                 "| %s (%s per file) "
                  "| %.1f ms (%d samples, %.0f %% of files) |" % (
                      r["name"], fmt(s["sisdri"], 2), fmt(s["d_stoi"], 3), fmt(s["d_segsnr"], 2),
                      fmt(s["worst_snr_sisdri"], 2), fmt(s["clean_sisdr"], 1, False),
-                     fmt(s["clean_stoi"], 3, False),
+                     fmt(s["clean_stoi"], 3, False), fmt(s["clean_level"], 1),
                      fmt(sil.get("silence_zero"), 1, False),
-                     fmt(sil.get("silence_floor"), 1, False), r["xrt"], r["xrt_file"],
+                     fmt(sil.get("silence_floor"), 1, False), fmt(r["xrt"], 4, False),
+                     fmt(r["xrt_file"], 4, False),
                      1000 * r["delay"] / FS, r["delay"], 100 * r["delay_agree"]))
     for key, title, label in (("by_snr", "Per input SNR", "SNR dB"),
                               ("by_noise", "Per noise type", "noise")):
@@ -283,6 +295,8 @@ def main():
     ap.add_argument("--cpu-seconds", type=float, default=60.0)
     ap.add_argument("--max-delay-ms", type=float, default=50.0)
     ap.add_argument("--limit", type=int, default=0, help="score only every N-th file (quick look)")
+    ap.add_argument("--reuse-outputs", action="store_true",
+                    help="score the outputs already in --work without running (no CPU figures)")
     ap.add_argument("--markdown", help="also write the tables to this file")
     ap.add_argument("--json", help="write per-file results here")
     args = ap.parse_args()
@@ -310,19 +324,30 @@ def main():
     os.makedirs(args.work, exist_ok=True)
     max_lag = int(args.max_delay_ms * FS / 1000)
 
+    t0 = time.monotonic()
+    inputs = score_inputs(args.set, items, args.jobs)
+    print("input scores: %d files in %.1f s" % (len(inputs), time.monotonic() - t0))
     results = []
     for name, cmd in systems:
         print("%s: %s" % (name, cmd))
-        out_dir, cpu = run_system(name, cmd, items, args.set, args.work, args.jobs)
-        res = score_system(name, out_dir, args.set, items, args.jobs, max_lag)
-        res["xrt_file"] = cpu / seconds
-        res["xrt"], res["startup_cpu_s"] = steady_cpu(name, cmd, args.set, items, args.work,
-                                                      args.cpu_seconds)
+        if args.reuse_outputs:
+            out_dir, cpu = os.path.join(args.work, name), None
+        else:
+            out_dir, cpu = run_system(name, cmd, items, args.set, args.work, args.jobs)
+        t0 = time.monotonic()
+        res = score_system(name, out_dir, args.set, items, args.jobs, max_lag, inputs)
+        print("  scored in %.1f s" % (time.monotonic() - t0))
+        res["xrt_file"] = res["xrt"] = res["startup_cpu_s"] = None
+        if cpu is not None:
+            res["xrt_file"] = cpu / seconds
+            res["xrt"], res["startup_cpu_s"] = steady_cpu(name, cmd, args.set, items, args.work,
+                                                          args.cpu_seconds)
         s = summarize(res)
         print("  delay %d samples (%.0f %% of files agree), SI-SDRi %+.2f dB, STOI %+.3f, "
-              "segSNR %+.2f dB, CPU %.4f xRT (%.4f per file, start-up %.3f s)" % (
+              "segSNR %+.2f dB, CPU %s xRT (%s per file, start-up %s s)" % (
                   res["delay"], 100 * res["delay_agree"], s["sisdri"], s["d_stoi"],
-                  s["d_segsnr"], res["xrt"], res["xrt_file"], res["startup_cpu_s"]))
+                  s["d_segsnr"], fmt(res["xrt"], 4, False), fmt(res["xrt_file"], 4, False),
+                  fmt(res["startup_cpu_s"], 3, False)))
         res["cmd"] = cmd
         results.append(res)
 
