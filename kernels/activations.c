@@ -29,10 +29,16 @@ float ssm_softplusf(float x)
     return log1pf(expf(x));
 }
 
+SSM_HOT void ssm_exp(float *out, const float *in, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = ssm_expf_fast(in[i]);
+}
+
 SSM_HOT void ssm_silu(float *out, const float *in, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        out[i] = ssm_siluf(in[i]);
+        out[i] = ssm_siluf_fast(in[i]);
 }
 
 SSM_HOT void ssm_gelu(float *out, const float *in, size_t n)
@@ -41,16 +47,16 @@ SSM_HOT void ssm_gelu(float *out, const float *in, size_t n)
         out[i] = ssm_geluf(in[i]);
 }
 
-void ssm_softplus(float *out, const float *in, size_t n)
+SSM_HOT void ssm_softplus(float *out, const float *in, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        out[i] = ssm_softplusf(in[i]);
+        out[i] = ssm_softplusf_fast(in[i]);
 }
 
 SSM_HOT void ssm_sigmoid(float *out, const float *in, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        out[i] = ssm_sigmoidf(in[i]);
+        out[i] = ssm_sigmoidf_fast(in[i]);
 }
 
 void ssm_glu(float *out, const float *in, size_t n)

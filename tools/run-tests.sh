@@ -65,6 +65,13 @@ if build build-ci-sanitize --buildtype=debugoptimized -Db_sanitize=address,undef
   meson test -C build-ci-sanitize --setup sanitize --num-processes "$jobs" --print-errorlogs
   count build-ci-sanitize/meson-logs/testlog-sanitize.json
 fi
+# A short libFuzzer run over the safetensors loader (a tiny clang build of its own).
+if bash tools/fuzz-model.sh 25; then
+  passed=$((passed + 1))
+else
+  echo "FAIL fuzz: tools/fuzz-model.sh found a crash (see build-fuzz/)"
+  failed=$((failed + 1))
+fi
 echo "test time: $(( $(date +%s) - start )) s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -29,6 +29,12 @@ int main(void)
         char what[64];
         snprintf(what, sizeof what, "gemm_nt %zux%zu vs double loop", rows, cols);
         th_close_f(what, Y, ref, n * rows, 1e-5);
+        float *Wt = malloc(rows * cols * sizeof *Wt);
+        ssm_transpose(Wt, W, rows, cols);
+        ssm_gemm_t(Y, rows, X, cols, Wt, rows, b, n, rows, cols);
+        snprintf(what, sizeof what, "gemm_t %zux%zu vs double loop", rows, cols);
+        th_close_f(what, Y, ref, n * rows, 1e-5);
+        free(Wt);
         free(W), free(b), free(X), free(Y), free(ref);
     }
     return th_finish("test_linalg");

@@ -14,6 +14,24 @@ extern "C" {
 void ssm_gemv(float *restrict y, const float *restrict W, size_t ldw, const float *restrict x,
               const float *restrict b, size_t rows, size_t cols);
 
+/* The same map with the weights stored transposed (column-major W):
+ * y[r] = b[r] + sum_c Wt[c*ldwt + r] x[c]. Each input scales one
+ * contiguous weight row, so the loop vectorises over outputs with no
+ * horizontal reductions: the fast form for the small, square-ish matrices
+ * of a per-sample step. Sums in c order. y must not alias x. */
+void ssm_gemv_t(float *restrict y, const float *restrict Wt, size_t ldwt, const float *restrict x,
+                const float *restrict b, size_t rows, size_t cols);
+
+/* Y (n x rows) = X (n x cols) W + b with W given transposed as above
+ * (Wt, cols x rows): ssm_gemv_t on each row of X. */
+void ssm_gemm_t(float *restrict Y, size_t ldy, const float *restrict X, size_t ldx,
+                const float *restrict Wt, size_t ldwt, const float *restrict b, size_t n,
+                size_t rows, size_t cols);
+
+/* Transpose a rows x cols row-major matrix into dst (cols x rows), so a
+ * layer can keep ssm_gemv_t-ready copies of torch-layout weights. */
+void ssm_transpose(float *restrict dst, const float *restrict src, size_t rows, size_t cols);
+
 /* Y (n x rows) = X (n x cols) W^T + b: the same linear map on n vectors,
  * row i of X at X + i*ldx, row i of Y at Y + i*ldy. */
 void ssm_gemm_nt(float *restrict Y, size_t ldy, const float *restrict X, size_t ldx,

@@ -1,0 +1,350 @@
+/* ssm-bench-selective: cost of the selective SSM kernels (Mamba block, the
+ * scan alone) per sample, streaming and offline, with FLOPs per sample and
+ * the fraction of the core's FMA peak. A benchmark, not a test.
+ *
+ *   ssm-bench-selective [seconds_of_audio=2] [peak_gflops]
+ *
+ * peak_gflops defaults to 64 flop/cycle (two 512-bit FMA pipes) times the
+ * clock /proc/cpuinfo reports; pass the real figure for another CPU. */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ssm/kernels.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static unsigned long long rng_state = 0x9e3779b97f4a7c15ULL;
+
+static float frand(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (float)((double)((rng_state * 2685821657736338717ULL) >> 11) / 9007199254740992.0 * 2.0 -
+                   1.0);
+}
+
+static float *rand_buf(size_t n, float scale)
+{
+    float *p = malloc(n * sizeof *p);
+    for (size_t i = 0; i < n; i++)
+        p[i] = frand() * scale;
+    return p;
+}
+
+static double cpu_ghz(void)
+{
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[256];
+    double mhz = 0.0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "cpu MHz : %lf", &mhz) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return mhz > 0.0 ? mhz / 1000.0 : 2.0;
+}
+
+/* Multiply-adds count 2 flops; exp, SiLU and softplus are counted apart
+ * (transcendentals per sample), as the FMA peak says nothing about them. */
+static double mamba_flops(size_t dm, size_t N, size_t *transc)
+{
+    size_t di = 2 * dm, R = (dm + 15) / 16, dc = 4;
+    double f = 2.0 * dm * 2 * di        /* in_proj */
+               + 2.0 * di * dc          /* conv1d */
+               + 2.0 * di * (R + 2 * N) /* x_proj */
+               + 2.0 * R * di           /* dt_proj */
+               + 6.0 * di * N           /* dt*A, exp*h + du*B, +h*C */
+               + 3.0 * di               /* dt*u, D*u + y */
+               + di                     /* gate */
+               + 2.0 * di * dm;         /* out_proj */
+    *transc = di * N + 3 * di;          /* exp per state; SiLU x, SiLU z, softplus */
+    return f;
+}
+
+static void bench_mamba(size_t dm, size_t N, size_t n_samples, double peak)
+{
+    size_t di = 2 * dm, R = (dm + 15) / 16, dc = 4;
+    float *in_w = rand_buf(2 * di * dm, 1.0f / sqrtf((float)dm));
+    float *conv_w = rand_buf(di * dc, 0.5f), *conv_b = rand_buf(di, 0.5f);
+    float *x_w = rand_buf((R + 2 * N) * di, 1.0f / sqrtf((float)di));
+    float *dt_w = rand_buf(di * R, 1.0f), *dt_b = rand_buf(di, 1.0f);
+    float *A_log = malloc(di * N * sizeof *A_log), *D = malloc(di * sizeof *D);
+    float *out_w = rand_buf(dm * di, 1.0f / sqrtf((float)di));
+    for (size_t d = 0; d < di; d++) {
+        D[d] = 1.0f;
+        dt_b[d] -= 4.0f;
+        for (size_t k = 0; k < N; k++)
+            A_log[d * N + k] = logf((float)(k + 1));
+    }
+    ssm_mamba_weights w = {dm,     di,  N,    dc,   R,     in_w, NULL,  conv_w,
+                           conv_b, x_w, dt_w, dt_b, A_log, D,    out_w, NULL};
+    ssm_mamba *m;
+    if (ssm_mamba_create(&m, &w, 256) != SSM_OK) {
+        fprintf(stderr, "create failed\n");
+        exit(1);
+    }
+    float *u = rand_buf(n_samples * dm, 1.0f), *y = malloc(n_samples * dm * sizeof *y);
+    size_t transc;
+    double flops = mamba_flops(dm, N, &transc);
+
+    double best_stream = 1e30, best_off = 1e30;
+    for (int rep = 0; rep < 5; rep++) {
+        ssm_mamba_reset(m);
+        double t0 = now_s();
+        for (size_t t = 0; t < n_samples; t++)
+            ssm_mamba_step(m, u + t * dm, y + t * dm);
+        double t1 = now_s();
+        best_stream = fmin(best_stream, (t1 - t0) / (double)n_samples);
+        ssm_mamba_reset(m);
+        t0 = now_s();
+        for (size_t t = 0; t < n_samples; t += 4096) {
+            size_t n = n_samples - t < 4096 ? n_samples - t : 4096;
+            ssm_mamba_process(m, u + t * dm, y + t * dm, n);
+        }
+        t1 = now_s();
+        best_off = fmin(best_off, (t1 - t0) / (double)n_samples);
+    }
+    const char *mode[2] = {"stream", "offline"};
+    double ns[2] = {best_stream * 1e9, best_off * 1e9};
+    for (int i = 0; i < 2; i++)
+        printf("mamba d_model=%-3zu d_state=%zu expand=2  %-7s %8.1f ns/sample  %6.0f flop/sample "
+               "+ %4zu transc  %6.2f GFLOP/s  %5.1f%% of FMA peak  %5.2f%% of a core at 48 kHz\n",
+               dm, N, mode[i], ns[i], flops, transc, flops / ns[i], 100.0 * flops / ns[i] / peak,
+               100.0 * ns[i] * 48000.0 * 1e-9);
+    ssm_mamba_destroy(m);
+    free(in_w), free(conv_w), free(conv_b), free(x_w), free(dt_w), free(dt_b), free(A_log);
+    free(D), free(out_w), free(u), free(y);
+}
+
+/* The parallel-scan variant, kept here (not in kernels/) because it lost:
+ * split the sequence in two halves; phase 1 scans both halves at once (the
+ * second from a zero state, also summing dt per channel); a serial carry
+ * gives the true state entering the second half, exp(A*sum dt) being the
+ * decay product in closed form; phase 2 adds that carried state's
+ * contribution C_t . exp(A*cumsum dt) h_in to the second half's outputs,
+ * with the time range split over both threads. Work is 1.5x the
+ * sequential scan's, so two cores give at best 2/1.5 = 1.33x. */
+typedef struct {
+    float *y, *h;
+    const float *u, *dt, *At, *B, *C, *D, *cum;
+    size_t ld, L, dim, N, t0, t1;
+} par_job;
+
+static void *par_scan(void *arg)
+{
+    par_job *j = arg;
+    ssm_selective_scan(j->y, j->h, j->u, j->dt, j->At, j->B, j->C, j->ld, j->D, j->L, j->dim, j->N);
+    return NULL;
+}
+
+SSM_HOT static void *par_fix(void *arg)
+{
+    par_job *j = arg;
+    for (size_t t = j->t0; t < j->t1; t++) {
+        const float *restrict c = j->C + t * j->ld, *restrict cum = j->cum + t * j->dim;
+        float *restrict yt = j->y + t * j->dim;
+        for (size_t k = 0; k < j->N; k++) {
+            const float *restrict a = j->At + k * j->dim, *restrict hk = j->h + k * j->dim;
+            for (size_t d = 0; d < j->dim; d++)
+                yt[d] += c[k] * ssm_expf_fast(a[d] * cum[d]) * hk[d];
+        }
+    }
+    return NULL;
+}
+
+static void scan_parallel2(float *y, float *h, const float *u, const float *dt, const float *At,
+                           const float *B, const float *C, size_t ld, const float *D, size_t L,
+                           size_t dim, size_t N, float *h2, float *cum)
+{
+    size_t L0 = L / 2, L1 = L - L0;
+    memset(h2, 0, dim * N * sizeof *h2);
+    par_job j1 = {y + L0 * dim,
+                  h2,
+                  u + L0 * dim,
+                  dt + L0 * dim,
+                  At,
+                  B + L0 * ld,
+                  C + L0 * ld,
+                  D,
+                  NULL,
+                  ld,
+                  L1,
+                  dim,
+                  N,
+                  0,
+                  0};
+    pthread_t th;
+    pthread_create(&th, NULL, par_scan, &j1);
+    ssm_selective_scan(y, h, u, dt, At, B, C, ld, D, L0, dim, N);
+    for (size_t d = 0; d < dim; d++)
+        cum[d] = dt[L0 * dim + d];
+    for (size_t t = 1; t < L1; t++)
+        for (size_t d = 0; d < dim; d++)
+            cum[t * dim + d] = cum[(t - 1) * dim + d] + dt[(L0 + t) * dim + d];
+    pthread_join(th, NULL);
+    /* h_in of the second half is h; its own y lacks C_t exp(A cum_t) h. */
+    par_job fa = {y + L0 * dim, h,  NULL, NULL, At, B + L0 * ld, C + L0 * ld, D,
+                  cum,          ld, L1,   dim,  N,  0,           L1 / 2};
+    par_job fb = fa;
+    fb.t0 = L1 / 2, fb.t1 = L1;
+    pthread_create(&th, NULL, par_fix, &fb);
+    par_fix(&fa);
+    pthread_join(th, NULL);
+    for (size_t k = 0; k < N; k++)
+        for (size_t d = 0; d < dim; d++)
+            h[k * dim + d] =
+                ssm_expf_fast(At[k * dim + d] * cum[(L1 - 1) * dim + d]) * h[k * dim + d] +
+                h2[k * dim + d];
+}
+
+/* The loop shape of ggml's CPU ssm_scan for Mamba-1 (ggml-cpu/ops.cpp,
+ * ggml_compute_forward_ssm_scan_f32, the per-state-A branch): state laid
+ * out channel-major (d_inner x d_state), libm expf per channel and state,
+ * and a sum over states per channel. Re-created here (ggml is not packaged
+ * in Debian) so both loop shapes are timed with the same compiler, flags
+ * and CPU. */
+static void scan_ggml_shape(float *restrict y, float *restrict s, const float *restrict x,
+                            const float *restrict dt, const float *restrict A,
+                            const float *restrict B, const float *restrict C, size_t ld, size_t L,
+                            size_t dim, size_t N)
+{
+    for (size_t t = 0; t < L; t++)
+        for (size_t d = 0; d < dim; d++) {
+            const float dts = dt[t * dim + d], x_dt = x[t * dim + d] * dts;
+            float sumf = 0.0f;
+            for (size_t k = 0; k < N; k++) {
+                float st = s[d * N + k] * expf(dts * A[d * N + k]) + B[t * ld + k] * x_dt;
+                sumf += st * C[t * ld + k];
+                s[d * N + k] = st;
+            }
+            y[t * dim + d] = sumf;
+        }
+}
+
+/* The scan alone, the unit ggml's ssm_scan reports (one token of d_inner
+ * channels times d_state states). */
+static void bench_scan(size_t dim, size_t N, size_t L, double peak)
+{
+    float *u = rand_buf(L * dim, 1.0f), *dt = rand_buf(L * dim, 0.01f);
+    float *BC = rand_buf(L * 2 * N, 1.0f), *A = rand_buf(dim * N, 1.0f), *D = rand_buf(dim, 1.0f);
+    float *h = calloc(dim * N, sizeof *h), *y = malloc(L * dim * sizeof *y);
+    for (size_t i = 0; i < L * dim; i++)
+        dt[i] = fabsf(dt[i]);
+    for (size_t i = 0; i < dim * N; i++)
+        A[i] = -fabsf(A[i]) - 0.5f;
+    double best = 1e30;
+    for (int rep = 0; rep < 5; rep++) {
+        double t0 = now_s();
+        ssm_selective_scan(y, h, u, dt, A, BC, BC + N, 2 * N, D, L, dim, N);
+        best = fmin(best, (now_s() - t0) / (double)L);
+    }
+    double flops = 6.0 * dim * N + 3.0 * dim;
+    printf("selective_scan d_inner=%-4zu d_state=%zu sequential %8.1f ns/step  %5.2f ns per "
+           "channel-state  %6.2f GFLOP/s  %5.1f%% of FMA peak\n",
+           dim, N, best * 1e9, best * 1e9 / (double)(dim * N), flops / (best * 1e9),
+           100.0 * flops / (best * 1e9) / peak);
+
+    /* Same inputs through the two-thread parallel variant; check it agrees. */
+    float *h2 = malloc(dim * N * sizeof *h2), *cum = malloc(L * dim * sizeof *cum);
+    float *yp = malloc(L * dim * sizeof *yp), *hp = calloc(dim * N, sizeof *hp);
+    memset(h, 0, dim * N * sizeof *h);
+    ssm_selective_scan(y, h, u, dt, A, BC, BC + N, 2 * N, D, L, dim, N);
+    double bestp = 1e30;
+    for (int rep = 0; rep < 5; rep++) {
+        memset(hp, 0, dim * N * sizeof *hp);
+        double t0 = now_s();
+        scan_parallel2(yp, hp, u, dt, A, BC, BC + N, 2 * N, D, L, dim, N, h2, cum);
+        bestp = fmin(bestp, (now_s() - t0) / (double)L);
+    }
+    double err = 0.0, ref = 0.0;
+    for (size_t i = 0; i < L * dim; i++) {
+        err = fmax(err, fabs((double)yp[i] - y[i]));
+        ref = fmax(ref, fabs((double)y[i]));
+    }
+    printf("selective_scan d_inner=%-4zu d_state=%zu parallel2  %8.1f ns/step  (%.2fx the "
+           "sequential; 2 threads; rel diff %.2g)\n",
+           dim, N, bestp * 1e9, best / bestp, err / ref);
+    double bestg = 1e30;
+    for (int rep = 0; rep < 3; rep++) {
+        memset(hp, 0, dim * N * sizeof *hp);
+        double t0 = now_s();
+        scan_ggml_shape(yp, hp, u, dt, A, BC, BC + N, 2 * N, L, dim, N);
+        bestg = fmin(bestg, (now_s() - t0) / (double)L);
+    }
+    printf("selective_scan d_inner=%-4zu d_state=%zu ggml-shape %8.1f ns/step  %5.2f ns per "
+           "channel-state  %6.2f GFLOP/s  (ours is %.1fx faster)\n",
+           dim, N, bestg * 1e9, bestg * 1e9 / (double)(dim * N), flops / (bestg * 1e9),
+           bestg / best);
+    free(h2), free(cum), free(yp), free(hp);
+    free(u), free(dt), free(BC), free(A), free(D), free(h), free(y);
+}
+
+/* SSD core: the recurrent step against the chunked (quadratic inside,
+ * linear across) form, per time step of all heads. */
+static void bench_ssd(size_t H, size_t P, size_t N, size_t L, double peak)
+{
+    ssm_ssd_shape s = {H, P, 1, N};
+    size_t w = H * P;
+    float *x = rand_buf(L * w, 1.0f), *dt = rand_buf(L * H, 0.05f), *B = rand_buf(L * N, 1.0f);
+    float *C = rand_buf(L * N, 1.0f), *A = rand_buf(H, 1.0f), *y = malloc(L * w * sizeof *y);
+    float *st = calloc(H * N * P, sizeof *st);
+    for (size_t i = 0; i < L * H; i++)
+        dt[i] = fabsf(dt[i]);
+    for (size_t h = 0; h < H; h++)
+        A[h] = -fabsf(A[h]) - 0.1f;
+    double best = 1e30;
+    for (int rep = 0; rep < 5; rep++) {
+        double t0 = now_s();
+        for (size_t t = 0; t < L; t++)
+            ssm_ssd_step(&s, y + t * w, st, x + t * w, dt + t * H, A, B + t * N, C + t * N, NULL);
+        best = fmin(best, (now_s() - t0) / (double)L);
+    }
+    double flops = 6.0 * H * N * P;
+    printf("ssd H=%zu P=%zu N=%zu step            %8.1f ns/step  %6.2f GFLOP/s  %5.1f%% of FMA "
+           "peak\n",
+           H, P, N, best * 1e9, flops / (best * 1e9), 100.0 * flops / (best * 1e9) / peak);
+    const size_t Qs[] = {8, 16, 64};
+    for (size_t qi = 0; qi < 3; qi++) {
+        size_t Q = Qs[qi];
+        float *work = malloc(ssm_ssd_work_size(&s, Q) * sizeof *work);
+        double bq = 1e30;
+        for (int rep = 0; rep < 5; rep++) {
+            double t0 = now_s();
+            ssm_ssd_chunked(&s, y, w, st, x, w, dt, H, A, B, C, N, NULL, L, Q, work);
+            bq = fmin(bq, (now_s() - t0) / (double)L);
+        }
+        printf("ssd H=%zu P=%zu N=%zu chunked Q=%-3zu   %8.1f ns/step  (%.2fx the step)\n", H, P, N,
+               Q, bq * 1e9, best / bq);
+        free(work);
+    }
+    free(x), free(dt), free(B), free(C), free(A), free(y), free(st);
+}
+
+int main(int argc, char **argv)
+{
+    double seconds = argc > 1 ? atof(argv[1]) : 2.0;
+    double ghz = cpu_ghz();
+    double peak = argc > 2 ? atof(argv[2]) : 64.0 * ghz;
+    size_t n = (size_t)(seconds * 48000.0);
+    printf("# FMA peak assumed %.1f GFLOP/s (%.2f GHz x 64 flop/cycle); %zu samples per run\n",
+           peak, ghz, n);
+    const size_t dms[] = {16, 32, 64};
+    for (size_t i = 0; i < 3; i++)
+        bench_mamba(dms[i], 16, n, peak);
+    bench_scan(64, 16, 8192, peak);
+    bench_scan(128, 16, 8192, peak);
+    bench_scan(1536, 16, 1024, peak);
+    bench_ssd(4, 16, 16, 8192, peak);
+    bench_ssd(8, 64, 64, 2048, peak);
+    return 0;
+}
