@@ -4,9 +4,10 @@
 //   node rnnoise-denoise.mjs IN.wav OUT.wav
 //
 // IN must be mono at 48 kHz (16-bit PCM, 24/32-bit PCM or 32-bit float).
-// RNNoise works on 480-sample frames of 16-bit-scaled floats and delays its
-// output by one frame (10 ms); the output keeps the input's length and that
-// delay, which the evaluator measures. The last partial frame is zero-padded.
+// RNNoise works on 480-sample frames of 16-bit-scaled floats. Its output
+// lags the input (tools/ssm-eval measures 960 samples, 20 ms, for this
+// build); the output keeps the input's length and that lag, uncorrected.
+// The last partial frame is zero-padded.
 import { readFileSync, writeFileSync } from 'node:fs';
 import createRNNWasmModuleSync from '@jitsi/rnnoise-wasm/dist/rnnoise-sync.js';
 
