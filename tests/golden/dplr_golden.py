@@ -186,3 +186,37 @@ for sym in (0, 1):
                         acc += kt[a] * kf[abs(bb)] * plane[t - a, g]
             out[t, f] = acc
     save(f"s4nd_out_sym{sym}", out)
+
+# ---- S4 with a rank-2 correction: LegT, N = 16 (same file layout, p has
+# two rows: s4r2_params = lambda, p0, p1, b, c, log_dt, d) ----
+N = 16
+A, B = transition("legt", N)
+Pr = np.zeros((2, N))
+Pr[0, 1::2] = np.sqrt(1 + 2 * np.arange(N))[1::2]
+Pr[1, 0::2] = np.sqrt(1 + 2 * np.arange(N))[0::2]
+S = A + Pr.T @ Pr
+w, V = np.linalg.eig(S)
+keep = np.where(w.imag > 0)[0]
+keep = keep[np.argsort(w.imag[keep])]
+w, V = w[keep], V[:, keep]
+Vi = V.conj().T
+lam, p0, p1, b = f32c(w), f32c(Vi @ Pr[0]), f32c(Vi @ Pr[1]), f32c(Vi @ B)
+h = N // 2
+c = f32c((rng.standard_normal(h) + 1j * rng.standard_normal(h)) * 0.5)
+log_dt = float(np.float32(np.log(0.01)))
+d = float(np.float32(rng.standard_normal()))
+save("s4r2_params_16", np.concatenate(
+    [np.stack([v.real, v.imag], -1).ravel() for v in (lam, p0, p1, b, c)] + [[log_dt, d]]))
+lf, bf, cf = full(lam), full(b), full(c)
+Af = np.diag(lf) - np.outer(full(p0), full(p0).conj()) - np.outer(full(p1), full(p1).conj())
+dt = np.exp(log_dt)
+Minv = np.linalg.inv(np.eye(N) - dt / 2 * Af)
+Ab, Bb = Minv @ (np.eye(N) + dt / 2 * Af), Minv @ (dt * bf)
+L = 64
+K = np.empty(L)
+x = Bb.copy()
+for l in range(L):
+    K[l] = (cf @ x).real
+    x = Ab @ x
+save("s4r2_kernel_16", K)
+print(f"S4 LegT rank 2 N=16: K[0]={K[0]:.6g} K[L-1]={K[-1]:.3g} max|pole|={np.abs(np.linalg.eigvals(Ab)).max():.6f}")

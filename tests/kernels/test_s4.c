@@ -26,6 +26,47 @@ static void golden_kernel(size_t n)
     free(K), free(Kf), free(want);
 }
 
+/* Rank 2 (LegT's correction): the 2 x 2 Woodbury path, kernel against
+ * direct powers, and the step's impulse response against the kernel. */
+static void golden_rank2(void)
+{
+    size_t n = 16, h = 8, cnt = 0, kc = 0;
+    float *v = dg_read("s4r2_params_16", &cnt), *want = dg_read("s4r2_kernel_16", &kc);
+    CHECK(v && want && cnt == 10 * h + 2, "golden s4r2");
+    if (!v || !want || cnt != 10 * h + 2) {
+        free(v), free(want);
+        return;
+    }
+    double complex lam[8], p[16], b[8], c[8];
+    double complex *dst[5] = {lam, p, p + h, b, c};
+    for (size_t a = 0; a < 5; a++)
+        for (size_t i = 0; i < h; i++)
+            dst[a][i] = (double)v[a * 2 * h + 2 * i] + I * (double)v[a * 2 * h + 2 * i + 1];
+    ssm_s4_params prm = {.n = n,
+                         .rank = 2,
+                         .log_dt = v[10 * h],
+                         .ref_rate = 48000.0,
+                         .lambda = lam,
+                         .p = p,
+                         .b = b,
+                         .c = c,
+                         .d = v[10 * h + 1]};
+    double *K = malloc(kc * sizeof *K);
+    float *Kf = malloc(kc * sizeof *Kf), *u = calloc(kc, sizeof *u), *y = malloc(kc * sizeof *y);
+    CHECK(ssm_s4_kernel(&prm, 48000.0, kc, K) == SSM_OK, "kernel");
+    for (size_t i = 0; i < kc; i++)
+        Kf[i] = (float)K[i];
+    th_close_f("S4 LegT rank 2 N=16 Cauchy kernel vs powers", Kf, want, kc, 1e-5);
+    ssm_s4 *s = ssm_s4_create(&prm, NULL);
+    CHECK(s && ssm_s4_activate(s, 48000.0, 32) == SSM_OK, "activate");
+    u[0] = 1.0f;
+    ssm_s4_step(s, u, y, kc);
+    y[0] -= (float)prm.d;
+    th_close_f("S4 LegT rank 2 N=16 step impulse vs powers", y, want, kc, 1e-5);
+    ssm_s4_destroy(s);
+    free(v), free(want), free(K), free(Kf), free(u), free(y);
+}
+
 /* LegS init with random C, like the reference's S4 init. */
 typedef struct {
     double complex lam[256], p[256], b[256], c[256];
@@ -188,6 +229,7 @@ int main(void)
     th_rng r = {0x5eed54ULL};
     golden_kernel(16);
     golden_kernel(64);
+    golden_rank2();
     forms_equal(16, 64, th_scale(1 << 20, 1 << 12), 0.02, &r);
     forms_equal(64, 256, th_scale(1 << 18, 1 << 11), 0.005, &r);
     if (!th_quick())

@@ -1,0 +1,474 @@
+/* ssm-render: batch-render audio files through a chain of LV2 plugins.
+ *
+ *   ssm-render -p URI[:preset] [-p ...] [--set sym=value] IN... -o OUTDIR
+ *   ssm-render -p URI[:preset] IN -o OUT.wav
+ *
+ * Plugins run with lv2:freeWheeling on and large blocks (the offline form of
+ * our SSM plugins). Output keeps the input's format, rate and channels, is
+ * written to a temporary file and renamed on success, and never replaces an
+ * input. Files are rendered in parallel (-j); a bad file is reported and
+ * skipped and the exit status says so. See README.md for the cluster recipe.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ssm/audio_file.h"
+#include "ssm/lv2host.h"
+
+#define MAX_STAGES   32
+#define MAX_SETTINGS 64
+
+typedef struct {
+    const char *in;
+    char out[PATH_MAX];
+    int skip; /* set when planning already failed it */
+    char error[2 * PATH_MAX + 1024];
+    int failed;
+    double seconds;
+} job;
+
+typedef struct {
+    ssm_lv2_world *world;
+    ssm_lv2_stage_desc stages[MAX_STAGES];
+    char stage_uri[MAX_STAGES][512];
+    uint32_t n_stages;
+    ssm_lv2_setting settings[MAX_SETTINGS];
+    uint32_t n_settings;
+    uint32_t block;
+    int verbose;
+    job *jobs;
+    size_t n_jobs;
+    size_t next;       /* atomic: next job to take */
+    size_t done;       /* atomic: jobs finished */
+    int64_t frames_in; /* atomic: frames rendered so far, all files */
+    pthread_mutex_t print_lock;
+    int tty;
+    mode_t umask;
+} render_ctx;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: ssm-render -p URI[:preset] [-p ...] [--set SYMBOL=VALUE] IN... -o OUTDIR\n"
+            "       ssm-render -p URI[:preset] IN -o OUT.wav\n"
+            "\n"
+            "Render audio files through a chain of LV2 plugins (freeWheeling, large blocks).\n"
+            "  -p, --plugin URI[:PRESET]  add a plugin to the chain (PRESET: URI or label)\n"
+            "  -s, --set SYMBOL=VALUE     set a control port on every plugin that has it\n"
+            "  -o, --output PATH          output directory, or output file for one input\n"
+            "  -j, --jobs N               files rendered in parallel (default: cores)\n"
+            "      --shard K/N            only files whose index i has i %% N == K (0 <= K < N)\n"
+            "  -b, --block N              frames per run() call (default 8192)\n"
+            "  -q, --quiet                no progress bar\n"
+            "  -v, --verbose              one line per file\n"
+            "Output keeps each input's format, sample rate and channel count; a mono plugin\n"
+            "runs once per channel. Exit status: 0 all rendered, 1 some failed, 2 usage.\n");
+}
+
+static void report(render_ctx *ctx, const char *fmt, const char *a, const char *b)
+{
+    pthread_mutex_lock(&ctx->print_lock);
+    if (ctx->tty)
+        fputs("\r\033[K", stderr);
+    fprintf(stderr, fmt, a, b);
+    pthread_mutex_unlock(&ctx->print_lock);
+}
+
+/* Render one file; returns 0 or -1 with j->error set. */
+static int render_file(render_ctx *ctx, job *j)
+{
+    ssm_error err = {0};
+    ssm_audio_file *in = ssm_audio_file_open_read(j->in, &err);
+    if (!in) {
+        snprintf(j->error, sizeof j->error, "%s", err.message);
+        return -1;
+    }
+    const ssm_audio_info *info = ssm_audio_file_info(in);
+    uint32_t nc = info->channels, block = ctx->block;
+    ssm_lv2_config cfg = {.sample_rate = info->sample_rate,
+                          .max_block = block,
+                          .nominal_block = block,
+                          .freewheel = 1};
+    ssm_lv2_chain *chain = ssm_lv2_chain_new(ctx->world, ctx->stages, ctx->n_stages, ctx->settings,
+                                             ctx->n_settings, nc, &cfg, &err);
+    char tmp[PATH_MAX];
+    ssm_audio_file *out = NULL;
+    float *il = NULL, *planar = NULL;
+    float *ch[64];
+    int rc = -1;
+    tmp[0] = '\0';
+    if (!chain) {
+        snprintf(j->error, sizeof j->error, "%s: %s", j->in, err.message);
+        goto done;
+    }
+    char dirbuf[PATH_MAX], basebuf[PATH_MAX];
+    snprintf(dirbuf, sizeof dirbuf, "%s", j->out);
+    snprintf(basebuf, sizeof basebuf, "%s", j->out);
+    int n =
+        snprintf(tmp, sizeof tmp, "%s/.%s.ssm-render-XXXXXX", dirname(dirbuf), basename(basebuf));
+    if (n < 0 || (size_t)n >= sizeof tmp) {
+        snprintf(j->error, sizeof j->error, "%s: output path too long", j->out);
+        tmp[0] = '\0';
+        goto done;
+    }
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        snprintf(j->error, sizeof j->error, "%s: cannot create a temporary file next to it: %s",
+                 j->out, strerror(errno));
+        tmp[0] = '\0';
+        goto done;
+    }
+    /* mkstemp makes 0600; a rendered file gets what a plain create would. */
+    if (fchmod(fd, 0666 & ~ctx->umask) != 0) {
+        snprintf(j->error, sizeof j->error, "%s: chmod: %s", tmp, strerror(errno));
+        close(fd);
+        goto done;
+    }
+    close(fd);
+    out = ssm_audio_file_open_write(tmp, info, &err);
+    if (!out) {
+        snprintf(j->error, sizeof j->error, "%s: %s", j->out, err.message);
+        goto done;
+    }
+    il = malloc((size_t)block * nc * sizeof *il);
+    planar = malloc((size_t)block * nc * sizeof *planar);
+    if (!il || !planar) {
+        snprintf(j->error, sizeof j->error, "%s: out of memory", j->in);
+        goto done;
+    }
+    for (uint32_t c = 0; c < nc; c++)
+        ch[c] = planar + (size_t)c * block;
+
+    /* Latency compensation: the chain's reported latency (known after the
+     * first run) is cut from the start and made up with silence at the end,
+     * so output sample i lines up with input sample i and lengths match. */
+    int64_t to_skip = -1, dropped = 0, tail = 0, total = 0;
+    int eof = 0;
+    for (;;) {
+        int64_t got = 0;
+        if (!eof) {
+            got = ssm_audio_file_read(in, il, block, &err);
+            if (got < 0) {
+                snprintf(j->error, sizeof j->error, "%s", err.message);
+                goto done;
+            }
+            if (got == 0)
+                eof = 1;
+        }
+        if (eof) {
+            if (to_skip <= 0 || tail >= to_skip)
+                break;
+            got = to_skip - tail < block ? to_skip - tail : block;
+            memset(il, 0, (size_t)got * nc * sizeof *il);
+            tail += got;
+        } else {
+            total += got;
+        }
+        for (int64_t i = 0; i < got; i++)
+            for (uint32_t c = 0; c < nc; c++)
+                ch[c][i] = il[i * nc + c];
+        ssm_lv2_chain_run(chain, (const float *const *)ch, ch, (uint32_t)got);
+        if (to_skip < 0)
+            to_skip = ssm_lv2_chain_latency(chain);
+        int64_t from = 0;
+        if (dropped < to_skip) {
+            from = to_skip - dropped < got ? to_skip - dropped : got;
+            dropped += from;
+        }
+        for (int64_t i = from; i < got; i++)
+            for (uint32_t c = 0; c < nc; c++)
+                il[(i - from) * nc + c] = ch[c][i];
+        if (got > from && ssm_audio_file_write(out, il, got - from, &err) != SSM_OK) {
+            snprintf(j->error, sizeof j->error, "%s", err.message);
+            goto done;
+        }
+        if (!eof)
+            __atomic_add_fetch(&ctx->frames_in, got, __ATOMIC_RELAXED);
+    }
+    ssm_status cs = ssm_audio_file_close(out, &err);
+    out = NULL;
+    if (cs != SSM_OK) {
+        snprintf(j->error, sizeof j->error, "%s", err.message);
+        goto done;
+    }
+    if (rename(tmp, j->out) != 0) {
+        snprintf(j->error, sizeof j->error, "%s: cannot rename the finished file into place: %s",
+                 j->out, strerror(errno));
+        goto done;
+    }
+    tmp[0] = '\0';
+    j->seconds = (double)total / info->sample_rate;
+    rc = 0;
+    if (ctx->verbose) {
+        char msg[PATH_MAX + 64];
+        snprintf(msg, sizeof msg, "%.2f s, %u ch, %g Hz, latency %u", j->seconds, nc,
+                 info->sample_rate, ssm_lv2_chain_latency(chain));
+        report(ctx, "ok   %s -> %s\n", j->out, msg);
+    }
+done:
+    if (out)
+        ssm_audio_file_close(out, NULL);
+    if (tmp[0])
+        unlink(tmp);
+    free(il);
+    free(planar);
+    ssm_lv2_chain_free(chain);
+    ssm_audio_file_close(in, NULL);
+    return rc;
+}
+
+static void *worker(void *arg)
+{
+    render_ctx *ctx = arg;
+    for (;;) {
+        size_t i = __atomic_fetch_add(&ctx->next, 1, __ATOMIC_RELAXED);
+        if (i >= ctx->n_jobs)
+            break;
+        job *j = &ctx->jobs[i];
+        if (!j->skip && render_file(ctx, j) != 0)
+            j->failed = 1;
+        if (j->skip)
+            j->failed = 1;
+        if (j->failed)
+            report(ctx, "FAIL %s: %s\n", j->in, j->error);
+        __atomic_add_fetch(&ctx->done, 1, __ATOMIC_RELEASE);
+    }
+    return NULL;
+}
+
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void progress(render_ctx *ctx, double t0, int final)
+{
+    size_t done = __atomic_load_n(&ctx->done, __ATOMIC_ACQUIRE);
+    double audio = (double)__atomic_load_n(&ctx->frames_in, __ATOMIC_RELAXED);
+    int width = 30, fill = ctx->n_jobs ? (int)(width * done / ctx->n_jobs) : width;
+    pthread_mutex_lock(&ctx->print_lock);
+    fprintf(stderr, "\r\033[K[%.*s%*s] %zu/%zu files  %.0f frames  %.1f s%s", fill,
+            "##############################", width - fill, "", done, ctx->n_jobs, audio,
+            now() - t0, final ? "\n" : "");
+    fflush(stderr);
+    pthread_mutex_unlock(&ctx->print_lock);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"plugin", required_argument, NULL, 'p'}, {"set", required_argument, NULL, 's'},
+        {"output", required_argument, NULL, 'o'}, {"jobs", required_argument, NULL, 'j'},
+        {"shard", required_argument, NULL, 'S'},  {"block", required_argument, NULL, 'b'},
+        {"quiet", no_argument, NULL, 'q'},        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    const char *specs[MAX_STAGES];
+    uint32_t n_specs = 0;
+    const char *output = NULL;
+    long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+    long shard_k = 0, shard_n = 1;
+    int quiet = 0;
+    render_ctx ctx = {.block = 8192};
+    ctx.umask = umask(022);
+    umask(ctx.umask);
+    static char set_buf[MAX_SETTINGS][128];
+    int c;
+    while ((c = getopt_long(argc, argv, "p:s:o:j:b:qvh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            if (n_specs == MAX_STAGES) {
+                fprintf(stderr, "ssm-render: at most %d plugins\n", MAX_STAGES);
+                return 2;
+            }
+            specs[n_specs++] = optarg;
+            break;
+        case 's': {
+            char *eq = strchr(optarg, '=');
+            char *end = NULL;
+            if (!eq || ctx.n_settings == MAX_SETTINGS) {
+                fprintf(stderr, "ssm-render: --set wants SYMBOL=VALUE (got \"%s\")\n", optarg);
+                return 2;
+            }
+            float v = strtof(eq + 1, &end);
+            if (end == eq + 1 || *end) {
+                fprintf(stderr, "ssm-render: --set %s: \"%s\" is not a number\n", optarg, eq + 1);
+                return 2;
+            }
+            snprintf(set_buf[ctx.n_settings], sizeof set_buf[ctx.n_settings], "%.*s",
+                     (int)(eq - optarg), optarg);
+            ctx.settings[ctx.n_settings].symbol = set_buf[ctx.n_settings];
+            ctx.settings[ctx.n_settings].value = v;
+            ctx.n_settings++;
+            break;
+        }
+        case 'o':
+            output = optarg;
+            break;
+        case 'j':
+            jobs = strtol(optarg, NULL, 10);
+            if (jobs < 1 || jobs > 1024) {
+                fprintf(stderr, "ssm-render: -j wants 1..1024\n");
+                return 2;
+            }
+            break;
+        case 'S':
+            if (sscanf(optarg, "%ld/%ld", &shard_k, &shard_n) != 2 || shard_n < 1 || shard_k < 0 ||
+                shard_k >= shard_n) {
+                fprintf(stderr, "ssm-render: --shard wants K/N with 0 <= K < N (got \"%s\")\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'b': {
+            long b = strtol(optarg, NULL, 10);
+            if (b < 16 || b > (1 << 20)) {
+                fprintf(stderr, "ssm-render: --block wants 16..1048576\n");
+                return 2;
+            }
+            ctx.block = (uint32_t)b;
+            break;
+        }
+        case 'q':
+            quiet = 1;
+            break;
+        case 'v':
+            ctx.verbose = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    int n_in = argc - optind;
+    if (n_in < 1 || !output) {
+        usage(stderr);
+        return 2;
+    }
+    /* One input and an -o that is not a directory: the single-file form. */
+    size_t olen = strlen(output);
+    int single = n_in == 1 && !is_dir(output) && output[olen - 1] != '/';
+    if (!single && !is_dir(output) && mkdir(output, 0777) != 0) {
+        fprintf(stderr, "ssm-render: output directory %s: %s\n", output,
+                errno == EEXIST ? "exists and is not a directory" : strerror(errno));
+        return 1;
+    }
+
+    ssm_error err = {0};
+    ctx.world = ssm_lv2_world_new(&err);
+    if (!ctx.world) {
+        fprintf(stderr, "ssm-render: %s\n", err.message);
+        return 1;
+    }
+    for (uint32_t i = 0; i < n_specs; i++) {
+        ctx.stages[i].preset =
+            ssm_lv2_split_spec(ctx.world, specs[i], ctx.stage_uri[i], sizeof ctx.stage_uri[i]);
+        ctx.stages[i].uri = ctx.stage_uri[i];
+        if (!ssm_lv2_world_has_plugin(ctx.world, ctx.stage_uri[i])) {
+            fprintf(stderr,
+                    "ssm-render: -p %s: no such LV2 plugin installed (lv2ls lists them; "
+                    "LV2_PATH adds folders)\n",
+                    specs[i]);
+            ssm_lv2_world_free(ctx.world);
+            return 2;
+        }
+    }
+    ctx.n_stages = n_specs;
+
+    ctx.jobs = calloc((size_t)n_in, sizeof *ctx.jobs);
+    for (int i = 0; i < n_in; i++) {
+        if (i % shard_n != shard_k)
+            continue;
+        job *j = &ctx.jobs[ctx.n_jobs++];
+        j->in = argv[optind + i];
+        char base[PATH_MAX];
+        snprintf(base, sizeof base, "%s", j->in);
+        int n = single ? snprintf(j->out, sizeof j->out, "%s", output)
+                       : snprintf(j->out, sizeof j->out, "%s/%s", output, basename(base));
+        if (n < 0 || (size_t)n >= sizeof j->out) {
+            snprintf(j->error, sizeof j->error, "output path too long");
+            j->skip = 1;
+            continue;
+        }
+        for (int k = 0; k < n_in && !j->skip; k++)
+            if (same_file(j->out, argv[optind + k]) || strcmp(j->out, argv[optind + k]) == 0) {
+                snprintf(j->error, sizeof j->error,
+                         "output %s is an input file; refusing to overwrite it", j->out);
+                j->skip = 1;
+            }
+        for (size_t k = 0; k + 1 < ctx.n_jobs && !j->skip; k++)
+            if (strcmp(ctx.jobs[k].out, j->out) == 0) {
+                snprintf(j->error, sizeof j->error,
+                         "output %s would also be written from %s (same file name)", j->out,
+                         ctx.jobs[k].in);
+                j->skip = 1;
+            }
+    }
+    if (jobs > (long)ctx.n_jobs)
+        jobs = ctx.n_jobs ? (long)ctx.n_jobs : 1;
+    ctx.tty = !quiet && isatty(STDERR_FILENO);
+    pthread_mutex_init(&ctx.print_lock, NULL);
+
+    double t0 = now();
+    pthread_t *th = calloc((size_t)jobs, sizeof *th);
+    long started = 0;
+    for (long i = 0; i < jobs; i++)
+        if (pthread_create(&th[i], NULL, worker, &ctx) == 0)
+            started++;
+    if (started == 0)
+        worker(&ctx);
+    if (ctx.tty)
+        while (__atomic_load_n(&ctx.done, __ATOMIC_ACQUIRE) < ctx.n_jobs) {
+            progress(&ctx, t0, 0);
+            struct timespec ts = {0, 100000000};
+            nanosleep(&ts, NULL);
+        }
+    for (long i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    double wall = now() - t0;
+    if (ctx.tty)
+        progress(&ctx, t0, 1);
+
+    size_t failed = 0, ok = 0;
+    double audio = 0.0;
+    for (size_t i = 0; i < ctx.n_jobs; i++) {
+        failed += ctx.jobs[i].failed != 0;
+        ok += ctx.jobs[i].failed == 0;
+        audio += ctx.jobs[i].seconds;
+    }
+    fprintf(stderr,
+            "ssm-render: %zu rendered, %zu failed (shard %ld/%ld of %d files); %.2f s of audio "
+            "in %.2f s wall, %.1fx real time, %ld job%s\n",
+            ok, failed, shard_k, shard_n, n_in, audio, wall, wall > 0 ? audio / wall : 0.0,
+            started ? started : 1, started == 1 ? "" : "s");
+    free(th);
+    free(ctx.jobs);
+    ssm_lv2_world_free(ctx.world);
+    return failed ? 1 : 0;
+}
