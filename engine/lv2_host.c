@@ -760,7 +760,9 @@ struct ssm_lv2_chain {
     stage *stages;
     uint32_t n_stages, n_channels, max_block;
     float *mem;
-    float **buf[2]; /* ping-pong: buf[k][channel] */
+    float **buf[2];    /* ping-pong: buf[k][channel] */
+    const float **src; /* per-channel pointers run() moves along, sized at creation */
+    float **dst;
 };
 
 void ssm_lv2_chain_free(ssm_lv2_chain *c)
@@ -775,6 +777,8 @@ void ssm_lv2_chain_free(ssm_lv2_chain *c)
     free(c->stages);
     free(c->buf[0]);
     free(c->buf[1]);
+    free(c->src);
+    free(c->dst);
     free(c->mem);
     free(c);
 }
@@ -797,7 +801,9 @@ ssm_lv2_chain *ssm_lv2_chain_new(ssm_lv2_world *w, const ssm_lv2_stage_desc *sta
     c->mem = calloc((size_t)2 * n_channels * cfg->max_block, sizeof(float));
     c->buf[0] = calloc(n_channels, sizeof(float *));
     c->buf[1] = calloc(n_channels, sizeof(float *));
-    if (!c->stages || !c->mem || !c->buf[0] || !c->buf[1])
+    c->src = calloc(n_channels, sizeof(float *));
+    c->dst = calloc(n_channels, sizeof(float *));
+    if (!c->stages || !c->mem || !c->buf[0] || !c->buf[1] || !c->src || !c->dst)
         goto nomem;
     for (uint32_t k = 0; k < 2; k++)
         for (uint32_t ch = 0; ch < n_channels; ch++)
@@ -866,8 +872,8 @@ fail:
 void ssm_lv2_chain_run(ssm_lv2_chain *c, const float *const *in, float *const *out,
                        uint32_t n_frames)
 {
-    const float *src[64] = {NULL};
-    float *dst[64] = {NULL};
+    const float **src = c->src;
+    float **dst = c->dst;
     uint32_t nc = c->n_channels;
     uint32_t done = 0;
     while (done < n_frames) {

@@ -464,7 +464,7 @@ int main(int argc, char **argv)
     }
     fprintf(stderr,
             "ssm-render: %zu rendered, %zu failed (shard %ld/%ld of %d files); %.2f s of audio "
-            "in %.2f s wall, %.1fx real time, %ld job%s\n",
+            "in %.3f s wall, %.1fx real time, %ld job%s\n",
             ok, failed, shard_k, shard_n, n_in, audio, wall, wall > 0 ? audio / wall : 0.0,
             started ? started : 1, started == 1 ? "" : "s");
     free(th);
