@@ -14,6 +14,14 @@
 #   dims: H P G N L
 #   x (L,H,P), dt (L,H) (already softplus'd), A (H), B (L,G,N), C (L,G,N),
 #   initial state (H,P,N), y (L,H,P) (no D term), final state (H,P,N)
+#
+# The Mamba-2 block (mamba_ssm/modules/mamba2.py, d_mlp = 0, no biases in
+# the projections, conv1d with bias, D per head, RMSNormGated with
+# norm_before_gate=False, group_size d_inner/ngroups, eps 1e-5; the SSD by
+# the recurrence above): file mamba2_<name>.f32:
+#   dims: d_model d_inner head_dim G N d_conv L
+#   in_proj_w, conv_w, conv_b, dt_bias, A_log, D, norm_w, out_proj_w,
+#   u (L x d_model), y (L x d_model)
 import os
 
 import numpy as np
@@ -95,11 +103,56 @@ def case(rng, name, H, P, G, N, L, block_len):
     print("ssd_%s.f32: %d floats, |y|max %.3g" % (name, data.size, np.abs(y).max()))
 
 
+def silu(x):
+    return x / (1.0 + np.exp(-x))
+
+
+def mamba2_case(rng, name, dm, di, P, G, N, dc, L):
+    H = di // P
+    cd = di + 2 * G * N
+    npj = 2 * di + 2 * G * N + H
+    b = 1.0 / np.sqrt(dm)
+    in_w = rng.uniform(-b, b, size=(npj, dm))
+    conv_w = rng.uniform(-0.5, 0.5, size=(cd, dc))
+    conv_b = rng.uniform(-0.5, 0.5, size=cd)
+    dt = np.exp(rng.uniform(np.log(1e-3), np.log(1e-1), size=H))
+    dt_bias = dt + np.log(-np.expm1(-dt))
+    A_log = np.log(rng.uniform(1, 16, size=H))
+    D = np.ones(H) + 0.1 * rng.standard_normal(H)
+    norm_w = 1.0 + 0.1 * rng.standard_normal(di)
+    out_w = rng.uniform(-1 / np.sqrt(di), 1 / np.sqrt(di), size=(dm, di))
+    u = rng.standard_normal((L, dm))
+
+    zxbcdt = u @ in_w.T
+    z, xBC, dtr = zxbcdt[:, :di], zxbcdt[:, di:di + cd], zxbcdt[:, di + cd:]
+    xp = np.concatenate([np.zeros((dc - 1, cd)), xBC], axis=0)
+    xBC = np.stack([(xp[t:t + dc].T * conv_w).sum(1) for t in range(L)]) + conv_b
+    xBC = silu(xBC)
+    x, B, C = xBC[:, :di], xBC[:, di:di + G * N], xBC[:, di + G * N:]
+    dts = np.log1p(np.exp(dtr + dt_bias))
+    A = -np.exp(A_log)
+    y, _ = recurrence(x.reshape(L, H, P), dts, A, B.reshape(L, G, N), C.reshape(L, G, N),
+                      np.zeros((H, P, N)))
+    y = y + x.reshape(L, H, P) * D[None, :, None]
+    y = y.reshape(L, di) * silu(z)
+    yg = y.reshape(L, G, di // G)
+    yg = yg / np.sqrt((yg ** 2).mean(-1, keepdims=True) + 1e-5)
+    y = yg.reshape(L, di) * norm_w
+    out = y @ out_w.T
+    parts = [np.array([dm, di, P, G, N, dc, L], dtype=np.float64), in_w.ravel(), conv_w.ravel(),
+             conv_b, dt_bias, A_log, D, norm_w, out_w.ravel(), u.ravel(), out.ravel()]
+    data = np.concatenate(parts).astype("<f4")
+    data.tofile(os.path.join(here, "mamba2_%s.f32" % name))
+    print("mamba2_%s.f32: %d floats, |y|max %.3g" % (name, data.size, np.abs(out).max()))
+
+
 def main():
     rng = np.random.default_rng(20261126)
     case(rng, "g1_L64", H=4, P=8, G=1, N=16, L=64, block_len=16)
     case(rng, "g1_L208", H=3, P=16, G=1, N=8, L=208, block_len=16)
     case(rng, "g2_L77", H=4, P=8, G=2, N=16, L=77, block_len=0)
+    mamba2_case(rng, "g1_L50", dm=8, di=16, P=4, G=1, N=8, dc=4, L=50)
+    mamba2_case(rng, "g2_L130", dm=8, di=32, P=8, G=2, N=16, dc=4, L=130)
 
 
 if __name__ == "__main__":

@@ -57,8 +57,78 @@ static void golden(const char *name)
     free(y), free(st), free(stref), free(sref), free(g);
 }
 
+static void golden_block(const char *name)
+{
+    char path[512];
+    const char *dir = getenv("SSM_GOLDEN_DIR");
+    snprintf(path, sizeof path, "%s/mamba2_%s.f32", dir ? dir : "tests/golden", name);
+    size_t n;
+    float *g = th_read_f32(path, &n);
+    CHECK(g != NULL, "read %s", path);
+    if (!g)
+        return;
+    ssm_mamba2_weights w = {0};
+    w.d_model = (size_t)g[0], w.d_inner = (size_t)g[1], w.head_dim = (size_t)g[2];
+    w.groups = (size_t)g[3], w.d_state = (size_t)g[4], w.d_conv = (size_t)g[5];
+    size_t L = (size_t)g[6], dm = w.d_model, di = w.d_inner, H = di / w.head_dim;
+    size_t cd = di + 2 * w.groups * w.d_state, np = 2 * di + 2 * w.groups * w.d_state + H;
+    const float *q = g + 7;
+    w.in_proj_w = q, q += np * dm;
+    w.conv_w = q, q += cd * w.d_conv;
+    w.conv_b = q, q += cd;
+    w.dt_bias = q, q += H;
+    w.A_log = q, q += H;
+    w.D = q, q += H;
+    w.norm_w = q, q += di;
+    w.out_proj_w = q, q += dm * di;
+    const float *u = q, *want = q + L * dm;
+    CHECK((size_t)(want + L * dm - g) == n, "golden file size %zu", n);
+    float *y = malloc(L * dm * sizeof *y);
+    char what[128];
+    ssm_mamba2 *m;
+    CHECK(ssm_mamba2_create(&m, &w, 16, 64) == SSM_OK, "create");
+    if (m) {
+        for (size_t t = 0; t < L; t++)
+            ssm_mamba2_process(m, u + t * dm, y + t * dm, 1);
+        snprintf(what, sizeof what, "mamba2 block, step, vs numpy %s", name);
+        th_close_f(what, y, want, L * dm, 2e-5);
+        ssm_mamba2_reset(m);
+        ssm_mamba2_set_offline(m, 1);
+        ssm_mamba2_process(m, u, y, L);
+        snprintf(what, sizeof what, "mamba2 block, chunked SSD, vs numpy %s", name);
+        th_close_f(what, y, want, L * dm, 2e-5);
+
+        /* Long input, each random block in a random form, vs all-step. */
+        size_t LL = th_scale(30000, 2000);
+        th_rng r = {0x3a3b0006ULL};
+        float *uu = malloc(LL * dm * sizeof *uu), *ys = malloc(LL * dm * sizeof *ys);
+        float *ym = malloc(LL * dm * sizeof *ym);
+        for (size_t i = 0; i < LL * dm; i++)
+            uu[i] = (float)th_normal(&r);
+        ssm_mamba2_reset(m);
+        ssm_mamba2_set_offline(m, 0);
+        ssm_mamba2_process(m, uu, ys, LL);
+        ssm_mamba2_reset(m);
+        for (size_t t = 0; t < LL;) {
+            size_t k = 1 + (size_t)(th_uniform(&r) * 200.0);
+            k = k > LL - t ? LL - t : k;
+            ssm_mamba2_set_offline(m, th_uniform(&r) < 0.5);
+            ssm_mamba2_process(m, uu + t * dm, ym + t * dm, k);
+            t += k;
+        }
+        snprintf(what, sizeof what, "mamba2 block mixed forms vs step, %s, L=%zu", name, LL);
+        th_close_f(what, ym, ys, LL * dm, 1e-4);
+        free(uu), free(ys), free(ym);
+        ssm_mamba2_destroy(m);
+    }
+    free(y), free(g);
+}
+
 int main(void)
 {
+    golden_block("g1_L50");
+    golden_block("g2_L130");
+
     golden("g1_L64");
     golden("g1_L208");
     golden("g2_L77");

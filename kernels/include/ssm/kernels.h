@@ -16,6 +16,8 @@
 #include "ssm/mamba.h"
 #include "ssm/ssd.h"
 #include "ssm/h3.h"
+#include "ssm/hyena.h"
+#include "ssm/gss.h"
 #include "ssm/eig.h"
 #include "ssm/hippo.h"
 #include "ssm/s4.h"

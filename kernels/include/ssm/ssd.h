@@ -52,6 +52,47 @@ void ssm_ssd_chunked(const ssm_ssd_shape *s, float *restrict y, size_t ldy, floa
                      size_t ldbc, const float *restrict D, size_t L, size_t Q,
                      float *restrict work);
 
+/* ---- the Mamba-2 block around the core (mamba_ssm/modules/mamba2.py,
+ * Mamba2 with d_mlp = 0, D per head, norm_before_gate = False) ----
+ *
+ *   (z, xBC, dt) = in_proj(u)        d_inner, d_inner + 2 G N, H
+ *   xBC = SiLU(causal depthwise conv1d(xBC) + conv_b)    (d_conv taps)
+ *   (x, B, C) = split(xBC);  dt = softplus(dt + dt_bias) * dt_scale
+ *   y = SSD(x, dt, A = -exp(A_log), B, C) + D x
+ *   y = RMSNorm(y * SiLU(z)) * norm_w   (per group of d_inner/G, eps 1e-5)
+ *   out = out_proj(y)
+ */
+typedef struct {
+    size_t d_model, d_inner, head_dim, groups, d_state, d_conv;
+    const float *in_proj_w;  /* (2 d_inner + 2 G N + H) x d_model */
+    const float *in_proj_b;  /* or NULL (the reference default) */
+    const float *conv_w;     /* (d_inner + 2 G N) x d_conv */
+    const float *conv_b;     /* d_inner + 2 G N, or NULL */
+    const float *dt_bias;    /* H */
+    const float *A_log;      /* H */
+    const float *D;          /* H */
+    const float *norm_w;     /* d_inner */
+    const float *out_proj_w; /* d_model x d_inner */
+    const float *out_proj_b; /* or NULL */
+    float norm_eps;          /* 0: the reference's 1e-5 */
+} ssm_mamba2_weights;
+
+typedef struct ssm_mamba2 ssm_mamba2;
+
+/* chunk: the SSD chunk length Q of the offline form; max_block: scratch
+ * size (larger calls are split). Allocates. */
+ssm_status ssm_mamba2_create(ssm_mamba2 **out, const ssm_mamba2_weights *w, size_t chunk,
+                             size_t max_block);
+void ssm_mamba2_destroy(ssm_mamba2 *m);
+void ssm_mamba2_reset(ssm_mamba2 *m);
+/* dt *= scale = f_trained / f_host (the conv taps are per-sample). */
+void ssm_mamba2_set_dt_scale(ssm_mamba2 *m, float scale);
+/* 0: recurrent step per sample (default); 1: the chunked SSD form. Either
+ * may follow the other at any block boundary. */
+void ssm_mamba2_set_offline(ssm_mamba2 *m, int offline);
+/* n steps, row-major n x d_model (u and y may alias). Real-time safe. */
+void ssm_mamba2_process(ssm_mamba2 *m, const float *u, float *y, size_t n);
+
 #ifdef __cplusplus
 }
 #endif
