@@ -116,11 +116,12 @@ void ssm_diag_state_free(ssm_diag_state *s)
 /* One tile of modes over nt samples, adding Re(w x) into y[]. The lane
  * loops have a fixed trip count and independent lanes, so the compiler
  * keeps each j-loop in vector registers without needing to reassociate
- * float sums (no -ffast-math). */
-SSM_HOT static void step_tile(const float *restrict lr, const float *restrict li,
-                              const float *restrict wr, const float *restrict wi,
-                              float *restrict xr, float *restrict xi, const float *restrict u,
-                              float *restrict y, size_t mt, size_t nt)
+ * float sums (no -ffast-math). Inlined into callers with a constant mt,
+ * the whole tile (state, poles, weights) can live in registers. */
+static inline __attribute__((always_inline)) void
+step_tile(const float *restrict lr, const float *restrict li, const float *restrict wr,
+          const float *restrict wi, float *restrict xr, float *restrict xi, const float *restrict u,
+          float *restrict y, size_t mt, size_t nt)
 {
     for (size_t t = 0; t < nt; t++) {
         const float ut = u[t];
@@ -142,6 +143,26 @@ SSM_HOT static void step_tile(const float *restrict lr, const float *restrict li
     }
 }
 
+#define STEP_TILE_FIXED(M)                                                                         \
+    SSM_HOT static void step_tile_##M(const float *restrict lr, const float *restrict li,          \
+                                      const float *restrict wr, const float *restrict wi,          \
+                                      float *restrict xr, float *restrict xi,                      \
+                                      const float *restrict u, float *restrict y, size_t nt)       \
+    {                                                                                              \
+        step_tile(lr, li, wr, wi, xr, xi, u, y, M, nt);                                            \
+    }
+STEP_TILE_FIXED(16)
+STEP_TILE_FIXED(32)
+STEP_TILE_FIXED(64)
+
+SSM_HOT static void step_tile_any(const float *restrict lr, const float *restrict li,
+                                  const float *restrict wr, const float *restrict wi,
+                                  float *restrict xr, float *restrict xi, const float *restrict u,
+                                  float *restrict y, size_t mt, size_t nt)
+{
+    step_tile(lr, li, wr, wi, xr, xi, u, y, mt, nt);
+}
+
 void ssm_diag_step(const ssm_diag_bank *b, ssm_diag_state *s, const float *in, size_t in_ld,
                    float *out, size_t out_ld, size_t n)
 {
@@ -159,8 +180,17 @@ void ssm_diag_step(const ssm_diag_bank *b, ssm_diag_state *s, const float *in, s
             for (size_t m0 = 0; m0 < S; m0 += TILE) {
                 size_t mt = S - m0 < TILE ? S - m0 : TILE;
                 size_t i = h * S + m0;
-                step_tile(b->lam_re + i, b->lam_im + i, b->w_re + i, b->w_im + i, s->re + i,
-                          s->im + i, ubuf, ybuf, mt, nt);
+                const float *lr = b->lam_re + i, *li = b->lam_im + i;
+                const float *wr = b->w_re + i, *wi = b->w_im + i;
+                float *xr = s->re + i, *xi = s->im + i;
+                if (mt == 64)
+                    step_tile_64(lr, li, wr, wi, xr, xi, ubuf, ybuf, nt);
+                else if (mt == 32)
+                    step_tile_32(lr, li, wr, wi, xr, xi, ubuf, ybuf, nt);
+                else if (mt == 16)
+                    step_tile_16(lr, li, wr, wi, xr, xi, ubuf, ybuf, nt);
+                else
+                    step_tile_any(lr, li, wr, wi, xr, xi, ubuf, ybuf, mt, nt);
             }
             for (size_t t = 0; t < nt; t++)
                 o[t0 + t] = ybuf[t] + d * ubuf[t];

@@ -10,15 +10,32 @@
 
 #define LANES SSM_DIAG_LANES
 #define SUB   SSM_DIAG_SUB
+/* Sub-chunks per register block (accumulators held in vector registers)
+ * and per group (scratch of GROUP x modes). */
+#define KB    4
+#define GROUP 16
+
+/* Explicit vectors: the products below must stay in registers, which
+ * plain loops over lane arrays do not guarantee. memcpy keeps the loads
+ * free of aliasing and alignment assumptions; the compiler emits plain
+ * vector loads. */
+typedef float v16 __attribute__((vector_size(64)));
+#define VLOAD(v, p)  memcpy(&(v), (p), sizeof(v16))
+#define VSTORE(p, v) memcpy((p), &(v), sizeof(v16))
 
 /* FFTW's planner (and plan destruction) touch global tables: one lock for
  * the whole process, taken only at create/destroy time. */
 static pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct ssm_rfft {
-    size_t n;
+    size_t n, nbs;
     fftwf_plan fwd;
     fftwf_plan inv;
+    /* Interleaved spectrum between FFTW and the split layout: FFTW's
+     * interleaved r2c/c2r codelets run 1.3-1.7x faster here than its split
+     * guru plans, and the copy is O(n). It makes an ssm_rfft usable by one
+     * thread at a time (each processor owns its own). */
+    fftwf_complex *tmp;
 };
 
 float *ssm_fft_alloc(size_t n)
@@ -45,29 +62,28 @@ ssm_rfft *ssm_rfft_create(size_t n, ssm_plan_rigor rigor)
     if (n < 2 || n % 2 || n > (size_t)1 << 30)
         return NULL;
     ssm_rfft *f = calloc(1, sizeof *f);
-    const size_t nbs = ssm_fft_bins_stride(n);
-    float *in = ssm_fft_alloc(n), *spec = ssm_fft_alloc(2 * nbs);
-    float *re = spec, *im = spec ? spec + nbs : NULL;
-    if (!f || !in || !spec) {
+    float *in = ssm_fft_alloc(n);
+    if (!f || !in) {
         free(f);
-        f = NULL;
-        goto out;
+        ssm_fft_free(in);
+        return NULL;
     }
     f->n = n;
+    f->nbs = ssm_fft_bins_stride(n);
+    f->tmp = (fftwf_complex *)(void *)ssm_fft_alloc(2 * (n / 2 + 1));
     /* FFTW_MEASURE writes into the arrays while timing: they are scratch. */
     unsigned flags = rigor == SSM_PLAN_MEASURE ? FFTW_MEASURE : FFTW_ESTIMATE;
-    fftwf_iodim dim = {(int)n, 1, 1};
-    pthread_mutex_lock(&plan_lock);
-    f->fwd = fftwf_plan_guru_split_dft_r2c(1, &dim, 0, NULL, in, re, im, flags);
-    f->inv = fftwf_plan_guru_split_dft_c2r(1, &dim, 0, NULL, re, im, in, flags);
-    pthread_mutex_unlock(&plan_lock);
-    if (!f->fwd || !f->inv) {
-        ssm_rfft_destroy(f);
-        f = NULL;
+    if (f->tmp) {
+        pthread_mutex_lock(&plan_lock);
+        f->fwd = fftwf_plan_dft_r2c_1d((int)n, in, f->tmp, flags);
+        f->inv = fftwf_plan_dft_c2r_1d((int)n, f->tmp, in, flags);
+        pthread_mutex_unlock(&plan_lock);
     }
-out:
     ssm_fft_free(in);
-    ssm_fft_free(spec);
+    if (!f->tmp || !f->fwd || !f->inv) {
+        ssm_rfft_destroy(f);
+        return NULL;
+    }
     return f;
 }
 
@@ -81,6 +97,7 @@ void ssm_rfft_destroy(ssm_rfft *f)
     if (f->inv)
         fftwf_destroy_plan(f->inv);
     pthread_mutex_unlock(&plan_lock);
+    ssm_fft_free((float *)(void *)f->tmp);
     free(f);
 }
 
@@ -89,14 +106,34 @@ size_t ssm_rfft_size(const ssm_rfft *f)
     return f->n;
 }
 
+SSM_HOT static void deinterleave(const float *restrict c, float *restrict re, float *restrict im,
+                                 size_t nb)
+{
+    for (size_t i = 0; i < nb; i++) {
+        re[i] = c[2 * i];
+        im[i] = c[2 * i + 1];
+    }
+}
+
+SSM_HOT static void interleave(const float *restrict re, const float *restrict im,
+                               float *restrict c, size_t nb)
+{
+    for (size_t i = 0; i < nb; i++) {
+        c[2 * i] = re[i];
+        c[2 * i + 1] = im[i];
+    }
+}
+
 void ssm_rfft_forward(const ssm_rfft *f, float *in, float *spec)
 {
-    fftwf_execute_split_dft_r2c(f->fwd, in, spec, spec + ssm_fft_bins_stride(f->n));
+    fftwf_execute_dft_r2c(f->fwd, in, f->tmp);
+    deinterleave((const float *)f->tmp, spec, spec + f->nbs, f->n / 2 + 1);
 }
 
 void ssm_rfft_inverse(const ssm_rfft *f, float *spec, float *out)
 {
-    fftwf_execute_split_dft_c2r(f->inv, spec, spec + ssm_fft_bins_stride(f->n), out);
+    interleave(spec, spec + f->nbs, (float *)f->tmp, f->n / 2 + 1);
+    fftwf_execute_dft_c2r(f->inv, f->tmp, out);
 }
 
 /* ---- chunked convolution of a diagonal bank ---- */
@@ -105,14 +142,19 @@ struct ssm_diag_conv {
     size_t H, S, M; /* channels, mode stride, modes */
     size_t T, nfft, nbs;
     ssm_rfft *fft;
-    float *kspec;   /* [H][2 nbs] spectrum of K[0..T), scaled by 1/nfft */
-    float *er, *ei; /* [H][SUB][S]   w lambda^(s+1) */
+    ssm_diag_method method;
+    float *kspec;   /* FFT: [H][2 nbs] spectrum of K[0..T) / nfft, interleaved re,im */
+    float *khead;   /* SCAN: [H][SUB] K[0..SUB) for the in-sub-chunk part */
+    float *er, *ei; /* [H][S][SUB]   w lambda^(s+1), mode-major (transposed) */
     float *fr, *fi; /* [H][SUB][S]   lambda^(SUB-1-s) */
     float *pr, *pi; /* [H][SUB+1][S] lambda^r */
     float *d;       /* [H] */
     /* scratch */
-    float *buf, *spec, *ubuf, *ybuf;
+    float *ubuf;  /* [2T + KB SUB] the chunk, zero-padded: FFT input and u */
+    float *ybuf;  /* [2T] */
+    size_t dirty; /* ubuf[dirty..2T) is known to be zero */
     float *vr, *vi, *ar, *ai;
+    float *gvr, *gvi, *gqr, *gqi; /* [GROUP][S]: per sub-chunk carried / input states */
 };
 
 static ssm_status conv_tables(ssm_diag_conv *c, const ssm_diag_bank *b)
@@ -130,13 +172,22 @@ static ssm_status conv_tables(ssm_diag_conv *c, const ssm_diag_bank *b)
         one.w_re += h * S;
         one.w_im += h * S;
         memset(K, 0, c->nfft * sizeof(float));
-        st = ssm_diag_kernel(&one, K, T, T);
-        if (st != SSM_OK)
-            break;
-        const float scale = 1.0f / (float)c->nfft;
-        for (size_t l = 0; l < T; l++)
-            K[l] *= scale;
-        ssm_rfft_forward(c->fft, K, c->kspec + 2 * h * c->nbs);
+        if (c->method == SSM_DIAG_SCAN) {
+            st = ssm_diag_kernel(&one, c->khead + h * SUB, SUB, SUB);
+            if (st != SSM_OK)
+                break;
+        } else {
+            st = ssm_diag_kernel(&one, K, T, T);
+            if (st != SSM_OK)
+                break;
+            const float scale = 1.0f / (float)c->nfft;
+            for (size_t l = 0; l < T; l++)
+                K[l] *= scale;
+            /* Kept interleaved, as FFTW's r2c writes it, so the per-chunk
+             * product needs no layout change. */
+            fftwf_execute_dft_r2c(c->fft->fwd, K, c->fft->tmp);
+            memcpy(c->kspec + 2 * h * c->nbs, c->fft->tmp, (c->nfft / 2 + 1) * 2 * sizeof(float));
+        }
         c->d[h] = b->d[h];
         for (size_t m = 0; m < S; m++) {
             size_t i = h * S + m;
@@ -155,9 +206,9 @@ static ssm_status conv_tables(ssm_diag_conv *c, const ssm_diag_bank *b)
                 c->pi[(h * (SUB + 1) + r) * S + m] = (float)powi[r];
             }
             for (size_t s = 0; s < SUB; s++) {
-                size_t j = (h * SUB + s) * S + m;
-                c->er[j] = (float)(wr * powr[s + 1] - wi * powi[s + 1]);
-                c->ei[j] = (float)(wr * powi[s + 1] + wi * powr[s + 1]);
+                size_t j = (h * SUB + s) * S + m, jt = (h * S + m) * SUB + s;
+                c->er[jt] = (float)(wr * powr[s + 1] - wi * powi[s + 1]);
+                c->ei[jt] = (float)(wr * powi[s + 1] + wi * powr[s + 1]);
                 c->fr[j] = (float)powr[SUB - 1 - s];
                 c->fi[j] = (float)powi[SUB - 1 - s];
             }
@@ -172,8 +223,9 @@ void ssm_diag_conv_destroy(ssm_diag_conv *c)
     if (!c)
         return;
     ssm_rfft_destroy(c->fft);
-    float *arrays[] = {c->kspec, c->er,   c->ei,   c->fr,   c->fi, c->pr, c->pi, c->d,
-                       c->buf,   c->spec, c->ubuf, c->ybuf, c->vr, c->vi, c->ar, c->ai};
+    float *arrays[] = {c->khead, c->kspec, c->er,   c->ei,   c->fr, c->fi, c->pr,
+                       c->pi,    c->d,     c->ubuf, c->ybuf, c->vr, c->vi, c->ar,
+                       c->ai,    c->gvr,   c->gvi,  c->gqr,  c->gqi};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         ssm_fft_free(arrays[i]);
     free(c);
@@ -182,9 +234,17 @@ void ssm_diag_conv_destroy(ssm_diag_conv *c)
 ssm_diag_conv *ssm_diag_conv_create(const ssm_diag_bank *b, size_t chunk, ssm_plan_rigor rigor,
                                     ssm_status *err)
 {
+    return ssm_diag_conv_create_method(b, chunk, rigor, SSM_DIAG_FFT, err);
+}
+
+ssm_diag_conv *ssm_diag_conv_create_method(const ssm_diag_bank *b, size_t chunk,
+                                           ssm_plan_rigor rigor, ssm_diag_method method,
+                                           ssm_status *err)
+{
     ssm_status st = SSM_ERR_NOMEM;
     ssm_diag_conv *c = NULL;
-    if (!b || chunk < 1 || chunk > ((size_t)1 << 24) || b->channels == 0) {
+    if (!b || chunk < 1 || chunk > ((size_t)1 << 24) || b->channels == 0 ||
+        (method != SSM_DIAG_FFT && method != SSM_DIAG_SCAN)) {
         st = SSM_ERR_INVALID;
         goto fail;
     }
@@ -197,9 +257,15 @@ ssm_diag_conv *ssm_diag_conv_create(const ssm_diag_bank *b, size_t chunk, ssm_pl
     c->T = chunk;
     c->nfft = 2 * chunk;
     c->nbs = ssm_fft_bins_stride(c->nfft);
-    c->fft = ssm_rfft_create(c->nfft, rigor);
+    c->method = method;
     const size_t H = c->H, S = c->S;
-    c->kspec = ssm_fft_alloc(2 * H * c->nbs);
+    if (method == SSM_DIAG_FFT) {
+        c->fft = ssm_rfft_create(c->nfft, rigor);
+        c->kspec = ssm_fft_alloc(2 * H * c->nbs);
+    } else {
+        c->khead = ssm_fft_alloc(H * SUB);
+    }
+    const int tables_ok = method == SSM_DIAG_FFT ? c->fft && c->kspec : c->khead != NULL;
     c->er = ssm_fft_alloc(H * SUB * S);
     c->ei = ssm_fft_alloc(H * SUB * S);
     c->fr = ssm_fft_alloc(H * SUB * S);
@@ -207,16 +273,20 @@ ssm_diag_conv *ssm_diag_conv_create(const ssm_diag_bank *b, size_t chunk, ssm_pl
     c->pr = ssm_fft_alloc(H * (SUB + 1) * S);
     c->pi = ssm_fft_alloc(H * (SUB + 1) * S);
     c->d = ssm_fft_alloc(H);
-    c->buf = ssm_fft_alloc(c->nfft);
-    c->spec = ssm_fft_alloc(2 * c->nbs);
-    c->ubuf = ssm_fft_alloc(chunk);
+    /* Padded so register blocks of KB sub-chunks may read past the end. */
+    c->ubuf = ssm_fft_alloc(c->nfft + KB * SUB);
+    c->gvr = ssm_fft_alloc((GROUP + KB) * b->stride);
+    c->gvi = ssm_fft_alloc((GROUP + KB) * b->stride);
+    c->gqr = ssm_fft_alloc((GROUP + KB) * b->stride);
+    c->gqi = ssm_fft_alloc((GROUP + KB) * b->stride);
     c->ybuf = ssm_fft_alloc(c->nfft);
     c->vr = ssm_fft_alloc(S);
     c->vi = ssm_fft_alloc(S);
     c->ar = ssm_fft_alloc(S);
     c->ai = ssm_fft_alloc(S);
-    if (!c->fft || !c->kspec || !c->er || !c->ei || !c->fr || !c->fi || !c->pr || !c->pi || !c->d ||
-        !c->buf || !c->spec || !c->ubuf || !c->ybuf || !c->vr || !c->vi || !c->ar || !c->ai)
+    if (!tables_ok || !c->er || !c->ei || !c->fr || !c->fi || !c->pr || !c->pi || !c->d ||
+        !c->ubuf || !c->ybuf || !c->vr || !c->vi || !c->ar || !c->ai || !c->gvr || !c->gvi ||
+        !c->gqr || !c->gqi)
         goto fail;
     st = conv_tables(c, b);
     if (st != SSM_OK)
@@ -243,33 +313,77 @@ size_t ssm_diag_conv_chunk(const ssm_diag_conv *c)
     return c->T;
 }
 
-SSM_HOT static void cmul_spectrum(float *restrict re, float *restrict im, const float *restrict kr,
-                                  const float *restrict ki, size_t n)
+/* Interleaved complex product, in place: x *= k over nb bins. */
+SSM_HOT static void cmul_spectrum(float *restrict x, const float *restrict k, size_t nb)
 {
-    for (size_t i = 0; i < n; i++) {
-        float a = re[i], b = im[i];
-        re[i] = a * kr[i] - b * ki[i];
-        im[i] = a * ki[i] + b * kr[i];
+    for (size_t i = 0; i < nb; i++) {
+        const float a = x[2 * i], b = x[2 * i + 1];
+        x[2 * i] = a * k[2 * i] - b * k[2 * i + 1];
+        x[2 * i + 1] = a * k[2 * i + 1] + b * k[2 * i];
     }
 }
 
-/* y[s] += Re(sum_m E[s][m] v[m]) for s < r: the carried-in state seen
- * through w lambda^(s+1). */
-SSM_HOT static void state_out(const float *restrict er, const float *restrict ei,
-                              const float *restrict vr, const float *restrict vi, float *restrict y,
-                              size_t r, size_t S)
+/* y[k SUB + s] += Re(sum_m E[m][s] V[k][m]) for k < kb (kb may be short of
+ * a multiple of KB: the extra rows are computed from scratch and dropped).
+ * The carried-in state seen through w lambda^(s+1), for KB sub-chunks at a
+ * time: 2 x KB accumulators of SUB = 32 outputs, E streamed once. */
+SSM_HOT static void gemm_out(const float *restrict etr, const float *restrict eti,
+                             const float *restrict vr, const float *restrict vi, size_t S,
+                             float *restrict y, size_t kb, size_t r)
 {
-    for (size_t s = 0; s < r; s++) {
-        const float *a = er + s * S, *b = ei + s * S;
-        float acc[LANES] = {0};
-        for (size_t m = 0; m < S; m += LANES)
-            for (size_t j = 0; j < LANES; j++)
-                acc[j] += a[m + j] * vr[m + j] - b[m + j] * vi[m + j];
-        float t = 0.0f;
-        for (size_t j = 0; j < LANES; j++)
-            t += acc[j];
-        y[s] += t;
+    enum { NV = SUB / 16 };
+    for (size_t k0 = 0; k0 < kb; k0 += KB) {
+        v16 acc[KB][NV];
+        memset(acc, 0, sizeof acc);
+        for (size_t m = 0; m < S; m++) {
+            v16 a[NV], b[NV];
+            for (size_t q = 0; q < NV; q++) {
+                VLOAD(a[q], etr + m * SUB + 16 * q);
+                VLOAD(b[q], eti + m * SUB + 16 * q);
+            }
+            for (size_t kk = 0; kk < KB; kk++) {
+                const float xr = vr[(k0 + kk) * S + m], xi = vi[(k0 + kk) * S + m];
+                for (size_t q = 0; q < NV; q++)
+                    acc[kk][q] += a[q] * xr - b[q] * xi;
+            }
+        }
+        for (size_t kk = 0; kk < KB && k0 + kk < kb; kk++) {
+            float *yk = y + (k0 + kk) * SUB;
+            float tmp[SUB];
+            for (size_t q = 0; q < NV; q++)
+                VSTORE(tmp + 16 * q, acc[kk][q]);
+            for (size_t t = 0; t < r; t++)
+                yk[t] += tmp[t];
+        }
     }
+}
+
+/* Q[k][m] = sum_s F[s][m] u[k SUB + s] for k < kb: each sub-chunk's input
+ * folded into a state (F row s = lambda^(SUB-1-s)). */
+SSM_HOT static void gemm_in(const float *restrict fr, const float *restrict fi,
+                            const float *restrict u, size_t S, float *restrict qr,
+                            float *restrict qi, size_t kb)
+{
+    for (size_t m = 0; m < S; m += 16)
+        for (size_t k0 = 0; k0 < kb; k0 += KB) {
+            v16 ar[KB], ai[KB];
+            memset(ar, 0, sizeof ar);
+            memset(ai, 0, sizeof ai);
+            for (size_t s = 0; s < SUB; s++) {
+                v16 f0, f1;
+                VLOAD(f0, fr + s * S + m);
+                VLOAD(f1, fi + s * S + m);
+                for (size_t kk = 0; kk < KB; kk++) {
+                    const float us = u[(k0 + kk) * SUB + s];
+                    ar[kk] += f0 * us;
+                    ai[kk] += f1 * us;
+                }
+            }
+            for (size_t kk = 0; kk < KB && k0 + kk < kb; kk++) {
+                VSTORE(qr + (k0 + kk) * S + m, ar[kk]);
+                VSTORE(qi + (k0 + kk) * S + m, ai[kk]);
+            }
+        }
 }
 
 /* a = lambda^r a + sum_{s<r} lambda^(r-1-s) u[s] (f points at the table
@@ -305,13 +419,15 @@ static void conv_chunk(ssm_diag_conv *c, size_t h, float *restrict xr, float *re
                        const float *in, float *out, size_t n)
 {
     const size_t S = c->S;
+    /* Out-of-place r2c keeps its input, so the zero padding persists
+     * between chunks: only a shorter chunk than the last needs clearing. */
     memcpy(c->ubuf, in, n * sizeof(float));
-    memcpy(c->buf, c->ubuf, n * sizeof(float));
-    memset(c->buf + n, 0, (c->nfft - n) * sizeof(float));
-    const float *ks = c->kspec + 2 * h * c->nbs;
-    ssm_rfft_forward(c->fft, c->buf, c->spec);
-    cmul_spectrum(c->spec, c->spec + c->nbs, ks, ks + c->nbs, c->nfft / 2 + 1);
-    ssm_rfft_inverse(c->fft, c->spec, c->ybuf);
+    if (c->dirty > n)
+        memset(c->ubuf + n, 0, (c->dirty - n) * sizeof(float));
+    c->dirty = n;
+    fftwf_execute_dft_r2c(c->fft->fwd, c->ubuf, c->fft->tmp);
+    cmul_spectrum((float *)c->fft->tmp, c->kspec + 2 * h * c->nbs, c->nfft / 2 + 1);
+    fftwf_execute_dft_c2r(c->fft->inv, c->fft->tmp, c->ybuf);
 
     memcpy(c->vr, xr, S * sizeof(float));
     memcpy(c->vi, xi, S * sizeof(float));
@@ -320,11 +436,121 @@ static void conv_chunk(ssm_diag_conv *c, size_t h, float *restrict xr, float *re
     const float *er = c->er + h * SUB * S, *ei = c->ei + h * SUB * S;
     const float *fr = c->fr + h * SUB * S, *fi = c->fi + h * SUB * S;
     const float *pr = c->pr + h * (SUB + 1) * S, *pi = c->pi + h * (SUB + 1) * S;
-    for (size_t k0 = 0; k0 < n; k0 += SUB) {
-        const size_t r = n - k0 < SUB ? n - k0 : SUB;
-        state_out(er, ei, c->vr, c->vi, c->ybuf + k0, r, S);
-        state_in(fr + (SUB - r) * S, fi + (SUB - r) * S, pr + r * S, pi + r * S, pr + SUB * S,
-                 pi + SUB * S, c->ar, c->ai, c->vr, c->vi, c->ubuf + k0, r, S);
+    const float *psr = pr + SUB * S, *psi = pi + SUB * S; /* lambda^SUB */
+    const size_t nsub = (n + SUB - 1) / SUB;
+    for (size_t g0 = 0; g0 < nsub; g0 += GROUP) {
+        const size_t gb = nsub - g0 < GROUP ? nsub - g0 : GROUP;
+        /* length of the group's last sub-chunk */
+        const size_t rest = n - (g0 + gb - 1) * SUB, last = rest < SUB ? rest : SUB;
+        /* The carried-in state at each sub-chunk start: lambda^(k SUB) x0. */
+        for (size_t k = 0; k < gb; k++) {
+            memcpy(c->gvr + k * S, c->vr, S * sizeof(float));
+            memcpy(c->gvi + k * S, c->vi, S * sizeof(float));
+            for (size_t m = 0; m < S; m++) {
+                const float zr = c->vr[m], zi = c->vi[m];
+                c->vr[m] = psr[m] * zr - psi[m] * zi;
+                c->vi[m] = psr[m] * zi + psi[m] * zr;
+            }
+        }
+        float *yg = c->ybuf + g0 * SUB;
+        const float *ug = c->ubuf + g0 * SUB;
+        gemm_out(er, ei, c->gvr, c->gvi, S, yg, gb - 1, SUB);
+        gemm_out(er, ei, c->gvr + (gb - 1) * S, c->gvi + (gb - 1) * S, S, yg + (gb - 1) * SUB, 1,
+                 last);
+        /* Input folded per full sub-chunk, then Horner across them; a short
+         * last sub-chunk goes through the offset table rows. */
+        const size_t full = last == SUB ? gb : gb - 1;
+        gemm_in(fr, fi, ug, S, c->gqr, c->gqi, full);
+        for (size_t k = 0; k < full; k++)
+            for (size_t m = 0; m < S; m++) {
+                const float xr0 = c->ar[m], xi0 = c->ai[m];
+                c->ar[m] = psr[m] * xr0 - psi[m] * xi0 + c->gqr[k * S + m];
+                c->ai[m] = psr[m] * xi0 + psi[m] * xr0 + c->gqi[k * S + m];
+            }
+        if (full < gb)
+            state_in(fr + (SUB - last) * S, fi + (SUB - last) * S, pr + last * S, pi + last * S,
+                     psr, psi, c->ar, c->ai, c->gqr, c->gqi, ug + full * SUB, last, S);
+    }
+    memcpy(xr, c->ar, S * sizeof(float));
+    memcpy(xi, c->ai, S * sizeof(float));
+    const float d = c->d[h];
+    for (size_t t = 0; t < n; t++)
+        out[t] = c->ybuf[t] + d * c->ubuf[t];
+}
+
+/* y[s] = sum_{j<=s} K[j] u[s-j], s < r <= SUB: the part of a sub-chunk's
+ * output that its own inputs make (earlier inputs arrive through the state).
+ * z holds SUB zeros then the sub-chunk, so a shifted load brings in zeros
+ * for s < j. */
+SSM_HOT static void intra_conv(const float *restrict k, const float *restrict u, size_t r,
+                               float *restrict y)
+{
+    enum { NV = SUB / 16 };
+    float z[2 * SUB];
+    memset(z, 0, SUB * sizeof(float));
+    memcpy(z + SUB, u, r * sizeof(float));
+    memset(z + SUB + r, 0, (SUB - r) * sizeof(float));
+    v16 acc[NV];
+    memset(acc, 0, sizeof acc);
+    for (size_t j = 0; j < SUB; j++) {
+        const float kj = k[j];
+        for (size_t q = 0; q < NV; q++) {
+            v16 x;
+            VLOAD(x, z + SUB - j + 16 * q);
+            acc[q] += x * kj;
+        }
+    }
+    float tmp[SUB];
+    for (size_t q = 0; q < NV; q++)
+        VSTORE(tmp + 16 * q, acc[q]);
+    memcpy(y, tmp, r * sizeof(float));
+}
+
+/* The FFT-free schedule: per sub-chunk, the full state at its start (carried
+ * state and every earlier input of the chunk, by Horner over the folded
+ * inputs) seen through w lambda^(s+1), plus the in-sub-chunk convolution
+ * with K[0..SUB). Same algebra, no transform: 8 M + 2 SUB flops a sample. */
+static void conv_chunk_scan(ssm_diag_conv *c, size_t h, float *restrict xr, float *restrict xi,
+                            const float *in, float *out, size_t n)
+{
+    const size_t S = c->S;
+    memcpy(c->ubuf, in, n * sizeof(float));
+    if (c->dirty > n)
+        memset(c->ubuf + n, 0, (c->dirty - n) * sizeof(float));
+    c->dirty = n;
+    memcpy(c->ar, xr, S * sizeof(float));
+    memcpy(c->ai, xi, S * sizeof(float));
+    const float *er = c->er + h * SUB * S, *ei = c->ei + h * SUB * S;
+    const float *fr = c->fr + h * SUB * S, *fi = c->fi + h * SUB * S;
+    const float *pr = c->pr + h * (SUB + 1) * S, *pi = c->pi + h * (SUB + 1) * S;
+    const float *psr = pr + SUB * S, *psi = pi + SUB * S;
+    const float *kh = c->khead + h * SUB;
+    const size_t nsub = (n + SUB - 1) / SUB;
+    for (size_t g0 = 0; g0 < nsub; g0 += GROUP) {
+        const size_t gb = nsub - g0 < GROUP ? nsub - g0 : GROUP;
+        const size_t rest = n - (g0 + gb - 1) * SUB, last = rest < SUB ? rest : SUB;
+        const size_t full = last == SUB ? gb : gb - 1;
+        float *yg = c->ybuf + g0 * SUB;
+        const float *ug = c->ubuf + g0 * SUB;
+        gemm_in(fr, fi, ug, S, c->gqr, c->gqi, full);
+        for (size_t k = 0; k < gb; k++) {
+            memcpy(c->gvr + k * S, c->ar, S * sizeof(float));
+            memcpy(c->gvi + k * S, c->ai, S * sizeof(float));
+            if (k < full)
+                for (size_t m = 0; m < S; m++) {
+                    const float x0 = c->ar[m], x1 = c->ai[m];
+                    c->ar[m] = psr[m] * x0 - psi[m] * x1 + c->gqr[k * S + m];
+                    c->ai[m] = psr[m] * x1 + psi[m] * x0 + c->gqi[k * S + m];
+                }
+        }
+        if (full < gb)
+            state_in(fr + (SUB - last) * S, fi + (SUB - last) * S, pr + last * S, pi + last * S,
+                     psr, psi, c->ar, c->ai, c->gqr, c->gqi, ug + full * SUB, last, S);
+        for (size_t k = 0; k < gb; k++)
+            intra_conv(kh, ug + k * SUB, k < full ? SUB : last, yg + k * SUB);
+        gemm_out(er, ei, c->gvr, c->gvi, S, yg, gb - 1, SUB);
+        gemm_out(er, ei, c->gvr + (gb - 1) * S, c->gvi + (gb - 1) * S, S, yg + (gb - 1) * SUB, 1,
+                 last);
     }
     memcpy(xr, c->ar, S * sizeof(float));
     memcpy(xi, c->ai, S * sizeof(float));
@@ -339,7 +565,11 @@ void ssm_diag_conv_process(ssm_diag_conv *c, ssm_diag_state *s, const float *in,
     for (size_t h = 0; h < c->H; h++)
         for (size_t t0 = 0; t0 < n; t0 += c->T) {
             size_t len = n - t0 < c->T ? n - t0 : c->T;
-            conv_chunk(c, h, s->re + h * c->S, s->im + h * c->S, in + h * in_ld + t0,
-                       out + h * out_ld + t0, len);
+            if (c->method == SSM_DIAG_SCAN)
+                conv_chunk_scan(c, h, s->re + h * c->S, s->im + h * c->S, in + h * in_ld + t0,
+                                out + h * out_ld + t0, len);
+            else
+                conv_chunk(c, h, s->re + h * c->S, s->im + h * c->S, in + h * in_ld + t0,
+                           out + h * out_ld + t0, len);
         }
 }

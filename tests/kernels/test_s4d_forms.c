@@ -75,6 +75,29 @@ static void check_config(size_t H, size_t M, ssm_s4d_init_kind kind, ssm_discret
         t += blk;
     }
     reference(&b, u, yd, n);
+    {
+        /* The FFT-free schedule of the same chunked form. */
+        ssm_diag_conv *cs =
+            ssm_diag_conv_create_method(&b, chunk, SSM_PLAN_ESTIMATE, SSM_DIAG_SCAN, &st);
+        CHECK(cs != NULL, "scan create: %s", ssm_status_string(st));
+        ssm_diag_state s3;
+        ssm_diag_state_alloc(&s3, &b);
+        float *ys = malloc(H * n * sizeof(float));
+        for (size_t t = 0; cs && t < n;) {
+            size_t blk = 1 + (size_t)(th_uniform(&r) * (double)(3 * chunk));
+            if (blk > n - t)
+                blk = n - t;
+            ssm_diag_conv_process(cs, &s3, u + t, n, ys + t, n, blk);
+            t += blk;
+        }
+        snprintf(what, sizeof what, "chunked scan (T=%zu) vs step, M=%zu", chunk, M);
+        th_close_f(what, ys, yr, H * n, 1e-4);
+        snprintf(what, sizeof what, "final state scan vs step, M=%zu", M);
+        th_close_f(what, s3.re, s1.re, H * b.stride, 1e-4);
+        free(ys);
+        ssm_diag_state_free(&s3);
+        ssm_diag_conv_destroy(cs);
+    }
     snprintf(what, sizeof what, "chunked(T=%zu) vs step, M=%zu %s", chunk, M,
              disc == SSM_ZOH ? "zoh" : "bil");
     th_close_f(what, yc, yr, H * n, 1e-4);

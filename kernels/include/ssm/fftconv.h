@@ -23,8 +23,7 @@ typedef enum { SSM_PLAN_ESTIMATE = 0, SSM_PLAN_MEASURE = 1 } ssm_plan_rigor;
 
 /* Real FFT of size n (even) with split complex spectra. A spectrum is one
  * array of 2 * ssm_fft_bins_stride(n) floats: the n/2 + 1 real parts at
- * spec[0..], the imaginary parts at spec[bins_stride..] (FFTW's split
- * execute requires the re-im separation it was planned with). Arrays must
+ * spec[0..], the imaginary parts at spec[bins_stride..]. Arrays must
  * be 64-byte aligned (ssm_fft_alloc; offsets that are multiples of 16
  * floats keep that) and must not overlap. Unnormalised: inverse(forward(x))
  * = n x. */
@@ -34,7 +33,7 @@ ssm_rfft *ssm_rfft_create(size_t n, ssm_plan_rigor rigor);
 void ssm_rfft_destroy(ssm_rfft *f);
 size_t ssm_rfft_size(const ssm_rfft *f);
 void ssm_rfft_forward(const ssm_rfft *f, float *in, float *spec);
-/* Destroys spec (FFTW's c2r overwrites its input). */
+/* An ssm_rfft holds a scratch spectrum: one thread at a time per object. */
 void ssm_rfft_inverse(const ssm_rfft *f, float *spec, float *out);
 
 /* 64-byte aligned, zeroed float arrays for the FFT routines. */
@@ -63,7 +62,9 @@ size_t ssm_fft_bins_stride(size_t n);
  * The state terms run per sub-chunk of SSM_DIAG_SUB samples as small dense
  * products with tables of lambda powers made at create (GEMM-shaped, no
  * serial dependency), so their cost is 8 M flops per sample next to the
- * FFT's O(log T).
+ * FFT's O(log T). The carried-in state decays towards zero across a long
+ * chunk: run it with denormals flushed (the engine sets FTZ/DAZ around
+ * every process call) or those products can cost microcode assists.
  */
 #define SSM_DIAG_SUB 32
 
@@ -73,6 +74,17 @@ typedef struct ssm_diag_conv ssm_diag_conv;
  * (copied, so b may change or go away afterwards). chunk: T >= 1. */
 ssm_diag_conv *ssm_diag_conv_create(const ssm_diag_bank *b, size_t chunk, ssm_plan_rigor rigor,
                                     ssm_status *err);
+/* The same chunked form without the transform: inside each sub-chunk of
+ * SSM_DIAG_SUB samples a direct convolution with K[0..SUB), and the state
+ * at every sub-chunk start (carried state plus the chunk's earlier inputs,
+ * accumulated by the same power tables) through w lambda^(s+1). Exact in
+ * the same sense, 8 M + 64 flops per sample and no FFT: the faster offline
+ * schedule below N of about 256 (see docs/benchmarks.md). The FFT method is
+ * what ssm_diag_conv_create builds. */
+typedef enum { SSM_DIAG_FFT = 0, SSM_DIAG_SCAN = 1 } ssm_diag_method;
+ssm_diag_conv *ssm_diag_conv_create_method(const ssm_diag_bank *b, size_t chunk,
+                                           ssm_plan_rigor rigor, ssm_diag_method method,
+                                           ssm_status *err);
 /* Re-derive the tables from a bank of the same shape (new poles/weights):
  * no allocation and no planning, but O(H M T) work: not for the audio
  * thread. */
