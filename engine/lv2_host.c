@@ -240,7 +240,9 @@ const char *ssm_lv2_split_spec(ssm_lv2_world *w, const char *spec, char *uri, si
         if (*c != ':')
             continue;
         size_t len = (size_t)(c - spec);
-        if (len + 1 > size)
+        /* A prefix with no ':' of its own is no URI ("urn"); lilv would
+         * complain about it on stderr. */
+        if (len + 1 > size || !memchr(spec, ':', len))
             continue;
         memcpy(uri, spec, len);
         uri[len] = '\0';

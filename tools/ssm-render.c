@@ -410,6 +410,19 @@ int main(int argc, char **argv)
         }
     }
     ctx.n_stages = n_specs;
+    /* Presets and --set symbols are checked once, up front: a typo is a
+     * usage error, not a failure of every file. */
+    if (n_specs || ctx.n_settings) {
+        ssm_lv2_config probe = {.sample_rate = 48000, .max_block = 64, .freewheel = 1};
+        ssm_lv2_chain *pc = ssm_lv2_chain_new(ctx.world, ctx.stages, ctx.n_stages, ctx.settings,
+                                              ctx.n_settings, 1, &probe, &err);
+        if (!pc && err.status != SSM_ERR_UNSUPPORTED) {
+            fprintf(stderr, "ssm-render: %s\n", err.message);
+            ssm_lv2_world_free(ctx.world);
+            return 2;
+        }
+        ssm_lv2_chain_free(pc);
+    }
 
     ctx.jobs = calloc((size_t)n_in, sizeof *ctx.jobs);
     for (int i = 0; i < n_in; i++) {
