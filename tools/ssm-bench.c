@@ -392,7 +392,8 @@ static void bench_dplr(void)
                     ssm_s4_process_chunked(s, u + t, y + t, T);
                 best = fmin(best, now() - t0);
             }
-            ns = best * 1e9 / (double)(n / T * T);
+            size_t done = n - n % T;
+            ns = best * 1e9 / (double)done;
             double fl = 4.0 * (double)N + 2.0 * (double)N * (double)N / (double)T +
                         10.0 * log2(2.0 * (double)T) + 6.0;
             gf = fl / ns;
