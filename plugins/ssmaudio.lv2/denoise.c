@@ -32,6 +32,7 @@ typedef struct {
     ssm_lv2_controls controls;
     int32_t bypass_param, gr_param, vad_param;
     float last_enabled;
+    int fresh;
     const float *in[2];
     float *out[2];
     const float *enabled, *freewheel;
@@ -117,6 +118,7 @@ static void activate(LV2_Handle instance)
     denoise *self = instance;
     if (self->proc)
         ssm_processor_reset(self->proc);
+    self->fresh = 1;
 }
 
 static void run(LV2_Handle instance, uint32_t n_samples)
@@ -132,6 +134,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
             ssm_processor_set_param(self->proc, (uint32_t)self->bypass_param,
                                     enabled > 0.5f ? 0.0f : 1.0f);
         }
+        ssm_lv2_settle(self->proc, &self->fresh);
         ssm_processor_process(self->proc, self->in, self->out, n_samples);
         if (self->gr_param >= 0)
             gr = ssm_processor_get_param(self->proc, (uint32_t)self->gr_param);

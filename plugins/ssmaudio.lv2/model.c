@@ -318,12 +318,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
             ssm_processor_set_param(self->proc, 0, g);
         }
     }
-    /* The gain stage glides to a new gain; after activation it should
-     * start at the host's value, so a restored session sounds the same
-     * from its first sample. */
-    if (self->fresh && !self->path)
-        ssm_processor_reset(self->proc);
-    self->fresh = 0;
+    ssm_lv2_settle(self->proc, &self->fresh);
     ssm_lv2_follow_freewheel(self->proc, self->freewheel);
     const float *in[1] = {self->in};
     float *out[1] = {self->out};

@@ -28,6 +28,7 @@ typedef struct {
     const float *in;
     float *out;
     const float *freewheel;
+    int fresh;
 } resonator;
 
 static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, const char *bundle,
@@ -63,12 +64,14 @@ static void activate(LV2_Handle instance)
 {
     resonator *self = instance;
     ssm_processor_reset(self->proc);
+    self->fresh = 1;
 }
 
 static void run(LV2_Handle instance, uint32_t n_samples)
 {
     resonator *self = instance;
     ssm_lv2_controls_apply(&self->controls, self->proc, 0);
+    ssm_lv2_settle(self->proc, &self->fresh);
     ssm_lv2_follow_freewheel(self->proc, self->freewheel);
     const float *in[1] = {self->in};
     float *out[1] = {self->out};

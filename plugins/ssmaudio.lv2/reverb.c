@@ -29,6 +29,7 @@ typedef struct {
     const float *in[2];
     float *out[2];
     const float *freewheel;
+    int fresh;
 } reverb;
 
 static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, const char *bundle,
@@ -72,12 +73,14 @@ static void activate(LV2_Handle instance)
 {
     reverb *self = instance;
     ssm_processor_reset(self->proc);
+    self->fresh = 1;
 }
 
 static void run(LV2_Handle instance, uint32_t n_samples)
 {
     reverb *self = instance;
     ssm_lv2_controls_apply(&self->controls, self->proc, 0);
+    ssm_lv2_settle(self->proc, &self->fresh);
     ssm_lv2_follow_freewheel(self->proc, self->freewheel);
     ssm_processor_process(self->proc, self->in, self->out, n_samples);
 }

@@ -161,6 +161,16 @@ static inline void ssm_lv2_follow_freewheel(ssm_processor *p, const float *port)
         ssm_processor_set_mode(p, want);
 }
 
+/* The first run after activate(): the controls have just been passed on,
+ * and a processor glides to new values; reset it so it starts exactly at
+ * them, and a restored session sounds the same from its first sample. */
+static inline void ssm_lv2_settle(ssm_processor *p, int *fresh)
+{
+    if (*fresh && p)
+        ssm_processor_reset(p);
+    *fresh = 0;
+}
+
 /* Real-time safe pass-through for when a processor could not be made. */
 static inline void ssm_lv2_copy(const float *in, float *out, uint32_t n)
 {

@@ -3,7 +3,9 @@
  * tests can say what they compared and by how much it differed.
  *
  *   wavtool gen FILE CHANNELS FRAMES RATE KIND   noise|clicks|silence|dc|tiny|fullscale
- *   wavtool cmp GOT WANT TOL                     max |got - want| / max |want| <= TOL
+ *   wavtool cmp GOT WANT TOL [SHIFT]             max |got - want| / max |want| <= TOL,
+ *                                                got[t] against want[t + SHIFT] (a host
+ *                                                that compensated SHIFT frames of latency)
  *   wavtool differ A B MIN                       the files differ by at least MIN (rel)
  *   wavtool check FILE [--nonsilent]             every sample finite (and not all zero)
  */
@@ -69,7 +71,9 @@ int main(int argc, char **argv)
 {
     if (argc == 7 && !strcmp(argv[1], "gen"))
         return gen(argv[2], atoi(argv[3]), atol(argv[4]), atoi(argv[5]), argv[6]);
-    if (argc == 5 && (!strcmp(argv[1], "cmp") || !strcmp(argv[1], "differ"))) {
+    if ((argc == 5 || (argc == 6 && !strcmp(argv[1], "cmp"))) &&
+        (!strcmp(argv[1], "cmp") || !strcmp(argv[1], "differ"))) {
+        const long shift = argc == 6 ? atol(argv[5]) : 0;
         SF_INFO ia, ib;
         float *a = load(argv[2], &ia), *b = load(argv[3], &ib);
         if (!a || !b)
@@ -77,13 +81,16 @@ int main(int argc, char **argv)
         CHECK(ia.channels == ib.channels && ia.frames == ib.frames,
               "%s has %d x %ld, %s has %d x %ld", argv[2], ia.channels, (long)ia.frames, argv[3],
               ib.channels, (long)ib.frames);
-        const size_t n = (size_t)(ia.frames < ib.frames ? ia.frames : ib.frames) * ia.channels;
+        const long frames = (ia.frames < ib.frames ? ia.frames : ib.frames) - shift;
+        const size_t n = frames > 0 ? (size_t)frames * ia.channels : 0;
         char what[256];
         snprintf(what, sizeof what, "%s vs %s",
                  strrchr(argv[2], '/') ? strrchr(argv[2], '/') + 1 : argv[2],
                  strrchr(argv[3], '/') ? strrchr(argv[3], '/') + 1 : argv[3]);
         if (!strcmp(argv[1], "cmp")) {
-            th_close_f(what, a, b, n, atof(argv[4]));
+            if (shift)
+                snprintf(what + strlen(what), sizeof what - strlen(what), " (+%ld)", shift);
+            th_close_f(what, a, b + shift * ib.channels, n, atof(argv[4]));
         } else {
             double maxerr = 0.0, maxref = 0.0;
             for (size_t i = 0; i < n; i++) {
