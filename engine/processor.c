@@ -7,6 +7,8 @@
 
 static const ssm_processor_vtable *const registry[] = {
     &ssm_proc_gain,
+    &ssm_proc_model,
+    &ssm_proc_denoise,
 };
 #define N_TYPES (sizeof registry / sizeof registry[0])
 
