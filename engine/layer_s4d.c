@@ -135,12 +135,9 @@ void ssm_layer_s4d_run(ssm_layer_s4d *l, float *U, size_t T, int offline)
         ssm_diag_step(&l->bank, &l->state, l->s, ld, l->s, ld, T);
     for (size_t t = 0; t < T; t++)
         for (size_t h = 0; h < H; h++)
-            l->z[t * H + h] = ssm_geluf(l->s[h * ld + t]);
+            l->z[t * H + h] = l->s[h * ld + t];
+    ssm_act_gelu(l->z, T * H);
     ssm_layer_linear_run(&l->out, l->z, l->z2, T);
-    for (size_t t = 0; t < T; t++) {
-        const float *g = l->z2 + t * 2 * H;
-        float *u = U + t * H;
-        for (size_t h = 0; h < H; h++)
-            u[h] += g[h] * ssm_sigmoidf(g[H + h]);
-    }
+    for (size_t t = 0; t < T; t++)
+        ssm_act_glu_add(U + t * H, l->z2 + t * 2 * H, H);
 }
