@@ -240,7 +240,9 @@ const char *ssm_lv2_split_spec(ssm_lv2_world *w, const char *spec, char *uri, si
         if (*c != ':')
             continue;
         size_t len = (size_t)(c - spec);
-        if (len + 1 > size)
+        /* A prefix with no ':' of its own is no URI ("urn"); lilv would
+         * complain about it on stderr. */
+        if (len + 1 > size || !memchr(spec, ':', len))
             continue;
         memcpy(uri, spec, len);
         uri[len] = '\0';
@@ -754,6 +756,12 @@ void ssm_lv2_plugin_reset(ssm_lv2_plugin *p)
 typedef struct {
     ssm_lv2_plugin **inst;
     uint32_t n_inst; /* 1, or n_channels for a mono plugin */
+    /* A mono signal through a k-channel plugin: the one channel feeds every
+     * input and the outputs are averaged back to one. */
+    uint32_t fold;   /* k, or 0 */
+    float *fold_mem; /* k * max_block */
+    float **fold_out;
+    const float **fold_in;
 } stage;
 
 struct ssm_lv2_chain {
@@ -773,6 +781,9 @@ void ssm_lv2_chain_free(ssm_lv2_chain *c)
         for (uint32_t i = 0; i < c->stages[s].n_inst; i++)
             ssm_lv2_plugin_free(c->stages[s].inst[i]);
         free(c->stages[s].inst);
+        free(c->stages[s].fold_mem);
+        free(c->stages[s].fold_out);
+        free(c->stages[s].fold_in);
     }
     free(c->stages);
     free(c->buf[0]);
@@ -829,10 +840,20 @@ ssm_lv2_chain *ssm_lv2_chain_new(ssm_lv2_world *w, const ssm_lv2_stage_desc *sta
                     goto fail;
                 st->n_inst++;
             }
+        } else if (n_channels == 1 && ni == no && ni > 1 && ni <= 64) {
+            st->fold = ni;
+            st->fold_mem = calloc((size_t)ni * cfg->max_block, sizeof(float));
+            st->fold_out = calloc(ni, sizeof(float *));
+            st->fold_in = calloc(ni, sizeof(float *));
+            if (!st->fold_mem || !st->fold_out || !st->fold_in)
+                goto nomem;
+            for (uint32_t k = 0; k < ni; k++)
+                st->fold_out[k] = st->fold_mem + (size_t)k * cfg->max_block;
         } else {
             ssm_error_set(err, SSM_ERR_UNSUPPORTED,
                           "LV2 plugin <%s>: %u audio inputs and %u outputs cannot process %u "
-                          "channel%s (it must match, or be mono)",
+                          "channel%s (it must match, be mono, or take a mono signal on "
+                          "every input)",
                           stages[s].uri, ni, no, n_channels, n_channels == 1 ? "" : "s");
             goto fail;
         }
@@ -886,7 +907,18 @@ void ssm_lv2_chain_run(ssm_lv2_chain *c, const float *const *in, float *const *o
             const stage *st = &c->stages[s];
             for (uint32_t ch = 0; ch < nc; ch++)
                 dst[ch] = c->buf[s & 1][ch];
-            if (st->n_inst == 1 && st->inst[0]->n_audio_in == nc)
+            if (st->fold) {
+                for (uint32_t k = 0; k < st->fold; k++)
+                    st->fold_in[k] = src[0];
+                ssm_lv2_plugin_run(st->inst[0], st->fold_in, st->fold_out, n);
+                float g = 1.0f / (float)st->fold;
+                for (uint32_t i = 0; i < n; i++) {
+                    float acc = 0.0f;
+                    for (uint32_t k = 0; k < st->fold; k++)
+                        acc += st->fold_out[k][i];
+                    dst[0][i] = g * acc;
+                }
+            } else if (st->n_inst == 1 && st->inst[0]->n_audio_in == nc)
                 ssm_lv2_plugin_run(st->inst[0], src, dst, n);
             else
                 for (uint32_t ch = 0; ch < nc; ch++)

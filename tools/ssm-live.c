@@ -285,6 +285,15 @@ int main(int argc, char **argv)
             (unsigned long long)ctx.frames, (double)ctx.frames / lc.sample_rate,
             (unsigned long long)be->xruns(stream), pl, 1e3 * pl / lc.sample_rate, 1e3 * lin,
             1e3 * lout, 100.0 * max_cpu);
+    for (uint32_t i = 0; i < ssm_lv2_chain_n_stages(ctx.chain); i++) {
+        const ssm_lv2_plugin *sp = ssm_lv2_chain_stage(ctx.chain, i);
+        if (ssm_lv2_plugin_has_latency_port(sp))
+            fprintf(stderr, "ssm-live:   <%s> latency port: %u frames\n", ssm_lv2_plugin_uri(sp),
+                    ssm_lv2_plugin_latency(sp));
+        else
+            fprintf(stderr, "ssm-live:   <%s> has no latency port (0 frames)\n",
+                    ssm_lv2_plugin_uri(sp));
+    }
     rc = 0;
 out:
     if (rc)

@@ -53,6 +53,7 @@ typedef struct {
     pthread_mutex_t print_lock;
     int tty;
     mode_t umask;
+    double t_end; /* written once, by the worker finishing the last file */
 } render_ctx;
 
 static double now(void)
@@ -220,6 +221,12 @@ static int render_file(render_ctx *ctx, job *j)
         snprintf(msg, sizeof msg, "%.2f s, %u ch, %g Hz, latency %u", j->seconds, nc,
                  info->sample_rate, ssm_lv2_chain_latency(chain));
         report(ctx, "ok   %s -> %s\n", j->out, msg);
+        for (uint32_t i = 0; i < ssm_lv2_chain_n_stages(chain); i++) {
+            const ssm_lv2_plugin *sp = ssm_lv2_chain_stage(chain, i);
+            snprintf(msg, sizeof msg, "%u frames%s", ssm_lv2_plugin_latency(sp),
+                     ssm_lv2_plugin_has_latency_port(sp) ? "" : " (no latency port)");
+            report(ctx, "       <%s> latency %s\n", ssm_lv2_plugin_uri(sp), msg);
+        }
     }
 done:
     if (out)
@@ -247,7 +254,10 @@ static void *worker(void *arg)
             j->failed = 1;
         if (j->failed)
             report(ctx, "FAIL %s: %s\n", j->in, j->error);
-        __atomic_add_fetch(&ctx->done, 1, __ATOMIC_RELEASE);
+        /* The last file to finish stamps the end, so the wall time is the
+         * render's and not rounded up to the progress bar's tick. */
+        if (__atomic_add_fetch(&ctx->done, 1, __ATOMIC_ACQ_REL) == ctx->n_jobs)
+            ctx->t_end = now();
     }
     return NULL;
 }
@@ -400,6 +410,19 @@ int main(int argc, char **argv)
         }
     }
     ctx.n_stages = n_specs;
+    /* Presets and --set symbols are checked once, up front: a typo is a
+     * usage error, not a failure of every file. */
+    if (n_specs || ctx.n_settings) {
+        ssm_lv2_config probe = {.sample_rate = 48000, .max_block = 64, .freewheel = 1};
+        ssm_lv2_chain *pc = ssm_lv2_chain_new(ctx.world, ctx.stages, ctx.n_stages, ctx.settings,
+                                              ctx.n_settings, 1, &probe, &err);
+        if (!pc && err.status != SSM_ERR_UNSUPPORTED) {
+            fprintf(stderr, "ssm-render: %s\n", err.message);
+            ssm_lv2_world_free(ctx.world);
+            return 2;
+        }
+        ssm_lv2_chain_free(pc);
+    }
 
     ctx.jobs = calloc((size_t)n_in, sizeof *ctx.jobs);
     for (int i = 0; i < n_in; i++) {
@@ -451,7 +474,7 @@ int main(int argc, char **argv)
         }
     for (long i = 0; i < started; i++)
         pthread_join(th[i], NULL);
-    double wall = now() - t0;
+    double wall = (ctx.n_jobs ? ctx.t_end : now()) - t0;
     if (ctx.tty)
         progress(&ctx, t0, 1);
 

@@ -160,7 +160,25 @@ static void test_chain(ssm_lv2_world *w)
         th_close_f("chain: right = 0 dB amp, 0.5 gain, delay 3", out_r, want, N, 1e-6);
         ssm_lv2_chain_free(c);
     }
+    /* mda Detune (2 in, 2 out) on mono: folded. With mix 0 and output 0 dB
+     * it passes the dry signal on both sides, so the fold gives it back. */
     ssm_lv2_stage_desc det[1] = {{DETUNE, NULL}};
+    ssm_lv2_setting dry[1] = {{"mix", 0.0f}};
+    c = ssm_lv2_chain_new(w, det, 1, dry, 1, 1, &cfg, &err);
+    CHECK(c != NULL, "a stereo plugin on a mono signal is folded: %s", err.message);
+    if (c) {
+        const float *in[1] = {in_l};
+        float *out[1] = {out_l};
+        ssm_lv2_chain_run(c, in, out, N);
+        double e = 0, ref = 0;
+        for (int i = 0; i < N; i++) {
+            e += (double)out_l[i] * in_l[i];
+            ref += (double)in_l[i] * in_l[i];
+        }
+        printf("mono through mda Detune (folded): <out,in>/<in,in> = %.3f\n", e / ref);
+        CHECK(e / ref > 0.1, "the folded output carries the input (correlation %.3f)", e / ref);
+        ssm_lv2_chain_free(c);
+    }
     c = ssm_lv2_chain_new(w, det, 1, NULL, 0, 3, &cfg, &err);
     CHECK(c == NULL && strstr(err.message, "cannot process 3 channels"),
           "a stereo plugin on 3 channels is refused (got \"%s\")", err.message);

@@ -84,5 +84,11 @@ check "rendering into the inputs' own folder is refused" test $? -eq 1
 # 7. usage errors: exit 2.
 "$render" -p urn:no:such:plugin "$t/in/m48.wav" -o "$t/x" > /dev/null 2>&1
 check "an unknown plugin is a usage error (exit 2)" test $? -eq 2
+"$render" -p "urn:ssmaudio:test:delay:No Such Preset" "$t/in/m48.wav" -o "$t/x" > "$t/log5" 2>&1
+rc=$?
+check "an unknown preset is a usage error naming the real ones (exit $rc)" \
+  sh -c "test $rc -eq 2 && grep -q '\"Half\"' '$t/log5'"
+"$render" -p "$plug" --set nosuch=1 "$t/in/m48.wav" -o "$t/x" > /dev/null 2>&1
+check "an unknown --set symbol is a usage error" test $? -eq 2
 echo "test_render: $fails failed"
 [ "$fails" -eq 0 ]

@@ -72,7 +72,9 @@ void ssm_lv2_plugin_reset(ssm_lv2_plugin *p);
 
 /* A chain: plugins in series over n_channels of audio. A plugin whose
  * audio in/out count equals n_channels runs once; a mono plugin runs once
- * per channel; anything else is refused with an error naming the plugin. */
+ * per channel; on a mono signal, a plugin with k ins and k outs gets the
+ * signal on every input and its outputs averaged back to mono; anything
+ * else is refused with an error naming the plugin. */
 typedef struct ssm_lv2_chain ssm_lv2_chain;
 
 typedef struct {
