@@ -2,7 +2,10 @@
  * scan alone) per sample, streaming and offline, with FLOPs per sample and
  * the fraction of the core's FMA peak. A benchmark, not a test.
  *
- *   ssm-bench-selective [seconds_of_audio=2] [peak_gflops]
+ *   ssm-bench-selective [seconds_of_audio=2] [peak_gflops] [repeats=5]
+ *
+ * Each figure is the best of `repeats` runs: on a shared machine, more
+ * short runs find the quiet moments.
  *
  * peak_gflops defaults to 64 flop/cycle (two 512-bit FMA pipes) times the
  * clock /proc/cpuinfo reports; pass the real figure for another CPU. */
@@ -21,6 +24,8 @@ static double now_s(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
+
+static int g_reps = 5;
 
 static unsigned long long rng_state = 0x9e3779b97f4a7c15ULL;
 
@@ -98,7 +103,7 @@ static void bench_mamba(size_t dm, size_t N, size_t n_samples, double peak)
     double flops = mamba_flops(dm, N, &transc);
 
     double best_stream = 1e30, best_off = 1e30;
-    for (int rep = 0; rep < 5; rep++) {
+    for (int rep = 0; rep < g_reps; rep++) {
         ssm_mamba_reset(m);
         double t0 = now_s();
         for (size_t t = 0; t < n_samples; t++)
@@ -243,7 +248,7 @@ static void bench_scan(size_t dim, size_t N, size_t L, double peak)
     for (size_t i = 0; i < dim * N; i++)
         A[i] = -fabsf(A[i]) - 0.5f;
     double best = 1e30;
-    for (int rep = 0; rep < 5; rep++) {
+    for (int rep = 0; rep < g_reps; rep++) {
         double t0 = now_s();
         ssm_selective_scan(y, h, u, dt, A, BC, BC + N, 2 * N, D, L, dim, N);
         best = fmin(best, (now_s() - t0) / (double)L);
@@ -260,7 +265,7 @@ static void bench_scan(size_t dim, size_t N, size_t L, double peak)
     memset(h, 0, dim * N * sizeof *h);
     ssm_selective_scan(y, h, u, dt, A, BC, BC + N, 2 * N, D, L, dim, N);
     double bestp = 1e30;
-    for (int rep = 0; rep < 5; rep++) {
+    for (int rep = 0; rep < g_reps; rep++) {
         memset(hp, 0, dim * N * sizeof *hp);
         double t0 = now_s();
         scan_parallel2(yp, hp, u, dt, A, BC, BC + N, 2 * N, D, L, dim, N, h2, cum);
@@ -275,7 +280,7 @@ static void bench_scan(size_t dim, size_t N, size_t L, double peak)
            "sequential; 2 threads; rel diff %.2g)\n",
            dim, N, bestp * 1e9, best / bestp, err / ref);
     double bestg = 1e30;
-    for (int rep = 0; rep < 3; rep++) {
+    for (int rep = 0; rep < g_reps; rep++) {
         memset(hp, 0, dim * N * sizeof *hp);
         double t0 = now_s();
         scan_ggml_shape(yp, hp, u, dt, A, BC, BC + N, 2 * N, L, dim, N);
@@ -303,7 +308,7 @@ static void bench_ssd(size_t H, size_t P, size_t N, size_t L, double peak)
     for (size_t h = 0; h < H; h++)
         A[h] = -fabsf(A[h]) - 0.1f;
     double best = 1e30;
-    for (int rep = 0; rep < 5; rep++) {
+    for (int rep = 0; rep < g_reps; rep++) {
         double t0 = now_s();
         for (size_t t = 0; t < L; t++)
             ssm_ssd_step(&s, y + t * w, st, x + t * w, dt + t * H, A, B + t * N, C + t * N, NULL);
@@ -318,7 +323,7 @@ static void bench_ssd(size_t H, size_t P, size_t N, size_t L, double peak)
         size_t Q = Qs[qi];
         float *work = malloc(ssm_ssd_work_size(&s, Q) * sizeof *work);
         double bq = 1e30;
-        for (int rep = 0; rep < 5; rep++) {
+        for (int rep = 0; rep < g_reps; rep++) {
             double t0 = now_s();
             ssm_ssd_chunked(&s, y, w, st, x, w, dt, H, A, B, C, N, NULL, L, Q, work);
             bq = fmin(bq, (now_s() - t0) / (double)L);
@@ -337,7 +342,7 @@ static double time_blocks(process_fn f, void *m, const float *u, float *y, size_
                           size_t block)
 {
     double best = 1e30;
-    for (int rep = 0; rep < 3; rep++) {
+    for (int rep = 0; rep < g_reps; rep++) {
         double t0 = now_s();
         for (size_t t = 0; t < n; t += block) {
             size_t k = n - t < block ? n - t : block;
@@ -388,8 +393,8 @@ static void bench_hyena(size_t d, size_t taps, size_t n)
                            .filter_bias = fb,
                            .deltas = dl};
     float *u = rand_buf(n * d, 1.0f), *y = malloc(n * d * sizeof *y);
-    const size_t blocks[] = {64, 256};
-    for (size_t i = 0; i < 2; i++) {
+    const size_t blocks[] = {16, 32, 64, 128};
+    for (size_t i = 0; i < 4; i++) {
         ssm_hyena *m;
         if (ssm_hyena_create(&m, &w, 1.0, blocks[i], 1024) != SSM_OK)
             continue;
@@ -459,7 +464,9 @@ int main(int argc, char **argv)
 {
     double seconds = argc > 1 ? atof(argv[1]) : 2.0;
     double ghz = cpu_ghz();
-    double peak = argc > 2 ? atof(argv[2]) : 64.0 * ghz;
+    double peak = argc > 2 && atof(argv[2]) > 0.0 ? atof(argv[2]) : 64.0 * ghz;
+    if (argc > 3 && atoi(argv[3]) > 0)
+        g_reps = atoi(argv[3]);
     size_t n = (size_t)(seconds * 48000.0);
     printf("# FMA peak assumed %.1f GFLOP/s (%.2f GHz x 64 flop/cycle); %zu samples per run\n",
            peak, ghz, n);
