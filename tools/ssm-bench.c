@@ -5,7 +5,7 @@
  * the 10 s partitioned convolution at 64-sample latency as % of one core
  * at 48 kHz next to zita-convolver on the same filter and block.
  *
- * Usage: ssm-bench [--quick] [diag] [mimo] [partconv]   (no section: all)
+ * Usage: ssm-bench [--quick] [diag] [mimo] [partconv] [dplr]   (no section: all)
  *
  * FMA peak: cpu MHz (from /proc/cpuinfo) x 2 FMA units x 8 float lanes
  * (AVX2) x 2 flops = 32 flops per cycle per core. The AVX-512 figure (x2)
@@ -325,9 +325,151 @@ static void bench_partconv(void)
     printf("peak RSS so far: %ld MB\n\n", maxrss_mb());
 }
 
+/* ---- structured SSMs: S4-DPLR, Liquid-S4, S4ND (kernels/s4.c, liquid.c,
+ * s4nd.c) ----
+ * S4 flops per sample: step 2 N^2 + 4 N (dense real N x N Abar: the
+ * discretised DPLR matrix is dense); chunked 4 N (carried-state response,
+ * state out) + 2 N^2 popcount(T) / T (Abar^T x0 by binary powers) +
+ * 10 log2(2T) + 6 (two real FFTs of 2T per T samples, spectrum product). */
+static void s4_legs_model(size_t n, double complex *lam, double complex *p, double complex *b,
+                          double complex *c, ssm_s4_params *prm)
+{
+    ssm_s4_init_legs(n, log(0.01), 48000.0, lam, p, b, prm);
+    float re[256], im[256];
+    fill_noise(re, n / 2, 11);
+    fill_noise(im, n / 2, 12);
+    for (size_t i = 0; i < n / 2; i++)
+        c[i] = re[i] + I * im[i];
+    prm->c = c;
+    prm->d = 0.5;
+}
+
+static void bench_dplr(void)
+{
+    const size_t blocks[] = {64, 256, 1024, 4096, 8192};
+    const size_t Ns[] = {16, 64, 256};
+    printf("== S4-DPLR (one channel, HiPPO-LegS, dt 0.01, 48 kHz) ==\n");
+    printf("%-6s %-5s %-8s %10s %9s %8s\n", "N", "form", "block", "ns/s/ch", "GFLOP/s", "%peak");
+    double complex lam[128], pp[128], bb[128], cc[128];
+    for (size_t k = 0; k < 3; k++) {
+        const size_t N = Ns[k];
+        const size_t n = quick ? 8192 : (N >= 256 ? 32768 : 131072);
+        ssm_s4_params prm;
+        s4_legs_model(N, lam, pp, bb, cc, &prm);
+        ssm_s4 *s = ssm_s4_create(&prm, NULL);
+        if (!s || ssm_s4_activate(s, 48000.0, 64) != SSM_OK) {
+            printf("S4 N=%zu: activation failed\n", N);
+            ssm_s4_destroy(s);
+            continue;
+        }
+        float *u = malloc(n * sizeof(float)), *y = malloc(n * sizeof(float));
+        fill_noise(u, n, 5);
+        double best = 1e30;
+        for (int rep = 0; rep < 5; rep++) {
+            double t0 = now();
+            for (size_t t = 0; t < n; t += 64)
+                ssm_s4_step(s, u + t, y + t, 64);
+            best = fmin(best, now() - t0);
+        }
+        double ns = best * 1e9 / (double)n, step_ns = ns;
+        double gf = (2.0 * (double)N * (double)N + 4.0 * (double)N) / ns;
+        printf("%-6zu %-5s %-8d %10.2f %9.2f %7.1f%%\n", N, "step", 64, ns, gf,
+               100.0 * gf / peak_gflops);
+        for (size_t bi = 0; bi < sizeof blocks / sizeof blocks[0]; bi++) {
+            const size_t T = blocks[bi];
+            if (quick && T > 1024)
+                break;
+            double a0 = now();
+            if (ssm_s4_activate(s, 48000.0, T) != SSM_OK) {
+                printf("chunked T=%zu: activation failed\n", T);
+                continue;
+            }
+            double act = now() - a0;
+            best = 1e30;
+            for (int rep = 0; rep < 3; rep++) {
+                double t0 = now();
+                for (size_t t = 0; t + T <= n; t += T)
+                    ssm_s4_process_chunked(s, u + t, y + t, T);
+                best = fmin(best, now() - t0);
+            }
+            size_t done = n - n % T;
+            ns = best * 1e9 / (double)done;
+            double fl = 4.0 * (double)N + 2.0 * (double)N * (double)N / (double)T +
+                        10.0 * log2(2.0 * (double)T) + 6.0;
+            gf = fl / ns;
+            printf("%-6zu %-5s %-8zu %10.2f %9.2f %7.1f%%  %s step (activate %.2f s)\n", N, "chunk",
+                   T, ns, gf, 100.0 * gf / peak_gflops, ns < step_ns ? "beats" : "slower than",
+                   act);
+        }
+        ssm_s4_destroy(s);
+        free(u);
+        free(y);
+    }
+
+    printf("\n== Liquid-S4 (N = 64, degree 2) ==\n");
+    {
+        const size_t n = quick ? 8192 : 131072;
+        ssm_s4_params prm;
+        s4_legs_model(64, lam, pp, bb, cc, &prm);
+        float *u = malloc(n * sizeof(float)), *y = malloc(n * sizeof(float));
+        fill_noise(u, n, 6);
+        for (int kind = 0; kind < 2; kind++) {
+            ssm_liquid *l = ssm_liquid_create(&prm, (ssm_liquid_kernel)kind, 2, NULL);
+            if (!l || ssm_liquid_activate(l, 48000.0, 1024) != SSM_OK) {
+                ssm_liquid_destroy(l);
+                continue;
+            }
+            double bs = 1e30, bc = 1e30;
+            for (int rep = 0; rep < 3; rep++) {
+                double t0 = now();
+                for (size_t t = 0; t < n; t += 64)
+                    ssm_liquid_step(l, u + t, y + t, 64);
+                bs = fmin(bs, now() - t0);
+                t0 = now();
+                for (size_t t = 0; t < n; t += 1024)
+                    ssm_liquid_process_chunked(l, u + t, y + t, 1024);
+                bc = fmin(bc, now() - t0);
+            }
+            printf("%s: step %.1f ns/sample, chunked (T = 1024) %.1f ns/sample\n",
+                   kind ? "KB" : "PB", bs * 1e9 / (double)n, bc * 1e9 / (double)n);
+            ssm_liquid_destroy(l);
+        }
+        free(u);
+        free(y);
+    }
+
+    printf("\n== S4ND 2-D over an STFT plane (10 s at hop 256, 48 kHz: 1875 x 513) ==\n");
+    {
+        const size_t T = quick ? 256 : 1875, F = 513;
+        ssm_s4_params prm;
+        s4_legs_model(16, lam, pp, bb, cc, &prm);
+        double *kd = malloc(T * sizeof *kd);
+        float *kt = malloc(T * sizeof *kt), *kf = malloc(F * sizeof *kf);
+        float *plane = malloc(T * F * sizeof *plane);
+        ssm_s4_kernel(&prm, 48000.0 / 256.0, T, kd);
+        for (size_t i = 0; i < T; i++)
+            kt[i] = (float)kd[i];
+        for (size_t i = 0; i < F; i++)
+            kf[i] = expf(-0.2f * (float)i);
+        fill_noise(plane, T * F, 7);
+        ssm_s4nd *s = ssm_s4nd_create(T, F, kt, T, kf, F, SSM_S4ND_FREQ_SYMMETRIC, NULL);
+        double best = 1e30;
+        for (int rep = 0; s && rep < 3; rep++) {
+            double t0 = now();
+            ssm_s4nd_apply(s, plane, plane);
+            best = fmin(best, now() - t0);
+        }
+        printf("%zu x %zu plane: %.1f ms, %.1f ns per cell\n", T, F, best * 1e3,
+               best * 1e9 / (double)(T * F));
+        ssm_s4nd_destroy(s);
+        free(kd), free(kt), free(kf), free(plane);
+    }
+    printf("peak RSS so far: %ld MB\n\n", maxrss_mb());
+}
+
 int main(int argc, char **argv)
 {
-    int want_diag = 0, want_mimo = 0, want_part = 0;
+    int want_diag = 0, want_mimo = 0, want_part = 0, want_dplr = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick"))
             quick = 1;
@@ -337,13 +479,15 @@ int main(int argc, char **argv)
             want_mimo = 1;
         else if (!strcmp(argv[i], "partconv"))
             want_part = 1;
+        else if (!strcmp(argv[i], "dplr"))
+            want_dplr = 1;
         else {
-            fprintf(stderr, "usage: %s [--quick] [diag] [mimo] [partconv]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--quick] [diag] [mimo] [partconv] [dplr]\n", argv[0]);
             return 2;
         }
     }
-    if (!want_diag && !want_mimo && !want_part)
-        want_diag = want_mimo = want_part = 1;
+    if (!want_diag && !want_mimo && !want_part && !want_dplr)
+        want_diag = want_mimo = want_part = want_dplr = 1;
 #if defined(__SSE__)
     /* Flush denormals to zero, as the engine does around every process
      * call (engine/denormal.c): decaying states would otherwise hit
@@ -358,6 +502,8 @@ int main(int argc, char **argv)
         bench_mimo();
     if (want_part)
         bench_partconv();
+    if (want_dplr)
+        bench_dplr();
     printf("peak memory (ru_maxrss): %ld MB\n", maxrss_mb());
     return 0;
 }
