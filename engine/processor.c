@@ -6,7 +6,7 @@
 #include "processor_impl.h"
 
 static const ssm_processor_vtable *const registry[] = {
-    &ssm_proc_gain,
+    &ssm_proc_gain, &ssm_proc_resonator, &ssm_proc_reverb, &ssm_proc_model, &ssm_proc_denoise,
 };
 #define N_TYPES (sizeof registry / sizeof registry[0])
 

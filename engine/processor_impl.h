@@ -24,5 +24,9 @@ typedef struct {
 } ssm_processor_vtable;
 
 extern const ssm_processor_vtable ssm_proc_gain;
+extern const ssm_processor_vtable ssm_proc_resonator;
+extern const ssm_processor_vtable ssm_proc_reverb;
+extern const ssm_processor_vtable ssm_proc_model;
+extern const ssm_processor_vtable ssm_proc_denoise;
 
 #endif

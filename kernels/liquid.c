@@ -6,7 +6,7 @@
 
 struct ssm_liquid {
     ssm_s4 *s4;
-    ssm_s4_params p; /* points into the s4's copy is not exposed; keep ours */
+    ssm_s4_params p; /* own copy: the coefficients need lambda, b, c and dt */
     double complex *own;
     ssm_liquid_kernel kind;
     unsigned degree;

@@ -21,6 +21,12 @@ if has http://ssmaudio.org/plugins/denoise && build/tools/ssm-info --types | gre
   what="ssmaudio denoiser (SSM network, offline form)"
   chain=(-p http://ssmaudio.org/plugins/denoise)
   out=build/example/noisy-speech.denoised.wav
+elif [ -x build/tools/ssm-denoise ]; then
+  # The denoiser through the engine directly (no LV2 host in between).
+  echo "chain:  ssmaudio denoiser (presets/denoise.safetensors, engine, offline form)"
+  echo "input:  $in"
+  build/tools/ssm-denoise "$in" build/example/noisy-speech.denoised.wav | sed -n '2,$p'
+  exit 0
 elif has http://ssmaudio.org/plugins/reverb; then
   what="ssmaudio reverb (this build has no denoise processor yet)"
   chain=(-p http://ssmaudio.org/plugins/reverb)

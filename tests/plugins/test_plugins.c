@@ -1,0 +1,305 @@
+/* The plugins' contract, driven through our engine's LV2 host (lilv):
+ * offline (freewheeling) output equals streaming output; a saved state
+ * restored into a fresh instance gives the same output; every factory
+ * preset loads by URI and changes the output; run() never allocates; no
+ * NaN or Inf on silence, full-scale noise, DC or a 1e-30 input; parameter
+ * sweeps while running stay finite and bounded; every rate from 22.05 to
+ * 192 kHz works. Each check prints what it compared and by how much. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../alloc_trap.h"
+#include "../harness.h"
+#include "ssm/lv2host.h"
+
+#define B "http://ssmaudio.org/plugins/"
+
+typedef struct {
+    const char *name;
+    const char *type; /* engine processor behind it */
+    uint32_t nch;
+    const char *sym[9]; /* input controls swept and saved */
+    float lo[9], hi[9];
+    float set[9]; /* non-default values for the state test */
+    const char *presets[4];
+} plug;
+
+static const plug plugs[] = {
+    {"resonator",
+     "resonator",
+     1,
+     {"shape", "pitch", "inharm", "decay", "damping", "brightness", "modes", "mix", "level"},
+     {0, 27.5f, 0, 0.05f, 0, 0, 1, 0, -36},
+     {3, 4186, 100, 30, 100, 100, 64, 100, 12},
+     {2, 330, 20, 1.5f, 60, 70, 40, 80, -3},
+     {"plucked-string", "marimba-bar", "gong", "tube-body"}},
+    {"reverb",
+     "reverb",
+     2,
+     {"decay", "size", "damping", "predelay", "mix"},
+     {0.2f, 0, 0, 0, 0},
+     {20, 100, 100, 200, 100},
+     {1.2f, 30, 70, 12, 50},
+     {"small-room", "concert-hall", "cathedral", "bright-plate"}},
+    {"denoise",
+     "denoise",
+     1,
+     {"limit", "mix", "enabled"},
+     {0, 0, 0},
+     {100, 100, 1},
+     {24, 90, 1},
+     {"voice-gentle", "voice-strong", "podcast-natural"}},
+    {"denoise-stereo",
+     "denoise",
+     2,
+     {"limit", "mix", "enabled"},
+     {0, 0, 0},
+     {100, 100, 1},
+     {24, 90, 1},
+     {"voice-gentle", "voice-strong", "room-mics-natural"}},
+    {"model",
+     "model",
+     1,
+     {"in_gain", "out_gain"},
+     {-24, -24},
+     {24, 24},
+     {6, -3},
+     {"louder", "drive", "quiet"}},
+};
+#define N_PLUGS (sizeof plugs / sizeof plugs[0])
+
+static int n_syms(const plug *p)
+{
+    int n = 0;
+    while (n < 9 && p->sym[n])
+        n++;
+    return n;
+}
+
+static int has_type(const char *type)
+{
+    for (const char *const *t = ssm_processor_types(); *t; t++)
+        if (!strcmp(*t, type))
+            return 1;
+    return 0;
+}
+
+/* Signals, interleaved by channel in separate planes: ch * n + t. */
+enum { SIG_BURSTS, SIG_SILENCE, SIG_FULLSCALE, SIG_DC, SIG_TINY };
+
+static void make_signal(float *x, uint32_t nch, size_t n, int kind, unsigned long long seed)
+{
+    th_rng r = {seed};
+    for (uint32_t c = 0; c < nch; c++)
+        for (size_t t = 0; t < n; t++) {
+            float v = 0.0f;
+            switch (kind) {
+            case SIG_BURSTS: /* noise bursts with gaps: onsets and tails */
+                v = (t % 12000) < 3000 ? (float)(0.2 * th_normal(&r)) : 0.0f;
+                break;
+            case SIG_FULLSCALE:
+                v = th_uniform(&r) < 0.5 ? -1.0f : 1.0f;
+                break;
+            case SIG_DC:
+                v = 1.0f;
+                break;
+            case SIG_TINY:
+                v = 1e-30f;
+                break;
+            default:
+                break;
+            }
+            x[c * n + t] = v;
+        }
+}
+
+static ssm_lv2_plugin *open_plugin(ssm_lv2_world *w, const plug *p, double rate, uint32_t block,
+                                   int freewheel)
+{
+    ssm_error err = {0};
+    char uri[256];
+    snprintf(uri, sizeof uri, B "%s", p->name);
+    const ssm_lv2_config cfg = {rate, block, block, freewheel};
+    ssm_lv2_plugin *pl = ssm_lv2_plugin_new(w, uri, &cfg, &err);
+    CHECK(pl != NULL, "%s at %g Hz, block %u: %s", p->name, rate, block, err.message);
+    return pl;
+}
+
+/* Run n frames in blocks of `block`; returns the largest |y| (inf if any
+ * sample is not finite). Optionally arms the allocation trap around run. */
+static double run(ssm_lv2_plugin *pl, const plug *p, const float *x, float *y, size_t n,
+                  uint32_t block, int trap)
+{
+    double peak = 0.0;
+    for (size_t t = 0; t < n; t += block) {
+        const uint32_t len = (uint32_t)(n - t < block ? n - t : block);
+        const float *in[2] = {x + t, x + (p->nch - 1) * n + t};
+        float *out[2] = {y + t, y + (p->nch - 1) * n + t};
+        if (trap)
+            at_arm();
+        ssm_lv2_plugin_run(pl, in, out, len);
+        if (trap)
+            at_disarm();
+    }
+    for (size_t i = 0; i < p->nch * n; i++)
+        peak = isfinite(y[i]) ? fmax(peak, fabs(y[i])) : INFINITY;
+    return peak;
+}
+
+static void set_all(ssm_lv2_plugin *pl, const plug *p, const float *v)
+{
+    ssm_error err = {0};
+    for (int i = 0; i < n_syms(p); i++)
+        CHECK(ssm_lv2_plugin_set_control(pl, p->sym[i], v[i], &err) == SSM_OK, "%s: %s", p->name,
+              err.message);
+}
+
+int main(void)
+{
+    ssm_error err = {0};
+    ssm_lv2_world *w = ssm_lv2_world_new(&err);
+    CHECK(w != NULL, "lilv world: %s", err.message);
+    if (!w)
+        return th_finish("test_plugins");
+    const size_t n = th_scale(96000, 24000);
+    float *x = calloc(2 * n, sizeof(float)), *y0 = calloc(2 * n, sizeof(float)),
+          *y1 = calloc(2 * n, sizeof(float));
+    char what[160];
+
+    for (size_t k = 0; k < N_PLUGS; k++) {
+        const plug *p = &plugs[k];
+        const int real = has_type(p->type);
+        const size_t m = p->nch * n;
+        printf("-- %s (engine processor \"%s\" %s)\n", p->name, p->type,
+               real ? "present" : "absent: pass-through / gain stage");
+        make_signal(x, p->nch, n, SIG_BURSTS, 7 + k);
+
+        /* Offline (freewheeling, block 8192, chunked FFT form) against
+         * streaming (block 64, recurrence). */
+        ssm_lv2_plugin *a = open_plugin(w, p, 48000, 64, 0);
+        ssm_lv2_plugin *b = open_plugin(w, p, 48000, 8192, 1);
+        if (!a || !b)
+            continue;
+        set_all(a, p, p->set);
+        set_all(b, p, p->set);
+        run(a, p, x, y0, n, 64, 0);
+        run(b, p, x, y1, n, 8192, 0);
+        snprintf(what, sizeof what, "%s offline == streaming", p->name);
+        th_close_f(what, y1, y0, m, 2e-4);
+
+        /* State: save a's settings, restore them into a fresh instance. */
+        char *ttl = ssm_lv2_plugin_save_state(a, &err);
+        CHECK(ttl != NULL, "%s save state: %s", p->name, err.message);
+        ssm_lv2_plugin *c = open_plugin(w, p, 48000, 64, 0);
+        if (ttl && c) {
+            CHECK(ssm_lv2_plugin_restore_state(c, ttl, &err) == SSM_OK, "%s restore: %s", p->name,
+                  err.message);
+            ssm_lv2_plugin_reset(a);
+            run(a, p, x, y0, n, 64, 0);
+            run(c, p, x, y1, n, 64, 0);
+            snprintf(what, sizeof what, "%s restored state == saved", p->name);
+            th_close_f(what, y1, y0, m, 1e-6);
+        }
+        free(ttl);
+        ssm_lv2_plugin_free(c);
+
+        /* No allocation in run(), while controls move and across a
+         * freewheel switch. */
+        at_reset();
+        for (int blk = 0; blk < 40; blk++) {
+            for (int i = 0; i < n_syms(p); i++)
+                ssm_lv2_plugin_set_control(a, p->sym[i], blk % 2 ? p->lo[i] : p->hi[i], &err);
+            run(a, p, x + blk * 64, y0, 64, 64, 1);
+        }
+        printf("%-48s %d allocations in 40 runs\n", p->name, at_violations());
+        CHECK(at_violations() == 0, "%s: run() allocated %d times", p->name, at_violations());
+
+        /* Presets: each loads by URI and changes the output (or, with no
+         * engine processor behind the plugin, at least sets its ports). */
+        ssm_lv2_plugin_reset(b);
+        ssm_lv2_plugin_free(b);
+        b = open_plugin(w, p, 48000, 256, 0);
+        run(b, p, x, y0, n, 256, 0);
+        for (int i = 0; i < 4 && p->presets[i] && b; i++) {
+            char uri[256];
+            snprintf(uri, sizeof uri, B "%s#preset-%s", p->name, p->presets[i]);
+            ssm_lv2_plugin *q = open_plugin(w, p, 48000, 256, 0);
+            if (!q)
+                continue;
+            CHECK(ssm_lv2_plugin_apply_preset(q, uri, &err) == SSM_OK, "preset %s: %s", uri,
+                  err.message);
+            run(q, p, x, y1, n, 256, 0);
+            double diff = 0.0, ref = 0.0;
+            for (size_t t = 0; t < m; t++) {
+                diff = fmax(diff, fabs((double)y1[t] - y0[t]));
+                ref = fmax(ref, fabs((double)y0[t]));
+            }
+            int moved = 0;
+            for (int s = 0; s < n_syms(p); s++)
+                moved |= ssm_lv2_plugin_get_control(q, p->sym[s]) !=
+                         ssm_lv2_plugin_get_control(b, p->sym[s]);
+            printf("%-48s output differs from default by rel %.3g; ports moved: %s\n",
+                   p->presets[i], diff / (ref > 0 ? ref : 1), moved ? "yes" : "no");
+            CHECK(moved, "preset %s sets no port", uri);
+            if (real || strcmp(p->name, "model") == 0)
+                CHECK(diff > 1e-3 * ref, "preset %s does not change the output", uri);
+            ssm_lv2_plugin_free(q);
+        }
+
+        /* Hostile inputs, then a parameter sweep with random jumps every
+         * block (fresh instances, streaming, block 64). */
+        static const char *const sig_name[] = {"bursts", "silence", "full-scale noise", "DC",
+                                               "1e-30"};
+        set_all(a, p, p->set);
+        for (int kind = SIG_SILENCE; kind <= SIG_TINY; kind++) {
+            ssm_lv2_plugin_reset(a);
+            make_signal(x, p->nch, n, kind, 99);
+            const double peak = run(a, p, x, y0, n, 64, 0);
+            printf("%-48s peak %.3g\n", sig_name[kind], peak);
+            CHECK(isfinite(peak) && peak < 1e4, "%s on %s: peak %g", p->name, sig_name[kind], peak);
+            if (kind == SIG_SILENCE || kind == SIG_TINY)
+                CHECK(peak < 1e-6, "%s: %s in, %g out", p->name, sig_name[kind], peak);
+        }
+        ssm_lv2_plugin_reset(a);
+        make_signal(x, p->nch, n, SIG_BURSTS, 5);
+        th_rng r = {1234 + k};
+        double peak = 0.0;
+        for (size_t t = 0; t < n; t += 64) {
+            for (int i = 0; i < n_syms(p); i++)
+                if (th_uniform(&r) < 0.3)
+                    ssm_lv2_plugin_set_control(
+                        a, p->sym[i], p->lo[i] + (float)th_uniform(&r) * (p->hi[i] - p->lo[i]),
+                        &err);
+            const float *in[2] = {x + t, x + (p->nch - 1) * n + t};
+            float *out[2] = {y0 + t, y0 + (p->nch - 1) * n + t};
+            ssm_lv2_plugin_run(a, in, out, (uint32_t)(n - t < 64 ? n - t : 64));
+        }
+        for (size_t i = 0; i < m; i++)
+            peak = isfinite(y0[i]) ? fmax(peak, fabs(y0[i])) : INFINITY;
+        printf("%-48s peak %.3g\n", "random control jumps every block", peak);
+        CHECK(isfinite(peak) && peak < 1e4, "%s sweep: peak %g", p->name, peak);
+        ssm_lv2_plugin_free(a);
+        ssm_lv2_plugin_free(b);
+
+        /* Every rate from 22.05 to 192 kHz. */
+        static const double rates[] = {22050, 44100, 88200, 192000};
+        for (int i = 0; i < 4; i++) {
+            ssm_lv2_plugin *q = open_plugin(w, p, rates[i], 512, 0);
+            if (!q)
+                continue;
+            make_signal(x, p->nch, n, SIG_BURSTS, 3);
+            const double pk = run(q, p, x, y0, n, 512, 0);
+            printf("%-48s %g Hz: peak %.3g\n", p->name, rates[i], pk);
+            CHECK(isfinite(pk) && pk > 0 && pk < 1e4, "%s at %g Hz: peak %g", p->name, rates[i],
+                  pk);
+            ssm_lv2_plugin_free(q);
+        }
+    }
+    free(x);
+    free(y0);
+    free(y1);
+    ssm_lv2_world_free(w);
+    return th_finish("test_plugins");
+}
