@@ -2,6 +2,7 @@
 #include "ssm/s5.h"
 
 #include "ssm/diag.h"
+#include "ssm/hippo.h"
 
 #include <complex.h>
 #include <math.h>
@@ -43,6 +44,78 @@ void ssm_s5_params_free(ssm_s5_params *p)
     free(p->c_im);
     free(p->d);
     memset(p, 0, sizeof *p);
+}
+
+static double rng_uniform(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return ((double)(z >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+static double rng_normal(uint64_t *s)
+{
+    double u1 = rng_uniform(s), u2 = rng_uniform(s);
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+ssm_status ssm_s5_init(ssm_s5_params *p, double dt_min, double dt_max, uint64_t seed)
+{
+    if (!(dt_min > 0.0 && dt_max >= dt_min))
+        return SSM_ERR_INVALID;
+    const size_t H = p->channels, P = p->states, n = 2 * P;
+    double complex *lam = malloc(P * sizeof *lam),
+                   *pt = malloc(SSM_HIPPO_MAX_RANK * P * sizeof *pt);
+    double complex *bt = malloc(P * sizeof *bt), *V = malloc(n * P * sizeof *V);
+    double *B = malloc(n * H * sizeof *B);
+    double complex *C = malloc(H * n * sizeof *C);
+    ssm_status st = SSM_ERR_NOMEM;
+    if (!lam || !pt || !bt || !V || !B || !C)
+        goto out;
+    size_t rank;
+    st = ssm_hippo_dplr(SSM_HIPPO_LEGS, n, lam, pt, bt, V, &rank);
+    if (st != SSM_OK)
+        goto out;
+    uint64_t s = seed;
+    for (size_t i = 0; i < n * H; i++)
+        B[i] = rng_normal(&s) / sqrt((double)H);
+    for (size_t i = 0; i < H * n; i++) {
+        double re = rng_normal(&s) * M_SQRT1_2;
+        C[i] = re + I * (rng_normal(&s) * M_SQRT1_2);
+    }
+    p->conj_sym = 1;
+    for (size_t q = 0; q < P; q++) {
+        p->lam_re[q] = (float)creal(lam[q]);
+        p->lam_im[q] = (float)cimag(lam[q]);
+        p->log_dt[q] = (float)(log(dt_min) + rng_uniform(&s) * (log(dt_max) - log(dt_min)));
+        for (size_t h = 0; h < H; h++) {
+            double complex acc = 0.0;
+            for (size_t i = 0; i < n; i++)
+                acc += conj(V[i * P + q]) * B[i * H + h];
+            p->b_re[q * H + h] = (float)creal(acc);
+            p->b_im[q * H + h] = (float)cimag(acc);
+        }
+    }
+    for (size_t h = 0; h < H; h++) {
+        for (size_t q = 0; q < P; q++) {
+            double complex acc = 0.0;
+            for (size_t i = 0; i < n; i++)
+                acc += C[h * n + i] * V[i * P + q];
+            p->c_re[h * P + q] = (float)creal(acc);
+            p->c_im[h * P + q] = (float)cimag(acc);
+        }
+        p->d[h] = (float)rng_normal(&s);
+    }
+out:
+    free(lam);
+    free(pt);
+    free(bt);
+    free(V);
+    free(B);
+    free(C);
+    return st;
 }
 
 ssm_status ssm_s5_discretize(const ssm_s5_params *p, ssm_discretization disc, double dt_scale,

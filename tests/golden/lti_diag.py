@@ -25,6 +25,9 @@ the C code:
           K = Re(C diag(lambda^l gamma) B); rate_scale r != 1 resamples the
           implied continuous system: lambda^r, gamma (lambda^r-1)/(lambda-1)
   s4d_init_*: [M, kind] a_imag[M] for S4D-Lin / S4D-Inv.
+  s5_init_P*: [P] lam_re[P] lam_im[P]: eigenvalues of HiPPO-N (LegS's normal
+          part S = A + p p^T, p_n = sqrt(n + 1/2), size 2P) with Im > 0,
+          ascending: S5's Lambda init (s5/ssm_init.py make_DPLR_HiPPO).
 """
 import os
 import numpy as np
@@ -132,6 +135,19 @@ def lru_case(P, r, H=3, L=256, r_min=0.5, r_max=0.99, max_phase=np.pi / 10):
           gamma_log, B.real, B.imag, C.real, C.imag, d, K)
 
 
+def s5_init_case(P):
+    n = 2 * P
+    q = np.arange(n)
+    r = np.sqrt(2 * q + 1)
+    A = -np.tril(np.outer(r, r), -1) - np.diag(q + 1)
+    p = np.sqrt(q + 0.5)
+    S = A + np.outer(p, p)
+    ev = np.linalg.eigvals(S)
+    ev = ev[ev.imag > 0]
+    ev = ev[np.argsort(ev.imag)]
+    write(f"s5_init_P{P}", [P], ev.real, ev.imag)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for M, kind in ((8, "lin"), (32, "inv"), (32, "lin")):
@@ -145,6 +161,7 @@ def main():
     for P in (8, 32):
         for disc in ("zoh", "bil"):
             s5_case(P, disc)
+        s5_init_case(P)
         lru_case(P, 1.0)
         lru_case(P, 0.5)
     print("wrote", len(os.listdir(OUT)), "files to", OUT)

@@ -242,6 +242,34 @@ static void lru_case(const char *name)
     free(g);
 }
 
+/* S5's init: Lambda = HiPPO-N eigenvalues (numpy eig of LegS's normal
+ * part); the initialised model discretises to a stable bank. */
+static void s5_init_case(const char *name)
+{
+    size_t n;
+    float *g = load(name, &n);
+    if (!g)
+        return;
+    size_t P = (size_t)g[0], H = 3;
+    ssm_s5_params p;
+    ssm_s5_params_alloc(&p, H, P);
+    CHECK(ssm_s5_init(&p, 1e-3, 1e-1, 11) == SSM_OK, "s5 init");
+    char what[96];
+    snprintf(what, sizeof what, "%s Lambda real parts", name);
+    th_close_f(what, p.lam_re, g + 1, P, 1e-5);
+    snprintf(what, sizeof what, "%s Lambda imaginary parts", name);
+    th_close_f(what, p.lam_im, g + 1 + P, P, 1e-5);
+    ssm_mimo_bank b;
+    ssm_mimo_bank_alloc(&b, H, P);
+    ssm_s5_discretize(&p, SSM_ZOH, 1.0, &b);
+    double mp = ssm_mimo_bank_max_pole(&b);
+    printf("%s: max |lambda| after ZOH %.6f\n", name, mp);
+    CHECK(mp < 1.0, "S5 init pole %.9f", mp);
+    ssm_mimo_bank_free(&b);
+    ssm_s5_params_free(&p);
+    free(g);
+}
+
 int main(void)
 {
     const char *s4d[] = {"s4d_lin_zoh_M8",  "s4d_lin_bil_M8",  "s4d_inv_zoh_M32",
@@ -258,6 +286,8 @@ int main(void)
     const char *s5[] = {"s5_zoh_P8", "s5_bil_P8", "s5_zoh_P32", "s5_bil_P32"};
     for (size_t i = 0; i < 4; i++)
         s5_case(s5[i]);
+    s5_init_case("s5_init_P8");
+    s5_init_case("s5_init_P32");
     const char *lru[] = {"lru_P8_r1000", "lru_P8_r500", "lru_P32_r1000", "lru_P32_r500"};
     for (size_t i = 0; i < 4; i++)
         lru_case(lru[i]);

@@ -12,9 +12,12 @@
  *   y = Re(C~ x) (times 2 with conj_sym, where only one of each conjugate
  *       pair is kept) + D u
  *
- * The initialisation (Lambda, V from the eigendecomposition of HiPPO-N,
- * LegS's normal part, in blocks) belongs with the HiPPO code; this file
- * takes the parameters as given. Both forms run on an ssm_mimo_bank
+ * Initialisation (ssm_s5_init, the reference's single-block case): Lambda
+ * and V from the eigendecomposition of HiPPO-N, LegS's normal part, of
+ * size 2P (ssm/hippo.h), one of each conjugate pair kept (conj_sym);
+ * B ~ N(0, 1/H) real 2P x H, B~ = V^* B; C complex N(0, 1/2) per part,
+ * H x 2P, C~ = C V; D ~ N(0, 1); log_dt uniform in [log dt_min, log dt_max]
+ * per state. Both forms run on an ssm_mimo_bank
  * (ssm/mimo.h): ssm_mimo_step and ssm_mimo_scan_process.
  * Sample rate: dt_scale = f0/f.
  */
@@ -44,6 +47,9 @@ typedef struct {
 
 ssm_status ssm_s5_params_alloc(ssm_s5_params *p, size_t channels, size_t states);
 void ssm_s5_params_free(ssm_s5_params *p);
+
+/* See above; deterministic in seed. p must be allocated (conj_sym is set). */
+ssm_status ssm_s5_init(ssm_s5_params *p, double dt_min, double dt_max, uint64_t seed);
 
 /* bank allocated with the same channels and states. */
 ssm_status ssm_s5_discretize(const ssm_s5_params *p, ssm_discretization disc, double dt_scale,
