@@ -295,6 +295,9 @@ def main():
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--save-every", type=float, default=120.0)
     ap.add_argument("--export", default=None, help="write the model as safetensors at the end")
+    ap.add_argument("--tail", default=None, metavar="PEAK:FLOOR",
+                    help="past the --total-steps schedule: ramp the lr multiplier to PEAK over 200 steps, then "
+                         "cosine-decay it to FLOOR over this chunk's --minutes of wall time")
     args = ap.parse_args()
     t0 = time.time()
     torch.backends.cuda.matmul.allow_tf32 = False  # the C engine is float32: keep training close to it
@@ -355,11 +358,26 @@ def main():
         torch.save(ck, args.ckpt + ".tmp")
         os.replace(args.ckpt + ".tmp", args.ckpt)
 
+    if args.tail:
+        # The step-based cosine is spent once step >= total_steps; a tail chunk has a wall-time budget, not a
+        # known step count, so its decay follows the clock and ends at FLOOR however fast the GPU is.
+        t_peak, t_floor = (float(v) for v in args.tail.split(":"))
+        t_step0, t_m0 = step, lr_at(min(step, args.total_steps))
+        t_start, t_len = time.time(), args.minutes * 60 - (time.time() - t0) - 15.0
+
+        def mult(k):
+            if k - t_step0 < 200:
+                return t_m0 + (t_peak - t_m0) * (k - t_step0) / 200
+            p = min(1.0, (time.time() - t_start) / t_len)
+            return t_floor + (t_peak - t_floor) * 0.5 * (1 + math.cos(math.pi * p))
+    else:
+        mult = lr_at
+        t_step0 = None
     last_save = time.time()
     run_loss = []
-    while step < args.total_steps and time.time() - t0 < args.minutes * 60:
+    while (t_step0 is not None or step < args.total_steps) and time.time() - t0 < args.minutes * 60:
         for i, g in enumerate(opt.param_groups):
-            g["lr"] = (args.lr if i == 0 else args.lr * 0.5) * lr_at(step)
+            g["lr"] = (args.lr if i == 0 else args.lr * 0.5) * mult(step)
         if step % 500 == 0:
             stream = speech_stream(corpus["train"], cgen)  # new utterance order and pauses
         x, s, _ = make_batch(gen, cgen, stream, corpus["train"], args.batch, T, device)
