@@ -24,8 +24,17 @@ typedef float v16 __attribute__((vector_size(64)));
 #define VSTORE(p, v) memcpy((p), &(v), sizeof(v16))
 
 /* FFTW's planner (and plan destruction) touch global tables: one lock for
- * the whole process, taken only at create/destroy time. */
+ * this module, taken only at create/destroy time. Each LV2 plugin module
+ * carries its own copy of this lock while all of them share the process's
+ * one libfftw3f, so FFTW's own planner lock is switched on as well: that
+ * one also covers other modules and other FFTW users in the host. */
 static pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t planner_once = PTHREAD_ONCE_INIT;
+
+static void make_planner_thread_safe(void)
+{
+    fftwf_make_planner_thread_safe();
+}
 
 struct ssm_rfft {
     size_t n, nbs;
@@ -74,6 +83,7 @@ ssm_rfft *ssm_rfft_create(size_t n, ssm_plan_rigor rigor)
     /* FFTW_MEASURE writes into the arrays while timing: they are scratch. */
     unsigned flags = rigor == SSM_PLAN_MEASURE ? FFTW_MEASURE : FFTW_ESTIMATE;
     if (f->tmp) {
+        pthread_once(&planner_once, make_planner_thread_safe);
         pthread_mutex_lock(&plan_lock);
         f->fwd = fftwf_plan_dft_r2c_1d((int)n, in, f->tmp, flags);
         f->inv = fftwf_plan_dft_c2r_1d((int)n, f->tmp, in, flags);

@@ -5,7 +5,7 @@ Speech: espeak-ng (all its languages, all its voice variants, random rate,
 pitch and word gap) and flite (its built-in voices, random duration stretch
 and pitch). Text: sentences from Debian-packaged text (/usr/share/common-licenses,
 plus /usr/share/dict/words when wamerican is installed) and random word salads
-drawn from the same vocabulary. Never pocketsphinx-testdata (held out).
+drawn from the same vocabulary. Never the Debian speech corpus reserved as held-out evaluation data.
 
 Output (compact, so it travels to the GPU machine in one carry):
   OUT/speech_<rate>.i16.xz  concatenated int16 utterances at the TTS's native
