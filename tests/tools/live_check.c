@@ -1,9 +1,11 @@
 /* live_check OUT.raw IN.raw GAIN PLUGIN_DELAY TOL: OUT is what ssm-live
  * played into the ALSA `file` PCM, IN what it captured from one (float32
- * LE, mono). The stream adds its own latency (output priming) ahead of the
- * plugin's delay, so find where the signal starts in OUT and check that
- * from there OUT = GAIN * IN, for the whole of IN, within TOL. Prints the
- * measured end-to-end latency in frames. */
+ * LE, mono), or a reference rendering of it. The stream adds its own
+ * latency (output priming) ahead of the plugin's delay, and a plugin may
+ * emit non-silent samples inside its own latency window, so the alignment
+ * is searched for: the lag whose first 2048 samples match best. From there
+ * OUT must equal GAIN * IN for the whole of IN within TOL, and the lag must
+ * be at least the plugin's delay. Prints the measured end-to-end latency. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,14 +42,23 @@ int main(int argc, char **argv)
         fprintf(stderr, "live_check: cannot read %s or %s\n", argv[1], argv[2]);
         return 1;
     }
-    long j = 0;
-    while (j < no && o[j] == 0.0f)
-        j++;
-    if (j + ni > no) {
-        fprintf(stderr,
-                "live_check: output has %ld frames, signal starts at %ld: shorter than "
-                "the %ld-frame input\n",
-                no, j, ni);
+    enum { PROBE = 2048, MAX_LAG = 16384 };
+    long probe = ni < PROBE ? ni : PROBE, j = -1;
+    double best = INFINITY;
+    for (long lag = 0; lag <= MAX_LAG && lag + ni <= no; lag++) {
+        double e = 0.0;
+        for (long i = 0; i < probe && e < best; i++) {
+            double d = o[lag + i] - gain * x[i];
+            e += d * d;
+        }
+        if (e < best) {
+            best = e;
+            j = lag;
+        }
+    }
+    if (j < 0) {
+        fprintf(stderr, "live_check: output has %ld frames: shorter than the %ld-frame input\n", no,
+                ni);
         return 1;
     }
     double maxerr = 0.0;
