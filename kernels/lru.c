@@ -1,5 +1,6 @@
 /* LRU: exponential parametrisation, ring init, gamma normalisation. */
 #include "ssm/lru.h"
+#include "ssm/rng.h"
 
 #include "ssm/diag.h"
 
@@ -44,21 +45,6 @@ void ssm_lru_params_free(ssm_lru_params *p)
     memset(p, 0, sizeof *p);
 }
 
-static double rng_uniform(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    return ((double)(z >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-}
-
-static double rng_normal(uint64_t *s)
-{
-    double u1 = rng_uniform(s), u2 = rng_uniform(s);
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
-}
-
 ssm_status ssm_lru_init(ssm_lru_params *p, double r_min, double r_max, double max_phase,
                         uint64_t seed)
 {
@@ -67,7 +53,7 @@ ssm_status ssm_lru_init(ssm_lru_params *p, double r_min, double r_max, double ma
     uint64_t s = seed;
     const size_t H = p->channels, P = p->states;
     for (size_t q = 0; q < P; q++) {
-        double u1 = rng_uniform(&s), u2 = rng_uniform(&s);
+        double u1 = ssm_rng_uniform(&s), u2 = ssm_rng_uniform(&s);
         double nu_log = log(-0.5 * log(u1 * (r_max * r_max - r_min * r_min) + r_min * r_min));
         double theta_log = log(max_phase * u2);
         double mod = exp(-exp(nu_log));
@@ -75,16 +61,16 @@ ssm_status ssm_lru_init(ssm_lru_params *p, double r_min, double r_max, double ma
         p->theta_log[q] = (float)theta_log;
         p->gamma_log[q] = (float)log(sqrt(1.0 - mod * mod));
         for (size_t h = 0; h < H; h++) {
-            p->b_re[q * H + h] = (float)(rng_normal(&s) / sqrt(2.0 * (double)H));
-            p->b_im[q * H + h] = (float)(rng_normal(&s) / sqrt(2.0 * (double)H));
+            p->b_re[q * H + h] = (float)(ssm_rng_normal(&s) / sqrt(2.0 * (double)H));
+            p->b_im[q * H + h] = (float)(ssm_rng_normal(&s) / sqrt(2.0 * (double)H));
         }
     }
     for (size_t h = 0; h < H; h++) {
         for (size_t q = 0; q < P; q++) {
-            p->c_re[h * P + q] = (float)(rng_normal(&s) / sqrt((double)P));
-            p->c_im[h * P + q] = (float)(rng_normal(&s) / sqrt((double)P));
+            p->c_re[h * P + q] = (float)(ssm_rng_normal(&s) / sqrt((double)P));
+            p->c_im[h * P + q] = (float)(ssm_rng_normal(&s) / sqrt((double)P));
         }
-        p->d[h] = (float)rng_normal(&s);
+        p->d[h] = (float)ssm_rng_normal(&s);
     }
     return SSM_OK;
 }

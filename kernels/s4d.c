@@ -1,5 +1,6 @@
 /* S4D: continuous-time parameters, initialisations, discretisation. */
 #include "ssm/s4d.h"
+#include "ssm/rng.h"
 
 #include <complex.h>
 #include <math.h>
@@ -50,22 +51,6 @@ void ssm_s4d_params_free(ssm_s4d_params *p)
     memset(p, 0, sizeof *p);
 }
 
-/* splitmix64: a seedable generator with no global state. */
-static double rng_uniform(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    return ((double)(z >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-}
-
-static double rng_normal(uint64_t *s)
-{
-    double u1 = rng_uniform(s), u2 = rng_uniform(s);
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
-}
-
 void ssm_s4d_init(ssm_s4d_params *p, ssm_s4d_init_kind kind, double dt_min, double dt_max,
                   uint64_t seed)
 {
@@ -73,8 +58,8 @@ void ssm_s4d_init(ssm_s4d_params *p, ssm_s4d_init_kind kind, double dt_min, doub
     const size_t M = p->modes;
     const double N = 2.0 * (double)M;
     for (size_t h = 0; h < p->channels; h++) {
-        p->log_dt[h] = (float)(log(dt_min) + rng_uniform(&s) * (log(dt_max) - log(dt_min)));
-        p->d[h] = (float)rng_normal(&s);
+        p->log_dt[h] = (float)(log(dt_min) + ssm_rng_uniform(&s) * (log(dt_max) - log(dt_min)));
+        p->d[h] = (float)ssm_rng_normal(&s);
         for (size_t n = 0; n < M; n++) {
             size_t i = h * M + n;
             p->log_a_real[i] = (float)log(0.5);
@@ -84,8 +69,8 @@ void ssm_s4d_init(ssm_s4d_params *p, ssm_s4d_init_kind kind, double dt_min, doub
                 p->a_imag[i] = (float)(M_PI * (double)n);
             p->b_re[i] = 1.0f;
             p->b_im[i] = 0.0f;
-            p->c_re[i] = (float)(rng_normal(&s) * M_SQRT1_2);
-            p->c_im[i] = (float)(rng_normal(&s) * M_SQRT1_2);
+            p->c_re[i] = (float)(ssm_rng_normal(&s) * M_SQRT1_2);
+            p->c_im[i] = (float)(ssm_rng_normal(&s) * M_SQRT1_2);
         }
     }
 }

@@ -1,5 +1,6 @@
 /* S5: continuous MIMO diagonal parameters -> discrete MIMO bank. */
 #include "ssm/s5.h"
+#include "ssm/rng.h"
 
 #include "ssm/diag.h"
 #include "ssm/hippo.h"
@@ -46,21 +47,6 @@ void ssm_s5_params_free(ssm_s5_params *p)
     memset(p, 0, sizeof *p);
 }
 
-static double rng_uniform(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    return ((double)(z >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-}
-
-static double rng_normal(uint64_t *s)
-{
-    double u1 = rng_uniform(s), u2 = rng_uniform(s);
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
-}
-
 ssm_status ssm_s5_init(ssm_s5_params *p, double dt_min, double dt_max, uint64_t seed)
 {
     if (!(dt_min > 0.0 && dt_max >= dt_min))
@@ -80,16 +66,16 @@ ssm_status ssm_s5_init(ssm_s5_params *p, double dt_min, double dt_max, uint64_t 
         goto out;
     uint64_t s = seed;
     for (size_t i = 0; i < n * H; i++)
-        B[i] = rng_normal(&s) / sqrt((double)H);
+        B[i] = ssm_rng_normal(&s) / sqrt((double)H);
     for (size_t i = 0; i < H * n; i++) {
-        double re = rng_normal(&s) * M_SQRT1_2;
-        C[i] = re + I * (rng_normal(&s) * M_SQRT1_2);
+        double re = ssm_rng_normal(&s) * M_SQRT1_2;
+        C[i] = re + I * (ssm_rng_normal(&s) * M_SQRT1_2);
     }
     p->conj_sym = 1;
     for (size_t q = 0; q < P; q++) {
         p->lam_re[q] = (float)creal(lam[q]);
         p->lam_im[q] = (float)cimag(lam[q]);
-        p->log_dt[q] = (float)(log(dt_min) + rng_uniform(&s) * (log(dt_max) - log(dt_min)));
+        p->log_dt[q] = (float)(log(dt_min) + ssm_rng_uniform(&s) * (log(dt_max) - log(dt_min)));
         for (size_t h = 0; h < H; h++) {
             double complex acc = 0.0;
             for (size_t i = 0; i < n; i++)
@@ -106,7 +92,7 @@ ssm_status ssm_s5_init(ssm_s5_params *p, double dt_min, double dt_max, uint64_t 
             p->c_re[h * P + q] = (float)creal(acc);
             p->c_im[h * P + q] = (float)cimag(acc);
         }
-        p->d[h] = (float)rng_normal(&s);
+        p->d[h] = (float)ssm_rng_normal(&s);
     }
 out:
     free(lam);

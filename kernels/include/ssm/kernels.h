@@ -5,6 +5,7 @@
 #include "ssm/common.h"
 #include "ssm/activations.h"
 #include "ssm/linalg.h"
+#include "ssm/rng.h"
 #include "ssm/diag.h"
 #include "ssm/fftconv.h"
 #include "ssm/partconv.h"
