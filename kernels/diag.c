@@ -1,5 +1,6 @@
 /* The discrete diagonal bank: storage and the recurrent form. */
 #include "ssm/diag.h"
+#include "ssm/fftconv.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -13,15 +14,6 @@
 /* Samples per pass over the tiles (stack buffer for the partial outputs). */
 #define TBLOCK 256
 
-static float *falloc(size_t n)
-{
-    size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
-    float *p = aligned_alloc(64, bytes ? bytes : 64);
-    if (p)
-        memset(p, 0, bytes ? bytes : 64);
-    return p;
-}
-
 ssm_status ssm_diag_bank_alloc(ssm_diag_bank *b, size_t channels, size_t modes)
 {
     memset(b, 0, sizeof *b);
@@ -31,11 +23,11 @@ ssm_status ssm_diag_bank_alloc(ssm_diag_bank *b, size_t channels, size_t modes)
     b->modes = modes;
     b->stride = (modes + LANES - 1) / LANES * LANES;
     size_t n = channels * b->stride;
-    b->lam_re = falloc(n);
-    b->lam_im = falloc(n);
-    b->w_re = falloc(n);
-    b->w_im = falloc(n);
-    b->d = falloc(channels);
+    b->lam_re = ssm_fft_alloc(n);
+    b->lam_im = ssm_fft_alloc(n);
+    b->w_re = ssm_fft_alloc(n);
+    b->w_im = ssm_fft_alloc(n);
+    b->d = ssm_fft_alloc(channels);
     if (!b->lam_re || !b->lam_im || !b->w_re || !b->w_im || !b->d) {
         ssm_diag_bank_free(b);
         return SSM_ERR_NOMEM;
@@ -91,8 +83,8 @@ ssm_status ssm_diag_state_alloc(ssm_diag_state *s, const ssm_diag_bank *b)
 {
     s->channels = b->channels;
     s->stride = b->stride;
-    s->re = falloc(b->channels * b->stride);
-    s->im = falloc(b->channels * b->stride);
+    s->re = ssm_fft_alloc(b->channels * b->stride);
+    s->im = ssm_fft_alloc(b->channels * b->stride);
     if (!s->re || !s->im) {
         ssm_diag_state_free(s);
         return SSM_ERR_NOMEM;

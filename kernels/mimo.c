@@ -1,5 +1,6 @@
 /* MIMO diagonal bank (S5, LRU): step and chunked scan. */
 #include "ssm/mimo.h"
+#include "ssm/fftconv.h"
 #include "ssm/diag.h"
 
 #include <complex.h>
@@ -9,15 +10,6 @@
 
 #define LANES SSM_DIAG_LANES
 
-static float *falloc(size_t n)
-{
-    size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
-    float *p = aligned_alloc(64, bytes ? bytes : 64);
-    if (p)
-        memset(p, 0, bytes ? bytes : 64);
-    return p;
-}
-
 ssm_status ssm_mimo_bank_alloc(ssm_mimo_bank *b, size_t channels, size_t states)
 {
     memset(b, 0, sizeof *b);
@@ -26,13 +18,13 @@ ssm_status ssm_mimo_bank_alloc(ssm_mimo_bank *b, size_t channels, size_t states)
     b->channels = channels;
     b->states = states;
     b->stride = (states + LANES - 1) / LANES * LANES;
-    b->lam_re = falloc(b->stride);
-    b->lam_im = falloc(b->stride);
-    b->b_re = falloc(channels * b->stride);
-    b->b_im = falloc(channels * b->stride);
-    b->c_re = falloc(channels * b->stride);
-    b->c_im = falloc(channels * b->stride);
-    b->d = falloc(channels);
+    b->lam_re = ssm_fft_alloc(b->stride);
+    b->lam_im = ssm_fft_alloc(b->stride);
+    b->b_re = ssm_fft_alloc(channels * b->stride);
+    b->b_im = ssm_fft_alloc(channels * b->stride);
+    b->c_re = ssm_fft_alloc(channels * b->stride);
+    b->c_im = ssm_fft_alloc(channels * b->stride);
+    b->d = ssm_fft_alloc(channels);
     if (!b->lam_re || !b->lam_im || !b->b_re || !b->b_im || !b->c_re || !b->c_im || !b->d) {
         ssm_mimo_bank_free(b);
         return SSM_ERR_NOMEM;
@@ -66,8 +58,8 @@ double ssm_mimo_bank_max_pole(const ssm_mimo_bank *b)
 ssm_status ssm_mimo_state_alloc(ssm_mimo_state *s, const ssm_mimo_bank *b)
 {
     s->stride = b->stride;
-    s->re = falloc(b->stride);
-    s->im = falloc(b->stride);
+    s->re = ssm_fft_alloc(b->stride);
+    s->im = ssm_fft_alloc(b->stride);
     if (!s->re || !s->im) {
         ssm_mimo_state_free(s);
         return SSM_ERR_NOMEM;
@@ -154,8 +146,8 @@ ssm_mimo_scan *ssm_mimo_scan_create(const ssm_mimo_bank *b, size_t chunk, ssm_st
     if (w) {
         w->T = chunk;
         w->S = b->stride;
-        w->xr = falloc(chunk * b->stride);
-        w->xi = falloc(chunk * b->stride);
+        w->xr = ssm_fft_alloc(chunk * b->stride);
+        w->xi = ssm_fft_alloc(chunk * b->stride);
     }
     if (!w || !w->xr || !w->xi) {
         ssm_mimo_scan_destroy(w);
