@@ -7,7 +7,7 @@
 # real-time factor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tools/install-deps.sh
+bash tools/scripts/install-deps.sh
 [ -f build/build.ninja ] || meson setup build --buildtype=release
 meson compile -C build
 # Our plugins from the build tree first, then the system's.
