@@ -27,16 +27,17 @@ trap 'rm -rf "$tmp"' EXIT
 fail=0
 B=http://ssmaudio.org/plugins
 
-# name  channels  input  most rms(out)/rms(in) (- : any)  controls (symbol value ...)
+# name  channels  input  most rms(out)/rms(in) (- : any)  engine processor behind it
+# (- : none without a model file)  controls (symbol value ...)
 cases=(
-  "resonator 1 clicks - pitch 330 decay 1.5 shape 2 brightness 70"
-  "reverb 2 clicks - decay 1.2 size 30 predelay 12 mix 50"
-  "denoise 1 noise 0.5 limit 24 mix 90"
-  "denoise-stereo 2 noise 0.5 limit 24 mix 90"
-  "model 1 noise - in_gain 6 out_gain -3"
+  "resonator 1 clicks - resonator pitch 330 decay 1.5 shape 2 brightness 70"
+  "reverb 2 clicks - reverb decay 1.2 size 30 predelay 12 mix 50"
+  "denoise 1 noise 0.5 denoise limit 24 mix 90"
+  "denoise-stereo 2 noise 0.5 denoise limit 24 mix 90"
+  "model 1 noise - - in_gain 6 out_gain -3"
 )
 for c in "${cases[@]}"; do
-  read -r name ch kind max_gain rest <<<"$c"
+  read -r name ch kind max_gain proc rest <<<"$c"
   read -ra ctl <<<"$rest"
   in="$tmp/$name-in.wav"
   "$wavtool" gen "$in" "$ch" 72000 48000 "$kind" || fail=1
@@ -72,6 +73,19 @@ for c in "${cases[@]}"; do
   if [ "$max_gain" != - ]; then
     "$wavtool" quieter "$tmp/$name-render.wav" "$in" "$max_gain" || fail=1
   fi
+  [ "$proc" = - ] && continue
+  # The plugin is thin over its engine processor: ssm-render running the
+  # processor directly gives the same file, in either form.
+  for form in offline stream; do
+    f_opt=(); [ "$form" = stream ] && f_opt=(--stream)
+    echo "== $name: ssm-render --processor $proc ${f_opt[*]}"
+    if ! host "$render" -q --processor "$proc" "${f_opt[@]}" "${r_args[@]}" "$in" \
+      -o "$tmp/$name-proc-$form.wav" >"$tmp/render.log" 2>&1; then
+      cat "$tmp/render.log"; echo "FAIL $name: ssm-render --processor $proc"; fail=1
+      continue
+    fi
+    "$wavtool" cmp "$tmp/$name-proc-$form.wav" "$tmp/$name-render.wav" 1e-5 || fail=1
+  done
 done
 [ "$fail" -eq 0 ] && echo PASS
 exit "$fail"
