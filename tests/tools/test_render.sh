@@ -26,18 +26,24 @@ head -c 3000 /dev/urandom > "$t/in/corrupt.wav"
 
 # 1. a batch with a corrupt file: the good ones render, the bad one is named,
 #    the exit status says something failed.
-"$render" -q -j 2 -p "$plug" "$t"/in/* -o "$t/out" > "$t/log" 2>&1
-rc=$?
-cat "$t/log"
-check "exit status 1 when a file fails (got $rc)" test "$rc" -eq 1
-check "the corrupt file is reported by name" grep -q "FAIL .*corrupt.wav" "$t/log"
-check "summary counts 5 rendered, 1 failed" grep -q "5 rendered, 1 failed" "$t/log"
-for f in m48.wav s44.flac s96.wav m44.aiff s48f.wav; do
-  tol=1e-4; [ "$f" = s48f.wav ] && tol=1e-6
-  check "$f: same format/rate/channels, = 0.5 * input" "$cmp" "$t/out/$f" "$t/in/$f" 0.5 0 $tol
-done
-check "no output for the corrupt file" test ! -e "$t/out/corrupt.wav"
-check "no temporary files left" test -z "$(ls -A "$t/out" | grep -v -E '^(m48.wav|s44.flac|s96.wav|m44.aiff|s48f.wav)$')"
+batch() { # batch WHAT OUTDIR RENDER-ARGS...: all of in/ rendered, each = 0.5 * input
+  local what=$1 out=$2 rc f tol
+  "$render" -q -j 2 "${@:3}" "$t"/in/* -o "$out" > "$out.log" 2>&1
+  rc=$?
+  cat "$out.log"
+  check "$what: exit status 1 when a file fails (got $rc)" test "$rc" -eq 1
+  check "$what: the corrupt file is reported by name" grep -q "FAIL .*corrupt.wav" "$out.log"
+  check "$what: summary counts 5 rendered, 1 failed" grep -q "5 rendered, 1 failed" "$out.log"
+  for f in m48.wav s44.flac s96.wav m44.aiff s48f.wav; do
+    tol=1e-4; [ "$f" = s48f.wav ] && tol=1e-6
+    check "$what: $f same format/rate/channels, = 0.5 * input" \
+      "$cmp" "$out/$f" "$t/in/$f" 0.5 0 $tol
+  done
+  check "$what: no output for the corrupt file" test ! -e "$out/corrupt.wav"
+  check "$what: no temporary files left" \
+    test -z "$(ls -A "$out" | grep -v -E '^(m48.wav|s44.flac|s96.wav|m44.aiff|s48f.wav)$')"
+}
+batch "-p delay:Half" "$t/out" -p "$plug"
 
 # 2. -j 1 gives the same bytes as -j 2.
 "$render" -q -j 1 -p "$plug" "$t"/in/m48.wav "$t"/in/s96.wav -o "$t/out1" 2> /dev/null
@@ -96,19 +102,7 @@ check "an unknown --set symbol is a usage error" test $? -eq 2
 # 8. an engine processor instead of plugins: the gain processor at -6.02 dB
 #    must give exactly 0.5 * input, with the same batch handling.
 g=(--processor gain --set gain=-6.0205999)
-"$render" -q -j 2 "${g[@]}" "$t"/in/* -o "$t/pout" > "$t/log6" 2>&1
-rc=$?
-cat "$t/log6"
-check "--processor: exit 1 when a file fails (got $rc)" test "$rc" -eq 1
-check "--processor: the corrupt file is reported by name" grep -q "FAIL .*corrupt.wav" "$t/log6"
-check "--processor: summary counts 5 rendered, 1 failed" grep -q "5 rendered, 1 failed" "$t/log6"
-for f in m48.wav s44.flac s96.wav m44.aiff s48f.wav; do
-  tol=1e-4; [ "$f" = s48f.wav ] && tol=1e-6
-  check "--processor gain: $f same format/rate/channels, = 0.5 * input" \
-    "$cmp" "$t/pout/$f" "$t/in/$f" 0.5 0 $tol
-done
-check "--processor: no temporary files left" \
-  test -z "$(ls -A "$t/pout" | grep -v -E '^(m48.wav|s44.flac|s96.wav|m44.aiff|s48f.wav)$')"
+batch "--processor gain" "$t/pout" "${g[@]}"
 "$render" -q "${g[@]}" "$t/keep.wav" -o "$t/keep.wav" > "$t/log7" 2>&1
 rc=$?
 check "--processor: output = input is refused (exit $rc)" \
