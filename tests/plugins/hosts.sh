@@ -52,11 +52,20 @@ for c in "${cases[@]}"; do
     echo "FAIL $name: lv2apply"; fail=1; continue
   fi
   "$wavtool" check "$tmp/$name-lv2apply.wav" --nonsilent || fail=1
-  echo "== $name: lv2file -b 256"
-  if ! host lv2file -b 256 -i "$in" -o "$tmp/$name-lv2file.wav" "${f_args[@]}" "$B/$name" >"$tmp/lv2file.log" 2>&1; then
-    cat "$tmp/lv2file.log"; echo "FAIL $name: lv2file"; fail=1
+  # Debian's lv2file 0.95 hands plugins a worker feature that lives in a
+  # block that has ended (lv2file.c, schedule_feature), so a plugin that
+  # uses the worker (ssm-model) can crash in it at random: worker plugins
+  # are checked in the other two hosts only.
+  if [ "$name" = model ]; then
+    echo "== $name: not run in lv2file (its worker feature is broken)"
   else
-    "$wavtool" cmp "$tmp/$name-lv2file.wav" "$tmp/$name-lv2apply.wav" 1e-5 || fail=1
+    echo "== $name: lv2file -b 256"
+    if ! host lv2file -b 256 -i "$in" -o "$tmp/$name-lv2file.wav" "${f_args[@]}" "$B/$name" \
+      >"$tmp/lv2file.log" 2>&1; then
+      cat "$tmp/lv2file.log"; echo "FAIL $name: lv2file"; fail=1
+    else
+      "$wavtool" cmp "$tmp/$name-lv2file.wav" "$tmp/$name-lv2apply.wav" 1e-5 || fail=1
+    fi
   fi
   echo "== $name: ssm-render (engine host, freewheeling)"
   if ! host "$render" -q -v -p "$B/$name" "${r_args[@]}" "$in" -o "$tmp/$name-render.wav" \
