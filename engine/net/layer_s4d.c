@@ -107,8 +107,14 @@ static ssm_status activate(void *self, const ssm_layer_env *env, ssm_layer_ctx *
     if (!l->s)
         return ssm_layer_status(c);
     if (env->offline != SSM_SCHEDULE_STEP) {
+        /* A power-of-two chunk up to 1024 (longer calls run in chunks): FFTW
+         * plans for sizes with large prime factors (Rader) or long buffered
+         * transforms allocate inside execute, which the audio path must not. */
+        size_t chunk = 1;
+        while (chunk < l->max_frames && chunk < 1024)
+            chunk *= 2;
         l->conv = ssm_diag_conv_create_method(
-            &l->bank, l->max_frames, SSM_PLAN_ESTIMATE,
+            &l->bank, chunk, SSM_PLAN_ESTIMATE,
             env->offline == SSM_SCHEDULE_FFT ? SSM_DIAG_FFT : SSM_DIAG_SCAN, &st);
         if (!l->conv) {
             ssm_layer_fail(c, st, "cannot build the %s schedule", ssm_schedule_name(env->offline));

@@ -152,6 +152,14 @@ const ssm_tensor *ssm_layer_tensor(ssm_layer_ctx *c, const char *name, uint32_t 
                        want);
         return NULL;
     }
+    /* A NaN or Inf weight would poison every output: a corrupt file. */
+    for (size_t i = 0; i < t->numel; i++)
+        if (!isfinite(t->data[i])) {
+            ssm_layer_fail(c, SSM_ERR_FORMAT,
+                           "tensor \"%s\" holds a non-finite value (NaN or Inf) at index %zu", full,
+                           i);
+            return NULL;
+        }
     /* The model keeps its tensors in one array (ssm_model_tensor_at). */
     c->used[t - ssm_model_tensor_at(c->model, 0)] = 1;
     return t;
