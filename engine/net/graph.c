@@ -32,6 +32,7 @@
 #define MAX_CHANNELS  64
 #define MAX_ID        SSM_NODE_MAX_ID
 #define MAX_STRIDE    (1u << 20)
+#define MAX_LATENCY   (1u << 24) /* samples: about 6 minutes at 48 kHz */
 #define MAX_RUN_BYTES ((size_t)256 << 20)
 
 typedef struct {
@@ -132,10 +133,13 @@ static int check_node_inputs(ssm_graph *g, ssm_layer_ctx *c, node *nd, json_t *j
 {
     const ssm_layer_ops *ops = nd->ops;
     size_t n = json_array_size(jin);
-    if (!json_is_array(jin) || n < ops->min_inputs || n > ops->max_inputs)
-        return ssm_layer_fail(c, SSM_ERR_FORMAT, "\"in\" must be an array of %u%s%u input ids",
-                              ops->min_inputs, ops->max_inputs > ops->min_inputs ? " to " : "",
-                              ops->max_inputs > ops->min_inputs ? ops->max_inputs : 0u);
+    if (!json_is_array(jin) || n < ops->min_inputs || n > ops->max_inputs) {
+        if (ops->min_inputs == ops->max_inputs)
+            return ssm_layer_fail(c, SSM_ERR_FORMAT, "\"in\" must be an array of %u input id%s",
+                                  ops->min_inputs, ops->min_inputs == 1 ? "" : "s");
+        return ssm_layer_fail(c, SSM_ERR_FORMAT, "\"in\" must be an array of %u to %u input ids",
+                              ops->min_inputs, ops->max_inputs);
+    }
     nd->n_in = n;
     nd->in = calloc(n, sizeof *nd->in);
     nd->in_s = calloc(n, sizeof *nd->in_s);
@@ -234,6 +238,9 @@ static int build_node(ssm_graph *g, json_t *nodes, size_t index, unsigned char *
         if (!known)
             return ssm_layer_fail(&c, SSM_ERR_FORMAT, "unknown parameter \"%.64s\"", key);
     }
+    if (out.latency > MAX_LATENCY)
+        return ssm_layer_fail(&c, SSM_ERR_FORMAT, "a latency of %llu samples is too long",
+                              (unsigned long long)out.latency);
     if (out.width < 1 || out.width > (1u << 16) || out.stride < 1 || out.stride > MAX_STRIDE)
         return ssm_layer_fail(&c, SSM_ERR_FORMAT,
                               "output of width %zu at stride %u is out of range (width 1..65536, "
@@ -313,7 +320,7 @@ static int parse_graph(ssm_graph *g, json_t *root, ssm_error *err)
     json_t *v;
     json_object_foreach(root, key, v)
     {
-        if (strcmp(key, "inputs") && strcmp(key, "nodes") && strcmp(key, "outputs"))
+        if (strcmp(key, "inputs") != 0 && strcmp(key, "nodes") != 0 && strcmp(key, "outputs") != 0)
             return graph_fail(m, err, "unknown key \"%.64s\" (known: inputs, nodes, outputs)", key);
     }
     json_t *ji = json_object_get(root, "inputs");
@@ -682,7 +689,7 @@ long ssm_graph_rate_bound(const ssm_graph *g)
 
 uint32_t ssm_graph_latency(const ssm_graph *g)
 {
-    return g->streams[g->outputs[0].stream].latency;
+    return (uint32_t)g->streams[g->outputs[0].stream].latency;
 }
 
 size_t ssm_graph_n_nodes(const ssm_graph *g)

@@ -34,7 +34,7 @@
 typedef struct {
     size_t width;     /* floats per frame */
     uint32_t stride;  /* graph-input samples per frame */
-    uint32_t latency; /* samples the content lags the graph input */
+    uint64_t latency; /* samples the content lags the graph input */
 } ssm_stream;
 
 /* One call's frames of one input stream. */

@@ -37,7 +37,7 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
     size_t hop, win, filters;
     int basis;
     if (!ssm_param_size(c, "hop", 1, 4096, SSM_PARAM_REQUIRED, &hop) ||
-        !ssm_param_size(c, "window", 1, 8192, 2 * hop, &win) ||
+        !ssm_param_size(c, "window", 1, 16 * hop < 8192 ? 16 * hop : 8192, 2 * hop, &win) ||
         !ssm_param_choice(c, "basis", bases, 0, &basis) ||
         !ssm_param_size(c, "filters", 1, 8192, basis == 1 ? win : SSM_PARAM_REQUIRED, &filters))
         return NULL;
@@ -74,13 +74,13 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
         destroy(l);
         return NULL;
     }
-    if (basis == 1)
-        ssm_fb_dft_basis(l->dec, win);
-    else
+    if (w)
         memcpy(l->dec, w->data, filters * win * sizeof(float));
+    else
+        ssm_fb_dft_basis(l->dec, win);
     out->width = 1;
     out->stride /= (uint32_t)hop;
-    out->latency += (uint32_t)((hop - 1) * out->stride);
+    out->latency += (uint64_t)(hop - 1) * out->stride;
     return l;
 }
 

@@ -59,7 +59,7 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
         return NULL;
     }
     if (!ssm_param_size(c, "hop", 1, 4096, SSM_PARAM_REQUIRED, &hop) ||
-        !ssm_param_size(c, "window", 1, 8192, 2 * hop, &win) ||
+        !ssm_param_size(c, "window", 1, 16 * hop < 8192 ? 16 * hop : 8192, 2 * hop, &win) ||
         !ssm_param_choice(c, "basis", bases, 0, &basis))
         return NULL;
     if (win < hop) {
@@ -90,19 +90,22 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
     if (!l)
         return NULL;
     *l = (fb_encode){.hop = hop, .win = win, .filters = filters};
-    float *basis_w = basis == 1 ? ssm_layer_calloc(c, win * win, sizeof(float)) : NULL;
     l->enc_t = ssm_layer_calloc(c, win * filters, sizeof *l->enc_t);
-    if (!l->enc_t || (basis == 1 && !basis_w)) {
-        free(basis_w);
+    float *taps = w ? NULL : ssm_layer_calloc(c, win * win, sizeof(float));
+    if (!l->enc_t || (!w && !taps)) {
+        free(taps);
         destroy(l);
         return NULL;
     }
-    if (basis == 1)
-        ssm_fb_dft_basis(basis_w, win);
-    ssm_transpose(l->enc_t, basis == 1 ? basis_w : w->data, filters, win);
-    free(basis_w);
+    if (taps) {
+        ssm_fb_dft_basis(taps, win);
+        ssm_transpose(l->enc_t, taps, filters, win);
+        free(taps);
+    } else {
+        ssm_transpose(l->enc_t, w->data, filters, win);
+    }
     out->width = filters;
-    out->latency += (uint32_t)((win - hop) * out->stride);
+    out->latency += (uint64_t)(win - hop) * out->stride;
     out->stride *= (uint32_t)hop;
     return l;
 }

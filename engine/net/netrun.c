@@ -58,7 +58,7 @@ ssm_status ssm_netrun_create(ssm_netrun *r, const char *model_path, uint32_t n_c
         return SSM_ERR_UNSUPPORTED;
     }
     r->n_graphs = inputs == 1 ? r->n_channels : 1;
-    r->graphs = calloc(r->n_graphs, sizeof *r->graphs);
+    r->graphs = calloc(r->n_graphs, sizeof(ssm_graph *));
     if (!r->graphs) {
         ssm_graph_destroy(first);
         ssm_netrun_free(r);

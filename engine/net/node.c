@@ -110,7 +110,7 @@ int ssm_param_choice(ssm_layer_ctx *c, const char *key, const char *const *choic
         *out = def;
         return 1;
     }
-    const char *s = v && json_is_string(v) ? json_string_value(v) : NULL;
+    const char *s = json_is_string(v) ? json_string_value(v) : NULL;
     for (int i = 0; s && choices[i]; i++)
         if (strcmp(s, choices[i]) == 0) {
             *out = i;
