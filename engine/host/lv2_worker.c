@@ -27,6 +27,20 @@ struct ssm_lv2_worker {
     int pending; /* requests scheduled and not yet worked */
 };
 
+/* A message is its size, then its payload: two ring writes, each published
+ * on its own, so a reader can see the size before the payload is there.
+ * Take a message only when all of it is there. */
+static int read_message(ssm_ring *r, void *buf, uint32_t *size)
+{
+    uint32_t space = ssm_ring_read_space(r);
+    if (space < sizeof *size || ssm_ring_peek(r, size, sizeof *size) != sizeof *size ||
+        space - sizeof *size < *size)
+        return 0;
+    ssm_ring_read(r, size, sizeof *size);
+    ssm_ring_read(r, buf, *size);
+    return 1;
+}
+
 static LV2_Worker_Status respond(LV2_Worker_Respond_Handle handle, uint32_t size, const void *data)
 {
     ssm_lv2_worker *w = handle;
@@ -46,9 +60,8 @@ static void *worker_main(void *arg)
         if (__atomic_load_n(&w->exit, __ATOMIC_ACQUIRE))
             break;
         uint32_t size = 0;
-        if (ssm_ring_read(w->requests, &size, sizeof size) != sizeof size)
+        if (!read_message(w->requests, w->work_buf, &size))
             continue;
-        ssm_ring_read(w->requests, w->work_buf, size);
         w->iface->work(lilv_instance_get_handle(w->instance), respond, w, size, w->work_buf);
         __atomic_sub_fetch(&w->pending, 1, __ATOMIC_RELEASE);
     }
@@ -130,12 +143,13 @@ void ssm_lv2_worker_deliver(ssm_lv2_worker *w)
 {
     if (!w->iface)
         return;
-    uint32_t size = 0;
-    while (ssm_ring_read_space(w->responses) >= sizeof size) {
-        ssm_ring_read(w->responses, &size, sizeof size);
-        ssm_ring_read(w->responses, w->deliver_buf, size);
+    /* Only what was there on entry: a busy worker cannot hold the audio
+     * thread here. */
+    uint32_t left = ssm_ring_read_space(w->responses), size = 0;
+    while (left >= sizeof size && read_message(w->responses, w->deliver_buf, &size)) {
         if (w->iface->work_response)
             w->iface->work_response(lilv_instance_get_handle(w->instance), size, w->deliver_buf);
+        left = left > sizeof size + size ? left - (uint32_t)sizeof size - size : 0;
     }
     if (w->iface->end_run)
         w->iface->end_run(lilv_instance_get_handle(w->instance));
