@@ -69,7 +69,8 @@ void ssm_processor_set_mode(ssm_processor *p, ssm_mode mode);
 ssm_mode ssm_processor_mode(const ssm_processor *p);
 
 /* in[c] and out[c] for c < n_channels; in and out may be the same buffers.
- * n_frames <= max_block. */
+ * Any n_frames (longer blocks are split at max_block). Before a successful
+ * activate it writes silence. */
 void ssm_processor_process(ssm_processor *p, const float *const *in, float *const *out,
                            uint32_t n_frames);
 /* Algorithmic latency in frames at the activated rate. */
