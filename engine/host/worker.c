@@ -1,4 +1,4 @@
-/* LV2 worker, host side (see lv2_worker.h). The audio thread only writes to
+/* LV2 worker, host side (see worker.h). The audio thread only writes to
  * a lock-free ring and posts a semaphore (sem_post is async-signal-safe and
  * never blocks), so run() stays real-time safe however slow work() is. */
 #include <pthread.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "host/lv2_worker.h"
+#include "host/worker.h"
 #include "host/ring.h"
 
 #define RING_BYTES (1u << 16)

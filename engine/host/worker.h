@@ -3,8 +3,8 @@
  * plugin's work(); its responses come back through a second ring and are
  * delivered by ssm_lv2_worker_deliver() in the audio thread after run().
  * When freewheeling (offline), work() runs inline in the caller instead. */
-#ifndef SSM_LV2_WORKER_H
-#define SSM_LV2_WORKER_H
+#ifndef SSM_HOST_WORKER_H
+#define SSM_HOST_WORKER_H
 
 #include <lilv/lilv.h>
 #include <lv2/worker/worker.h>
