@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chain_spec.h"
 #include "ssm/audio_file.h"
 #include "ssm/lv2host.h"
 
@@ -317,21 +318,16 @@ int main(int argc, char **argv)
             specs[n_specs++] = optarg;
             break;
         case 's': {
-            char *eq = strchr(optarg, '=');
-            char *end = NULL;
-            if (!eq || ctx.n_settings == MAX_SETTINGS) {
-                fprintf(stderr, "ssm-render: --set wants SYMBOL=VALUE (got \"%s\")\n", optarg);
+            char why[256];
+            if (ctx.n_settings == MAX_SETTINGS) {
+                fprintf(stderr, "ssm-render: at most %d --set\n", MAX_SETTINGS);
                 return 2;
             }
-            float v = strtof(eq + 1, &end);
-            if (end == eq + 1 || *end) {
-                fprintf(stderr, "ssm-render: --set %s: \"%s\" is not a number\n", optarg, eq + 1);
+            if (chain_spec_setting(optarg, set_buf[ctx.n_settings], sizeof set_buf[ctx.n_settings],
+                                   &ctx.settings[ctx.n_settings], why, sizeof why) != 0) {
+                fprintf(stderr, "ssm-render: %s\n", why);
                 return 2;
             }
-            snprintf(set_buf[ctx.n_settings], sizeof set_buf[ctx.n_settings], "%.*s",
-                     (int)(eq - optarg), optarg);
-            ctx.settings[ctx.n_settings].symbol = set_buf[ctx.n_settings];
-            ctx.settings[ctx.n_settings].value = v;
             ctx.n_settings++;
             break;
         }
@@ -398,7 +394,7 @@ int main(int argc, char **argv)
     }
     for (uint32_t i = 0; i < n_specs; i++) {
         ctx.stages[i].preset =
-            ssm_lv2_split_spec(ctx.world, specs[i], ctx.stage_uri[i], sizeof ctx.stage_uri[i]);
+            chain_spec_plugin(ctx.world, specs[i], ctx.stage_uri[i], sizeof ctx.stage_uri[i]);
         ctx.stages[i].uri = ctx.stage_uri[i];
         if (!ssm_lv2_world_has_plugin(ctx.world, ctx.stage_uri[i])) {
             fprintf(stderr,

@@ -130,8 +130,8 @@ ssm_lv2_chain *ssm_lv2_chain_new(ssm_lv2_world *w, const ssm_lv2_stage_desc *sta
             }
         if (!hit) {
             ssm_error_set(err, SSM_ERR_INVALID,
-                          "--set %s: no plugin in the chain has an input control \"%s\"",
-                          settings[k].symbol, settings[k].symbol);
+                          "LV2 chain: no plugin in the chain has an input control \"%s\"",
+                          settings[k].symbol);
             goto fail;
         }
     }

@@ -172,27 +172,3 @@ int ssm_lv2_world_has_plugin(ssm_lv2_world *w, const char *uri)
     pthread_mutex_unlock(&w->lock);
     return has;
 }
-
-const char *ssm_lv2_split_spec(ssm_lv2_world *w, const char *spec, char *uri, size_t size)
-{
-    snprintf(uri, size, "%s", spec);
-    if (ssm_lv2_world_has_plugin(w, spec))
-        return NULL;
-    /* URIs hold colons themselves ("http://..."): try each split point, the
-     * longest plugin URI first. */
-    for (const char *c = strrchr(spec, ':'); c && c > spec; c--) {
-        if (*c != ':')
-            continue;
-        size_t len = (size_t)(c - spec);
-        /* A prefix with no ':' of its own is no URI ("urn"); lilv would
-         * complain about it on stderr. */
-        if (len + 1 > size || !memchr(spec, ':', len))
-            continue;
-        memcpy(uri, spec, len);
-        uri[len] = '\0';
-        if (ssm_lv2_world_has_plugin(w, uri))
-            return c + 1;
-    }
-    snprintf(uri, size, "%s", spec);
-    return NULL;
-}

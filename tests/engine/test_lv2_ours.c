@@ -1,6 +1,6 @@
 /* Our own plugins (plugins/ssmaudio.lv2, from the build tree) through the
  * engine's LV2 host, as ssm-live and ssm-render run them: each given
- * URI[:preset] on a mono signal (a stereo plugin is folded), streaming
+ * URI[:preset] (split as their -p does) on a mono signal (a stereo plugin is folded), streaming
  * (block 64, freeWheeling off) and offline (block 4096, freeWheeling on).
  * Checks: no allocation inside run (allocation trap), finite output, the
  * latency each reports, and that the two forms give the same samples once
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../tools/chain_spec.h"
 #include "../alloc_trap.h"
 #include "../harness.h"
 #include "ssm/lv2host.h"
@@ -55,7 +56,7 @@ int main(int argc, char **argv)
         x[i] = (float)(0.3 * th_normal(&r)) * (i < n / 2 ? 1.0f : 0.0f);
     for (int a = 1; w && a < argc; a++) {
         char uri[512];
-        ssm_lv2_stage_desc st = {uri, ssm_lv2_split_spec(w, argv[a], uri, sizeof uri)};
+        ssm_lv2_stage_desc st = {uri, chain_spec_plugin(w, argv[a], uri, sizeof uri)};
         CHECK(ssm_lv2_world_has_plugin(w, uri), "<%s> is in build/plugins", uri);
         uint32_t ls = 0, lo = 0;
         if (run_form(w, &st, 0, x, ys, n, &ls) || run_form(w, &st, 1, x, yo, n, &lo))

@@ -104,11 +104,6 @@ uint32_t ssm_lv2_chain_n_stages(const ssm_lv2_chain *c);
 ssm_lv2_plugin *ssm_lv2_chain_stage(ssm_lv2_chain *c, uint32_t i);
 void ssm_lv2_chain_reset(ssm_lv2_chain *c);
 
-/* Split "URI[:preset]" as ssm-render's -p takes it: the longest prefix
- * before a ':' that names an installed plugin is the URI. Writes the URI
- * into uri (size bytes) and returns the preset part, or NULL for none. */
-const char *ssm_lv2_split_spec(ssm_lv2_world *w, const char *spec, char *uri, size_t size);
-
 #ifdef __cplusplus
 }
 #endif
