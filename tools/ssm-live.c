@@ -218,7 +218,7 @@ int main(int argc, char **argv)
     ssm_live_stream *stream = NULL;
     ssm_lv2_stage_desc stages[MAX_STAGES];
     char uris[MAX_STAGES][512];
-    ssm_lv2_world *world = ssm_lv2_world_new(&err);
+    ssm_lv2_world *world = ssm_lv2_world_create(&err);
     if (!world)
         goto out;
     for (uint32_t i = 0; i < n_specs; i++) {
@@ -229,8 +229,8 @@ int main(int argc, char **argv)
                           .max_block = lc.block,
                           .nominal_block = lc.block,
                           .freewheel = 0};
-    ctx.chain =
-        ssm_lv2_chain_new(world, stages, n_specs, settings, n_settings, lc.n_channels, &cfg, &err);
+    ctx.chain = ssm_lv2_chain_create(world, stages, n_specs, settings, n_settings, lc.n_channels,
+                                     &cfg, &err);
     if (!ctx.chain)
         goto out;
     stream = be->open(&lc, process, &ctx, &err);
@@ -302,7 +302,7 @@ out:
         fprintf(stderr, "ssm-live: %s\n", err.message);
     if (stream)
         be->close(stream);
-    ssm_lv2_chain_free(ctx.chain);
-    ssm_lv2_world_free(world);
+    ssm_lv2_chain_destroy(ctx.chain);
+    ssm_lv2_world_destroy(world);
     return rc;
 }

@@ -107,8 +107,8 @@ static int render_file(render_ctx *ctx, job *j)
                           .max_block = block,
                           .nominal_block = block,
                           .freewheel = 1};
-    ssm_lv2_chain *chain = ssm_lv2_chain_new(ctx->world, ctx->stages, ctx->n_stages, ctx->settings,
-                                             ctx->n_settings, nc, &cfg, &err);
+    ssm_lv2_chain *chain = ssm_lv2_chain_create(ctx->world, ctx->stages, ctx->n_stages,
+                                                ctx->settings, ctx->n_settings, nc, &cfg, &err);
     char tmp[PATH_MAX];
     ssm_audio_file *out = NULL;
     float *il = NULL, *planar = NULL;
@@ -236,7 +236,7 @@ done:
         unlink(tmp);
     free(il);
     free(planar);
-    ssm_lv2_chain_free(chain);
+    ssm_lv2_chain_destroy(chain);
     ssm_audio_file_close(in, NULL);
     return rc;
 }
@@ -387,7 +387,7 @@ int main(int argc, char **argv)
     }
 
     ssm_error err = {0};
-    ctx.world = ssm_lv2_world_new(&err);
+    ctx.world = ssm_lv2_world_create(&err);
     if (!ctx.world) {
         fprintf(stderr, "ssm-render: %s\n", err.message);
         return 1;
@@ -401,7 +401,7 @@ int main(int argc, char **argv)
                     "ssm-render: -p %s: no such LV2 plugin installed (lv2ls lists them; "
                     "LV2_PATH adds folders)\n",
                     specs[i]);
-            ssm_lv2_world_free(ctx.world);
+            ssm_lv2_world_destroy(ctx.world);
             return 2;
         }
     }
@@ -410,14 +410,14 @@ int main(int argc, char **argv)
      * usage error, not a failure of every file. */
     if (n_specs || ctx.n_settings) {
         ssm_lv2_config probe = {.sample_rate = 48000, .max_block = 64, .freewheel = 1};
-        ssm_lv2_chain *pc = ssm_lv2_chain_new(ctx.world, ctx.stages, ctx.n_stages, ctx.settings,
-                                              ctx.n_settings, 1, &probe, &err);
+        ssm_lv2_chain *pc = ssm_lv2_chain_create(ctx.world, ctx.stages, ctx.n_stages, ctx.settings,
+                                                 ctx.n_settings, 1, &probe, &err);
         if (!pc && err.status != SSM_ERR_UNSUPPORTED) {
             fprintf(stderr, "ssm-render: %s\n", err.message);
-            ssm_lv2_world_free(ctx.world);
+            ssm_lv2_world_destroy(ctx.world);
             return 2;
         }
-        ssm_lv2_chain_free(pc);
+        ssm_lv2_chain_destroy(pc);
     }
 
     ctx.jobs = calloc((size_t)n_in, sizeof *ctx.jobs);
@@ -488,6 +488,6 @@ int main(int argc, char **argv)
             started ? started : 1, started == 1 ? "" : "s");
     free(th);
     free(ctx.jobs);
-    ssm_lv2_world_free(ctx.world);
+    ssm_lv2_world_destroy(ctx.world);
     return failed ? 1 : 0;
 }

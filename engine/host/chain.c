@@ -27,13 +27,13 @@ struct ssm_lv2_chain {
     float **dst;
 };
 
-void ssm_lv2_chain_free(ssm_lv2_chain *c)
+void ssm_lv2_chain_destroy(ssm_lv2_chain *c)
 {
     if (!c)
         return;
     for (uint32_t s = 0; s < c->n_stages; s++) {
         for (uint32_t i = 0; i < c->stages[s].n_inst; i++)
-            ssm_lv2_plugin_free(c->stages[s].inst[i]);
+            ssm_lv2_plugin_destroy(c->stages[s].inst[i]);
         free(c->stages[s].inst);
         free(c->stages[s].fold_mem);
         free(c->stages[s].fold_out);
@@ -48,10 +48,10 @@ void ssm_lv2_chain_free(ssm_lv2_chain *c)
     free(c);
 }
 
-ssm_lv2_chain *ssm_lv2_chain_new(ssm_lv2_world *w, const ssm_lv2_stage_desc *stages,
-                                 uint32_t n_stages, const ssm_lv2_setting *settings,
-                                 uint32_t n_settings, uint32_t n_channels,
-                                 const ssm_lv2_config *cfg, ssm_error *err)
+ssm_lv2_chain *ssm_lv2_chain_create(ssm_lv2_world *w, const ssm_lv2_stage_desc *stages,
+                                    uint32_t n_stages, const ssm_lv2_setting *settings,
+                                    uint32_t n_settings, uint32_t n_channels,
+                                    const ssm_lv2_config *cfg, ssm_error *err)
 {
     if (n_channels == 0 || n_channels > 64) {
         ssm_error_set(err, SSM_ERR_INVALID, "LV2 chain: %u channels (1..64 supported)", n_channels);
@@ -79,7 +79,7 @@ ssm_lv2_chain *ssm_lv2_chain_new(ssm_lv2_world *w, const ssm_lv2_stage_desc *sta
         if (!st->inst)
             goto nomem;
         c->n_stages = s + 1;
-        ssm_lv2_plugin *first = ssm_lv2_plugin_new(w, stages[s].uri, cfg, err);
+        ssm_lv2_plugin *first = ssm_lv2_plugin_create(w, stages[s].uri, cfg, err);
         if (!first)
             goto fail;
         st->inst[0] = first;
@@ -89,7 +89,7 @@ ssm_lv2_chain *ssm_lv2_chain_new(ssm_lv2_world *w, const ssm_lv2_stage_desc *sta
             /* one instance over all channels */
         } else if (ni == 1 && no == 1) {
             for (uint32_t ch = 1; ch < n_channels; ch++) {
-                st->inst[ch] = ssm_lv2_plugin_new(w, stages[s].uri, cfg, err);
+                st->inst[ch] = ssm_lv2_plugin_create(w, stages[s].uri, cfg, err);
                 if (!st->inst[ch])
                     goto fail;
                 st->n_inst++;
@@ -139,7 +139,7 @@ ssm_lv2_chain *ssm_lv2_chain_new(ssm_lv2_world *w, const ssm_lv2_stage_desc *sta
 nomem:
     ssm_error_set(err, SSM_ERR_NOMEM, "LV2 chain: out of memory");
 fail:
-    ssm_lv2_chain_free(c);
+    ssm_lv2_chain_destroy(c);
     return NULL;
 }
 

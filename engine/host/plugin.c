@@ -167,8 +167,8 @@ static ssm_status restore_state(ssm_lv2_plugin *p, LilvState *state)
     return SSM_OK;
 }
 
-ssm_lv2_plugin *ssm_lv2_plugin_new(ssm_lv2_world *w, const char *uri, const ssm_lv2_config *cfg,
-                                   ssm_error *err)
+ssm_lv2_plugin *ssm_lv2_plugin_create(ssm_lv2_world *w, const char *uri, const ssm_lv2_config *cfg,
+                                      ssm_error *err)
 {
     if (!cfg || !(cfg->sample_rate > 0.0) || cfg->max_block == 0) {
         ssm_error_set(err, SSM_ERR_INVALID,
@@ -206,7 +206,7 @@ ssm_lv2_plugin *ssm_lv2_plugin_new(ssm_lv2_world *w, const char *uri, const ssm_
     p->silence = calloc(mb, sizeof(float));
     p->scratch = calloc(mb, sizeof(float));
     p->cv = calloc(mb, sizeof(float));
-    p->worker = ssm_lv2_worker_new(!cfg->freewheel);
+    p->worker = ssm_lv2_worker_create(!cfg->freewheel);
     if (!p->ports || !p->audio_in || !p->audio_out || !mins || !maxs || !defs || !p->silence ||
         !p->scratch || !p->cv || !p->worker) {
         free(mins);
@@ -339,11 +339,11 @@ fail_ranges:
     free(defs);
 fail:
     pthread_mutex_unlock(&w->lock);
-    ssm_lv2_plugin_free(p);
+    ssm_lv2_plugin_destroy(p);
     return NULL;
 }
 
-void ssm_lv2_plugin_free(ssm_lv2_plugin *p)
+void ssm_lv2_plugin_destroy(ssm_lv2_plugin *p)
 {
     if (!p)
         return;
@@ -352,13 +352,13 @@ void ssm_lv2_plugin_free(ssm_lv2_plugin *p)
     if (p->inst) {
         lilv_instance_deactivate(p->inst);
         /* Stop the worker before the instance it calls into goes away. */
-        ssm_lv2_worker_free(p->worker);
+        ssm_lv2_worker_destroy(p->worker);
         p->worker = NULL;
         pthread_mutex_lock(&p->w->lock);
         lilv_instance_free(p->inst);
         pthread_mutex_unlock(&p->w->lock);
     }
-    ssm_lv2_worker_free(p->worker);
+    ssm_lv2_worker_destroy(p->worker);
     for (uint32_t i = 0; i < p->n_ports; i++)
         free(p->ports[i].atom);
     free(p->ports);

@@ -68,20 +68,20 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-ssm_lv2_worker *ssm_lv2_worker_new(int threaded)
+ssm_lv2_worker *ssm_lv2_worker_create(int threaded)
 {
     ssm_lv2_worker *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
     w->threaded = threaded;
-    w->requests = ssm_ring_new(RING_BYTES);
-    w->responses = ssm_ring_new(RING_BYTES);
+    w->requests = ssm_ring_create(RING_BYTES);
+    w->responses = ssm_ring_create(RING_BYTES);
     w->work_buf = malloc(MAX_MSG);
     w->deliver_buf = malloc(MAX_MSG);
     if (!w->requests || !w->responses || !w->work_buf || !w->deliver_buf ||
         sem_init(&w->sem, 0, 0) != 0) {
-        ssm_ring_free(w->requests);
-        ssm_ring_free(w->responses);
+        ssm_ring_destroy(w->requests);
+        ssm_ring_destroy(w->responses);
         free(w->work_buf);
         free(w->deliver_buf);
         free(w);
@@ -103,7 +103,7 @@ int ssm_lv2_worker_bind(ssm_lv2_worker *w, LilvInstance *instance,
     return 0;
 }
 
-void ssm_lv2_worker_free(ssm_lv2_worker *w)
+void ssm_lv2_worker_destroy(ssm_lv2_worker *w)
 {
     if (!w)
         return;
@@ -113,8 +113,8 @@ void ssm_lv2_worker_free(ssm_lv2_worker *w)
         pthread_join(w->thread, NULL);
     }
     sem_destroy(&w->sem);
-    ssm_ring_free(w->requests);
-    ssm_ring_free(w->responses);
+    ssm_ring_destroy(w->requests);
+    ssm_ring_destroy(w->responses);
     free(w->work_buf);
     free(w->deliver_buf);
     free(w);

@@ -91,7 +91,7 @@ static void absolutise_lv2_path(void)
     free(copy);
 }
 
-ssm_lv2_world *ssm_lv2_world_new(ssm_error *err)
+ssm_lv2_world *ssm_lv2_world_create(ssm_error *err)
 {
     ssm_lv2_world *w = calloc(1, sizeof *w);
     if (!w) {
@@ -139,7 +139,7 @@ ssm_lv2_world *ssm_lv2_world_new(ssm_error *err)
     return w;
 }
 
-void ssm_lv2_world_free(ssm_lv2_world *w)
+void ssm_lv2_world_destroy(ssm_lv2_world *w)
 {
     if (!w)
         return;

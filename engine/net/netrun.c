@@ -30,8 +30,8 @@ const char *ssm_default_denoise_model(void)
     return candidates[1];
 }
 
-ssm_status ssm_netrun_create(ssm_netrun *r, const char *model_path, uint32_t n_channels,
-                             ssm_error *err)
+ssm_status ssm_netrun_init(ssm_netrun *r, const char *model_path, uint32_t n_channels,
+                           ssm_error *err)
 {
     memset(r, 0, sizeof *r);
     r->n_channels = n_channels ? n_channels : 1;
@@ -59,11 +59,11 @@ ssm_status ssm_netrun_activate(ssm_netrun *r, double host_rate, uint32_t max_blo
 {
     double inner = host_rate;
     r->path = ssm_rate_choose(r->model, host_rate, &inner, r->why, sizeof r->why);
-    ssm_rate_bridge_free(r->bridge);
+    ssm_rate_bridge_destroy(r->bridge);
     r->bridge = NULL;
     uint32_t inner_block = max_block;
     if (inner != host_rate) {
-        r->bridge = ssm_rate_bridge_new(host_rate, inner, r->n_channels, max_block, err);
+        r->bridge = ssm_rate_bridge_create(host_rate, inner, r->n_channels, max_block, err);
         if (!r->bridge)
             return err ? err->status : SSM_ERR_NOMEM;
         inner_block = ssm_rate_bridge_max_inner_block(r->bridge);
@@ -127,11 +127,11 @@ void ssm_netrun_reset(ssm_netrun *r)
 
 void ssm_netrun_free(ssm_netrun *r)
 {
-    ssm_rate_bridge_free(r->bridge);
+    ssm_rate_bridge_destroy(r->bridge);
     if (r->nets)
         for (uint32_t c = 0; c < r->n_channels; c++)
             ssm_network_destroy(r->nets[c]);
     free(r->nets);
-    ssm_model_free(r->model);
+    ssm_model_destroy(r->model);
     memset(r, 0, sizeof *r);
 }

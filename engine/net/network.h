@@ -118,8 +118,8 @@ typedef struct {
 } ssm_netrun;
 
 /* Loads the model file and builds one network per channel. */
-ssm_status ssm_netrun_create(ssm_netrun *r, const char *model_path, uint32_t n_channels,
-                             ssm_error *err);
+ssm_status ssm_netrun_init(ssm_netrun *r, const char *model_path, uint32_t n_channels,
+                           ssm_error *err);
 ssm_status ssm_netrun_activate(ssm_netrun *r, double host_rate, uint32_t max_block, ssm_error *err);
 void ssm_netrun_set_mode(ssm_netrun *r, ssm_mode mode);
 void ssm_netrun_process(ssm_netrun *r, const float *const *in, float *const *out,

@@ -39,7 +39,7 @@ static void *denoise_create(const ssm_processor_desc *desc, ssm_error *err)
         return NULL;
     }
     const char *path = desc->model_path ? desc->model_path : ssm_default_denoise_model();
-    if (ssm_netrun_create(&d->run, path, desc->n_channels, err) != SSM_OK) {
+    if (ssm_netrun_init(&d->run, path, desc->n_channels, err) != SSM_OK) {
         free(d);
         return NULL;
     }

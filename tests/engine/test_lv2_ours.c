@@ -20,7 +20,7 @@ static int run_form(ssm_lv2_world *w, const ssm_lv2_stage_desc *st, int offline,
     ssm_error err = {0};
     uint32_t block = offline ? 4096 : 64;
     ssm_lv2_config cfg = {.sample_rate = 48000, .max_block = block, .freewheel = offline};
-    ssm_lv2_chain *c = ssm_lv2_chain_new(w, st, 1, NULL, 0, 1, &cfg, &err);
+    ssm_lv2_chain *c = ssm_lv2_chain_create(w, st, 1, NULL, 0, 1, &cfg, &err);
     CHECK(c != NULL, "<%s> %s: %s", st->uri, offline ? "offline" : "streaming", err.message);
     if (!c)
         return -1;
@@ -40,14 +40,14 @@ static int run_form(ssm_lv2_world *w, const ssm_lv2_stage_desc *st, int offline,
         finite &= isfinite(y[i]) != 0;
     CHECK(finite, "<%s> %s output is finite", st->uri, offline ? "offline" : "streaming");
     *latency = ssm_lv2_chain_latency(c);
-    ssm_lv2_chain_free(c);
+    ssm_lv2_chain_destroy(c);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
     ssm_error err = {0};
-    ssm_lv2_world *w = ssm_lv2_world_new(&err);
+    ssm_lv2_world *w = ssm_lv2_world_create(&err);
     CHECK(w != NULL, "world: %s", err.message);
     size_t n = th_scale(48000, 12000);
     float *x = malloc(n * sizeof *x), *ys = malloc(n * sizeof *ys), *yo = malloc(n * sizeof *yo);
@@ -72,6 +72,6 @@ int main(int argc, char **argv)
     free(x);
     free(ys);
     free(yo);
-    ssm_lv2_world_free(w);
+    ssm_lv2_world_destroy(w);
     return th_finish("test_lv2_ours");
 }

@@ -27,7 +27,7 @@ static void stress(ssm_lv2_world *w, int freewheel, uint32_t target)
 {
     ssm_error err = {0};
     ssm_lv2_config cfg = {.sample_rate = 48000, .max_block = 64, .freewheel = freewheel};
-    ssm_lv2_plugin *p = ssm_lv2_plugin_new(w, WORKER, &cfg, &err);
+    ssm_lv2_plugin *p = ssm_lv2_plugin_create(w, WORKER, &cfg, &err);
     CHECK(p != NULL, "instantiate the test worker (LV2_PATH=build/tests/lv2): %s", err.message);
     if (!p)
         return;
@@ -59,19 +59,19 @@ static void stress(ssm_lv2_world *w, int freewheel, uint32_t target)
     CHECK(received <= sent * BURST, "%s: %u responses to %u requests of %u", how, received, sent,
           BURST);
     CHECK(at_violations() == 0, "%s: run() allocated %d times", how, at_violations());
-    ssm_lv2_plugin_free(p);
+    ssm_lv2_plugin_destroy(p);
 }
 
 int main(void)
 {
     ssm_error err = {0};
-    ssm_lv2_world *w = ssm_lv2_world_new(&err);
+    ssm_lv2_world *w = ssm_lv2_world_create(&err);
     CHECK(w != NULL, "world: %s", err.message);
     if (!w)
         return th_finish("test_lv2_worker");
     uint32_t target = (uint32_t)th_scale(200000, 8000);
     stress(w, 1, target);
     stress(w, 0, target);
-    ssm_lv2_world_free(w);
+    ssm_lv2_world_destroy(w);
     return th_finish("test_lv2_worker");
 }

@@ -13,7 +13,7 @@
 int main(void)
 {
     ssm_error err = {0};
-    ssm_lv2_world *w = ssm_lv2_world_new(&err);
+    ssm_lv2_world *w = ssm_lv2_world_create(&err);
     CHECK(w != NULL, "world: %s", err.message);
     if (!w)
         return th_finish("test_chain_spec");
@@ -26,7 +26,7 @@ int main(void)
     CHECK(!pr && strcmp(uri, AMP) == 0, "a bare URI has no preset");
     pr = chain_spec_plugin(w, "urn:nope:x", uri, sizeof uri);
     CHECK(!pr && strcmp(uri, "urn:nope:x") == 0, "an unknown URI is kept whole (\"%s\")", uri);
-    ssm_lv2_world_free(w);
+    ssm_lv2_world_destroy(w);
 
     char name[64], why[256];
     ssm_lv2_setting s = {0};

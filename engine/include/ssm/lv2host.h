@@ -23,8 +23,8 @@ extern "C" {
  * threads may create plugins concurrently. */
 typedef struct ssm_lv2_world ssm_lv2_world;
 
-ssm_lv2_world *ssm_lv2_world_new(ssm_error *err);
-void ssm_lv2_world_free(ssm_lv2_world *w);
+ssm_lv2_world *ssm_lv2_world_create(ssm_error *err);
+void ssm_lv2_world_destroy(ssm_lv2_world *w);
 /* Whether a plugin with this URI is installed. */
 int ssm_lv2_world_has_plugin(ssm_lv2_world *w, const char *uri);
 
@@ -39,9 +39,9 @@ typedef struct ssm_lv2_plugin ssm_lv2_plugin;
 
 /* Instantiate and activate. Applies the plugin's default state when it asks
  * for state:loadDefaultState. */
-ssm_lv2_plugin *ssm_lv2_plugin_new(ssm_lv2_world *w, const char *uri, const ssm_lv2_config *cfg,
-                                   ssm_error *err);
-void ssm_lv2_plugin_free(ssm_lv2_plugin *p);
+ssm_lv2_plugin *ssm_lv2_plugin_create(ssm_lv2_world *w, const char *uri, const ssm_lv2_config *cfg,
+                                      ssm_error *err);
+void ssm_lv2_plugin_destroy(ssm_lv2_plugin *p);
 const char *ssm_lv2_plugin_uri(const ssm_lv2_plugin *p);
 uint32_t ssm_lv2_plugin_n_audio_in(const ssm_lv2_plugin *p);
 uint32_t ssm_lv2_plugin_n_audio_out(const ssm_lv2_plugin *p);
@@ -89,11 +89,11 @@ typedef struct {
 
 /* settings apply to every stage that has the symbol (an unknown symbol is an
  * error only if no stage has it). */
-ssm_lv2_chain *ssm_lv2_chain_new(ssm_lv2_world *w, const ssm_lv2_stage_desc *stages,
-                                 uint32_t n_stages, const ssm_lv2_setting *settings,
-                                 uint32_t n_settings, uint32_t n_channels,
-                                 const ssm_lv2_config *cfg, ssm_error *err);
-void ssm_lv2_chain_free(ssm_lv2_chain *c);
+ssm_lv2_chain *ssm_lv2_chain_create(ssm_lv2_world *w, const ssm_lv2_stage_desc *stages,
+                                    uint32_t n_stages, const ssm_lv2_setting *settings,
+                                    uint32_t n_settings, uint32_t n_channels,
+                                    const ssm_lv2_config *cfg, ssm_error *err);
+void ssm_lv2_chain_destroy(ssm_lv2_chain *c);
 /* Real-time safe; in and out may alias. n_frames of any size. */
 void ssm_lv2_chain_run(ssm_lv2_chain *c, const float *const *in, float *const *out,
                        uint32_t n_frames);

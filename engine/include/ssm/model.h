@@ -35,7 +35,7 @@ ssm_model *ssm_model_load(const char *path, ssm_error *err);
 /* The same from memory (the fuzzer's entry point; `what` names it in errors). */
 ssm_model *ssm_model_load_memory(const void *bytes, size_t n_bytes, const char *what,
                                  ssm_error *err);
-void ssm_model_free(ssm_model *m);
+void ssm_model_destroy(ssm_model *m);
 
 size_t ssm_model_n_tensors(const ssm_model *m);
 const ssm_tensor *ssm_model_tensor_at(const ssm_model *m, size_t index);

@@ -38,9 +38,9 @@ typedef struct ssm_rate_bridge ssm_rate_bridge;
 
 /* max_block: the most host frames per process call. Measures the bridge's
  * latency once (an impulse through both converters). */
-ssm_rate_bridge *ssm_rate_bridge_new(double host_rate, double inner_rate, uint32_t n_channels,
-                                     uint32_t max_block, ssm_error *err);
-void ssm_rate_bridge_free(ssm_rate_bridge *b);
+ssm_rate_bridge *ssm_rate_bridge_create(double host_rate, double inner_rate, uint32_t n_channels,
+                                        uint32_t max_block, ssm_error *err);
+void ssm_rate_bridge_destroy(ssm_rate_bridge *b);
 /* The most inner frames one inner call gets: size the inner processor's
  * max block with this. */
 uint32_t ssm_rate_bridge_max_inner_block(const ssm_rate_bridge *b);
