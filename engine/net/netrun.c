@@ -3,31 +3,36 @@
  * fbmask-s4d networks carry a learned 48 kHz filterbank whose taps are
  * rate-bound, so their files say ssm.rediscretize = "false" and other host
  * rates are resampled. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "net/network.h"
 
+/* The installed presets (engine/meson.build); an uninstalled build finds
+ * the source tree's through SSM_PRESETS_PATH. */
 #ifndef SSM_PRESETS_DIR
 #define SSM_PRESETS_DIR "/usr/local/share/ssmaudio/presets"
 #endif
-#ifndef SSM_SOURCE_PRESETS_DIR
-#define SSM_SOURCE_PRESETS_DIR "presets"
-#endif
 #define DENOISE_FILE "denoise.safetensors"
 
-const char *ssm_default_denoise_model(void)
+const char *ssm_default_denoise_model(char *buf, size_t size)
 {
     const char *env = getenv("SSM_DENOISE_MODEL");
     if (env && *env)
         return env;
-    static const char *const candidates[] = {SSM_PRESETS_DIR "/" DENOISE_FILE,
-                                             SSM_SOURCE_PRESETS_DIR "/" DENOISE_FILE};
-    for (size_t i = 0; i < 2; i++)
-        if (access(candidates[i], R_OK) == 0)
-            return candidates[i];
-    return candidates[1];
+    for (const char *d = getenv("SSM_PRESETS_PATH"); d && *d;) {
+        size_t len = strcspn(d, ":");
+        if (len) {
+            snprintf(buf, size, "%.*s/%s", (int)len, d, DENOISE_FILE);
+            if (access(buf, R_OK) == 0)
+                return buf;
+        }
+        d += len + (d[len] == ':');
+    }
+    snprintf(buf, size, "%s/%s", SSM_PRESETS_DIR, DENOISE_FILE);
+    return buf;
 }
 
 ssm_status ssm_netrun_init(ssm_netrun *r, const char *model_path, uint32_t n_channels,

@@ -1,9 +1,13 @@
 /* The processor API contract, on the built-in "gain" type: errors name
  * their cause, parameters clamp, blocks longer than max_block are split,
  * every channel is processed however many there are, and a processor that
- * was never activated writes silence instead of running.
+ * was never activated writes silence instead of running. The "denoise"
+ * type finds its own model through SSM_PRESETS_PATH, which every test setup
+ * sets for a build tree.
  * (Denormal flushing: test_denormals.c.) */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../harness.h"
@@ -95,5 +99,25 @@ int main(void)
         CHECK(e == 0.0, "process before activate writes silence (sum |out| = %g)", e);
         ssm_processor_destroy(idle);
     }
+
+    /* The denoiser's own model, in a build tree: SSM_PRESETS_PATH is a
+     * list, searched in order; a missing model says where to point. */
+    const char *presets = getenv("SSM_PRESETS_PATH");
+    CHECK(presets && *presets, "the test setup sets SSM_PRESETS_PATH");
+    if (presets && *presets) {
+        char list[4096];
+        snprintf(list, sizeof list, "/nonexistent/ssm:%s", presets);
+        setenv("SSM_PRESETS_PATH", list, 1);
+        ssm_processor *dn = ssm_processor_create(&(ssm_processor_desc){.type = "denoise"}, &err);
+        CHECK(dn != NULL, "\"denoise\" finds its model in SSM_PRESETS_PATH=%s: %s", list,
+              err.message);
+        ssm_processor_destroy(dn);
+    }
+    setenv("SSM_DENOISE_MODEL", "/nonexistent/ssm/denoise.safetensors", 1);
+    ssm_processor *dn = ssm_processor_create(&(ssm_processor_desc){.type = "denoise"}, &err);
+    CHECK(dn == NULL && strstr(err.message, "/nonexistent/ssm/denoise.safetensors") &&
+              strstr(err.message, "SSM_PRESETS_PATH"),
+          "a missing denoiser model names the file and the variables (got \"%s\")", err.message);
+    ssm_processor_destroy(dn);
     return th_finish("test_processor");
 }
