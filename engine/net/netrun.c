@@ -19,6 +19,8 @@
 
 const char *ssm_default_denoise_model(char *buf, size_t size)
 {
+    if (!buf || size == 0)
+        return NULL;
     const char *env = getenv("SSM_DENOISE_MODEL");
     if (env && *env)
         return env;
