@@ -91,7 +91,7 @@ static const char *try_graph(const char *graph, const char *rd, const tdesc *t, 
     if (g && activate)
         ssm_graph_activate(g, 1.0, 64, &err); /* err holds any message */
     ssm_graph_destroy(g);
-    ssm_model_free(m);
+    ssm_model_destroy(m);
     return err.message;
 }
 
@@ -268,7 +268,7 @@ static void rates(void)
         free(bytes);
         ssm_netrun r;
         ssm_error err = {0};
-        int ok = wrote && ssm_netrun_create(&r, path, 1, &err) == SSM_OK &&
+        int ok = wrote && ssm_netrun_init(&r, path, 1, &err) == SSM_OK &&
                  ssm_netrun_activate(&r, 44100.0, 256, &err) == SSM_OK;
         CHECK(ok, "graph %d at 44.1 kHz: %s", k, err.message);
         if (ok) {
@@ -334,7 +334,7 @@ static void non_finite(void)
     }
     ssm_graph_destroy(a);
     ssm_graph_destroy(b);
-    ssm_model_free(m);
+    ssm_model_destroy(m);
 }
 
 int main(void)

@@ -124,7 +124,7 @@ static void check_case(const char *name)
     ssm_model *io = m ? ssm_model_load(path, &err) : NULL;
     CHECK(m && io, "case %s: model and io files load (%s)", name, err.message);
     if (!m || !io) {
-        ssm_model_free(m);
+        ssm_model_destroy(m);
         return;
     }
     const char *ds = ssm_model_meta(io, "dt_scale");
@@ -136,8 +136,8 @@ static void check_case(const char *name)
           "case %s: graph builds and the input matches it", name);
     if (!g0 || !in || in->ndim != 2) {
         ssm_graph_destroy(g0);
-        ssm_model_free(io);
-        ssm_model_free(m);
+        ssm_model_destroy(io);
+        ssm_model_destroy(m);
         return;
     }
     /* Which kinds this case covers, and which offline schedules it has. */
@@ -254,8 +254,8 @@ static void check_case(const char *name)
         ssm_graph_destroy(g);
         free(x);
     }
-    ssm_model_free(io);
-    ssm_model_free(m);
+    ssm_model_destroy(io);
+    ssm_model_destroy(m);
 }
 
 int main(void)

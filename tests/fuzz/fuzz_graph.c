@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!g) {
         if (err.message[0] == '\0' || err.status == SSM_OK)
             abort();
-        ssm_model_free(m);
+        ssm_model_destroy(m);
         return 0;
     }
     if (ssm_graph_activate(g, 1.0, 64, &err) == SSM_OK) {
@@ -47,6 +47,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     ssm_graph_destroy(g);
-    ssm_model_free(m);
+    ssm_model_destroy(m);
     return 0;
 }
