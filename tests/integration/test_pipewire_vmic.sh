@@ -16,7 +16,9 @@
 # vmic_check.c says how the history is found and when a run is void.
 #
 # Runs: 48 kHz mono with the drop-in's controls; the same after `pw-cli
-# set-param ... Props` lowers the reduction limit; the stereo drop-in; a
+# set-param ... Props` lowers the reduction limit; the virtual microphone
+# made the default source (filter pinned to the microphone); the stereo
+# drop-in; a
 # 44.1 kHz graph. Then the missing-bundle case: with `nofail` the daemon
 # survives without the virtual microphone, without it the daemon exits.
 #
@@ -32,7 +34,7 @@ attempts=5
 # miss a cycle. A miss is detected and the run repeated.
 rt="chrt -f 70"
 
-for tool in chrt dbus-daemon pipewire wireplumber pw-cli pw-link pw-play pw-record sox; do
+for tool in chrt dbus-daemon pipewire wireplumber wpctl pw-cli pw-link pw-play pw-record sox; do
   command -v "$tool" > /dev/null || { echo "FAIL $tool is not installed (tools/debian-packages.txt)"; exit 1; }
 done
 t=$(mktemp -d /tmp/ssm-pipewire.XXXXXX)
@@ -260,6 +262,33 @@ if start_session mono48 $rate 1 "$mono" || ! fail "mono48 session"; then
   pw-cli enum-params "$id" Props | grep -A1 '"ssm:limit"' | grep -q 'Float 12.0' ||
     fail "pw-cli set-param did not change ssm:limit"
   check_vmic mono48-limit12 $uri ssm_denoise_mic 1 "$t/clip48.wav" --set limit=12
+fi
+stop_session
+
+# The README's way to make the virtual microphone the default source: pin
+# the filter to the microphone first (target.object in capture.props, else
+# WirePlumber 0.4.13 leaves the filter unlinked once its own output is the
+# default). WirePlumber remembers the default and on its next start must
+# still feed the filter from the microphone.
+sed 's|^\( *\)node.passive = true|&\n\1target.object = "ssmtest_mic"|' "$mono" > "$t/pinned.conf"
+if start_session pinned $rate 1 "$t/pinned.conf" || ! fail "pinned session"; then
+  wait_linked ssmtest_mic:capture_MONO capture.ssm_denoise_mic:input_MONO ||
+    fail "WirePlumber did not link the pinned filter to the microphone"
+  wpctl set-default "$(node_id ssm_denoise_mic)" || fail "wpctl set-default failed"
+  for i in $(seq 50); do # WirePlumber saves its state a moment later
+    grep -qs 'audio.source=ssm_denoise_mic' "$XDG_STATE_HOME/wireplumber/default-nodes" && break
+    sleep 0.1
+  done
+  grep -qs 'audio.source=ssm_denoise_mic' "$XDG_STATE_HOME/wireplumber/default-nodes" ||
+    fail "wpctl set-default did not make the virtual microphone the default source"
+  kill "${pids[1]}" && wait "${pids[1]}" 2> /dev/null
+  wireplumber > "$HOME/wireplumber-2.log" 2>&1 &
+  pids[1]=$!
+  if wait_linked ssmtest_mic:capture_MONO capture.ssm_denoise_mic:input_MONO; then
+    echo "pinned filter, virtual microphone as the default source: fed by the microphone"
+  else
+    fail "with the virtual microphone as default, the pinned filter is not fed by the microphone"
+  fi
 fi
 stop_session
 
