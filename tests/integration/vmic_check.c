@@ -64,8 +64,8 @@ static int load(const char *path, audio *a)
 
 static int save(const char *path, const float *buf, long frames, int channels, int rate)
 {
-    SF_INFO si = {.samplerate = rate, .channels = channels,
-                  .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT};
+    SF_INFO si = {
+        .samplerate = rate, .channels = channels, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT};
     SNDFILE *f = sf_open(path, SFM_WRITE, &si);
     if (!f) {
         fprintf(stderr, "vmic_check: %s: %s\n", path, sf_strerror(NULL));
