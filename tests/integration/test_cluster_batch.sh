@@ -177,6 +177,26 @@ if [ "$up" -eq 1 ]; then
   [ "$tasks" -eq 16 ] || fail "slurm: $tasks task logs, the recipe asks for 16 tasks"
   [ "$busy" -ge 2 ] || fail "slurm: the work was not spread over tasks"
   check_outputs slurm "$work"/slurm-*_*.out
+  # The README's rerun of one task: lose task 1's outputs, run it alone;
+  # exactly those come back, equal, and nothing else is rendered again.
+  lost=$(sed -n 's|^ok   cleaned/||p' "$work"/slurm-*_1.out | sed 's| -> .*||; s|//*|/|g' | LC_ALL=C sort)
+  if [ -z "$lost" ]; then
+    fail "slurm: task 1 rendered nothing, so its rerun shows nothing"
+  else
+    mkdir -p "$t/first"
+    mv "$work"/slurm-*_*.out "$t/first/"
+    while IFS= read -r f; do rm "$work/cleaned/$f"; done <<< "$lost"
+    (cd "$work" && timeout 120 sbatch --wait --array=1 denoise.sbatch) > "$t/rerun.log" 2>&1 ||
+      { fail "slurm: sbatch --wait --array=1 denoise.sbatch"; cat "$t/rerun.log"; }
+    again=$(cat "$work"/slurm-*_1.out 2> /dev/null | sed -n 's|^ok   cleaned/||p' |
+      sed 's| -> .*||; s|//*|/|g' | LC_ALL=C sort)
+    [ "$again" = "$lost" ] || fail "slurm: the rerun of task 1 rendered [$again], not [$lost]"
+    while IFS= read -r f; do
+      "$compare" "$work/cleaned/$f" "$t/ref/$f" 1 0 0 > /dev/null ||
+        fail "slurm: after the rerun, cleaned/$f is not its render"
+    done <<< "$lost"
+    echo "slurm: task 1 rerun alone rendered its $(wc -l <<< "$lost") files again, nothing else"
+  fi
 else
   fail "the Slurm node did not come up"
   tail -n 20 "$s/log/slurmctld.out" "$s/log/slurmd.out"
