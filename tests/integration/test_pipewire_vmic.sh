@@ -167,7 +167,7 @@ link_all() {
     [ "$ok" -eq 1 ] || { echo "cannot link $out -> $in"; return 1; }
     n=$((n + 1))
   done
-  for i in $(seq 100); do
+  for i in $(seq 300); do # 15 s and more: each probe runs pw-cli
     [ "$(links_active "$node")" -ge "$n" ] && return 0
     sleep 0.05
   done
