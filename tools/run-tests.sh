@@ -7,7 +7,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-bash tools/install-deps.sh || { echo "dependency install failed"; echo "0 passed, 1 failed"; exit 1; }
+bash tools/scripts/install-deps.sh || { echo "dependency install failed"; echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
 failed=0
@@ -53,10 +53,10 @@ if build build-ci-release --buildtype=release; then
   meson test -C build-ci-release --setup valgrind --suite kernels --suite engine --no-suite fpu \
     --num-processes "$jobs" --print-errorlogs
   count build-ci-release/meson-logs/testlog-valgrind.json
-  if bash tools/lint.sh build-ci-release; then
+  if bash tools/scripts/lint.sh build-ci-release; then
     passed=$((passed + 1))
   else
-    echo "FAIL lint: clang-format / clang-tidy (tools/lint.sh)"
+    echo "FAIL lint: clang-format / clang-tidy (tools/scripts/lint.sh)"
     failed=$((failed + 1))
   fi
 fi
@@ -67,10 +67,10 @@ if build build-ci-sanitize --buildtype=debugoptimized -Db_sanitize=address,undef
   count build-ci-sanitize/meson-logs/testlog-sanitize.json
 fi
 # A short libFuzzer run over the safetensors loader (a tiny clang build of its own).
-if bash tools/fuzz-model.sh 25; then
+if bash tools/scripts/fuzz-model.sh 25; then
   passed=$((passed + 1))
 else
-  echo "FAIL fuzz: tools/fuzz-model.sh found a crash (see build-fuzz/)"
+  echo "FAIL fuzz: tools/scripts/fuzz-model.sh found a crash (see build-fuzz/)"
   failed=$((failed + 1))
 fi
 # The Debian package (debian/): dpkg-buildpackage, lintian, a real install

@@ -3,7 +3,7 @@
  *
  * The plugin is a thin wrapper: it binds its control ports to the
  * processor's parameters by symbol and runs it. All smoothing, pole
- * derivation and stability live in engine/proc_resonator.c. */
+ * derivation and stability live in engine/proc/resonator.c. */
 #include <stdlib.h>
 
 #include "ssm_lv2.h"

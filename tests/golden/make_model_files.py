@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Golden safetensors files for tests/engine/test_model.c, written with numpy
-alone (an implementation independent of engine/model.c).
+alone (an implementation independent of engine/core/model_file.c).
 
 Run from the repository root:
     /usr/bin/python3 tests/golden/make_model_files.py
