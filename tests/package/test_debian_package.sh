@@ -107,7 +107,7 @@ echo "installed: $(dpkg-query -W -f='${Package} ${Version}, ' "${pkgs[@]}")"
 # 5. As a user: no LV2_PATH, a fresh HOME, the tools from /usr/bin.
 home=$t/home
 mkdir -p "$home"
-run() { env -u LV2_PATH HOME="$home" PATH=/usr/bin:/bin "$@"; }
+run() { env -u LV2_PATH -u SSM_PRESETS_PATH HOME="$home" PATH=/usr/bin:/bin "$@"; }
 listed=$(run lv2ls)
 for u in "${uris[@]}"; do
   grep -qx "http://ssmaudio.org/plugins/$u" <<< "$listed" ||
@@ -120,12 +120,13 @@ run ssm-info --has-plugin http://ssmaudio.org/plugins/denoise || fail "ssm-info 
 sox "$repo/examples/noisy-speech.wav" "$t/in.wav" trim 0 1 || exit 1
 run ssm-render -q -j 1 -p http://ssmaudio.org/plugins/denoise "$t/in.wav" -o "$t/render.wav" ||
   fail "ssm-render with the installed plugin"
-run ssm-denoise "$t/in.wav" "$t/denoise.wav" > /dev/null || fail "ssm-denoise with the installed model"
-for f in render denoise; do
+run ssm-render -q -j 1 --processor denoise "$t/in.wav" -o "$t/processor.wav" ||
+  fail "ssm-render --processor denoise with the installed model"
+for f in render processor; do
   [ -s "$t/$f.wav" ] && ! cmp -s <(sox "$t/$f.wav" -t raw -) <(sox "$t/in.wav" -t raw -) ||
-    fail "ssm-$f output missing or equal to its input"
+    fail "ssm-render ($f) output missing or equal to its input"
 done
-for m in ssm-render ssm-live ssm-denoise ssm-info; do
+for m in ssm-render ssm-live ssm-info; do
   [ -f "/usr/share/man/man1/$m.1.gz" ] || fail "no manual page for $m"
 done
 for c in ssm-denoise-mic.conf ssm-denoise-mic-stereo.conf; do
