@@ -291,6 +291,9 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--minutes", type=float, default=80.0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--val-share", type=float, default=None,
+                    help="draw validation voices for this share of mbrola/espeak utterances (default: as often as "
+                         "any other voice; tiny test corpora use it to have a validation split at all)")
     ap.add_argument("--snr-db", type=float, default=42.0, help="codec error below the local speech level")
     args = ap.parse_args()
     t0 = time.time()
@@ -303,6 +306,12 @@ def main():
     # English gets a third of the formant voices' time, as in make_data.py.
     langs = langs + ["en-us", "en", "en-gb-x-rp", "en-gb-scotland", "en-029"] * 12
     print(f"{len(mb)} mbrola voices over {len(mb_speakers)} speakers, {len(variants)} espeak variants", flush=True)
+
+    def pick(pool, val):
+        if args.val_share is None:
+            return rng.choice(pool)
+        want = rng.random() < args.val_share
+        return rng.choice([p for p in pool if (p in val) == want])
 
     target = {k: v * args.minutes * 60 for k, v in ENGINE_SHARE.items()}
     got = {k: 0.0 for k in target}
@@ -321,12 +330,12 @@ def main():
                 style = "shout"
             try:
                 if eng == "mbrola":
-                    spk = rng.choice(mb_speakers)
+                    spk = pick(mb_speakers, VAL_SPEAKERS)
                     voice, spk, lang = rng.choice([v for v in mb if v[1] == spk])
                     text, tl = texts.get(lang)
                     (rate, a), prm = say_espeak(voice, text, rng)
                 elif eng == "espeak":
-                    lang, var = rng.choice(langs), rng.choice(variants)
+                    lang, var = rng.choice(langs), pick(variants, VAL_VARIANTS)
                     if style == "whisper":
                         var = rng.choice(["whisper", "whisperf"])
                     voice, spk = f"{lang}+{var}", "espeak:" + var
