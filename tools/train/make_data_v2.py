@@ -289,7 +289,7 @@ def trim(a, floor_db=-45.0):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
-    ap.add_argument("--minutes", type=float, default=80.0)
+    ap.add_argument("--minutes", type=float, default=90.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--val-share", type=float, default=None,
                     help="draw validation voices for this share of mbrola/espeak utterances (default: as often as "
@@ -366,7 +366,10 @@ def main():
                 a = resample_poly(a, SR // g, rate // g)
             if style == "whisper" and not (eng == "espeak" and "whisper" in voice):
                 a = whisperise(a, rng)
-            a = trim(a)[: int(SR * MAX_SECONDS)]
+            a = trim(a)
+            if len(a) > SR * MAX_SECONDS:  # cut mid-speech: fade out, no step into the pause
+                a = a[: int(SR * MAX_SECONDS)].copy()
+                a[-320:] *= np.cos(np.linspace(0, np.pi / 2, 320)) ** 2
             if len(a) < SR * 0.7 or not np.all(np.isfinite(a)):
                 fails += 1
                 continue

@@ -15,7 +15,7 @@ if [ $# -lt 1 ]; then
   exit 2
 fi
 out=$1
-minutes=${2:-80}
+minutes=${2:-90}
 seed=${3:-1}
 here=$(cd "$(dirname "$0")" && pwd)
 SUDO=""

@@ -188,7 +188,7 @@ def main():
             pseed = args.seed * 100003 + i + (50000 if split == "val" else 0)
             i += 1
             rng = random.Random(pseed)
-            ev, bpm, info = compose(rng, rng.uniform(18, 40))
+            ev, bpm, info = compose(rng, rng.uniform(8, 20))  # short pieces: more of them
             mid, wav = os.path.join(td, "p.mid"), os.path.join(td, "p.wav")
             write_midi(mid, ev, bpm)
             sf = rng.choice(sfs)

@@ -658,6 +658,7 @@ def make_batch(corpus, gen, B, T, split="train", cfg=None, kind=None, snr=None, 
         sel = (hp | lp).unsqueeze(-1)
         x, s = torch.where(sel, x2, x), torch.where(sel, s2, s)
         x = x * on_mask  # the digital silence stays digital silence
+        s = s * sp_mask * on_mask
     # Silence and floor items.
     x = torch.where((kd == KIND["silence"]).unsqueeze(-1), torch.zeros_like(x), x)
     fl_lvl = 10 ** (_u(gen, B, -100.0, -70.0) / 20).unsqueeze(-1)
