@@ -234,7 +234,8 @@ def espeak_voices():
 
 # ----------------------------------------------------------------- variation
 def sox(rate, a, effects):
-    raw = run(["sox", "-t", "wav", "-", "-t", "wav", "-"] + effects, input=float_to_wav(rate, a * 0.5))
+    # -R -D: repeatable, no random dither (the corpus must come out the same from the same seed)
+    raw = run(["sox", "-R", "-D", "-t", "wav", "-", "-t", "wav", "-"] + effects, input=float_to_wav(rate, a * 0.5))
     r, y = wav_to_float(raw)
     return y * 2.0
 
