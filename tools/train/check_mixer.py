@@ -97,6 +97,11 @@ def run_checks(corpus, B):
     gen = torch.Generator()
     gen.manual_seed(11)
 
+    # 0. The corpus speech itself: no DC offset or rumble (some TTS voices have them; the maker removes them).
+    sp = corpus.speech["train"][: 60 * SR]
+    lf = float(band_fraction(sp, 0, 40))
+    check("corpus speech: under 1 % of its power below 40 Hz", lf < 0.01, f"{100 * lf:.3f} %")
+
     # 1. A default batch.
     t0 = time.time()
     x, s, info = make_batch(corpus, gen, B, T)

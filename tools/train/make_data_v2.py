@@ -45,13 +45,14 @@ import time
 import wave
 
 import numpy as np
-from scipy.signal import butter, lfilter, resample_poly, sosfilt
+from scipy.signal import butter, lfilter, resample_poly, sosfilt, sosfiltfilt
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import codec  # noqa: E402
 
 SR = 16000
 MAX_SECONDS = 5.0
+HIGHPASS = butter(2, 50.0, "highpass", fs=SR, output="sos")
 # Validation-only speakers (mbrola databases, wherever they are used, and
 # festival voices): US male, French female, German female, Italian male,
 # Brazilian female, Dutch female.
@@ -367,6 +368,9 @@ def main():
                 a = resample_poly(a, SR // g, rate // g)
             if style == "whisper" and not (eng == "espeak" and "whisper" in voice):
                 a = whisperise(a, rng)
+            # Some voices carry a DC offset (don_diphone: a quarter of its RMS) or rumble below
+            # 50 Hz (a few mbrola databases): no microphone chain passes that, and the target must not.
+            a = sosfiltfilt(HIGHPASS, a - a.mean())
             a = trim(a)
             if len(a) > SR * MAX_SECONDS:  # cut mid-speech: fade out, no step into the pause
                 a = a[: int(SR * MAX_SECONDS)].copy()
