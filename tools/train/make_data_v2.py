@@ -29,7 +29,7 @@ Output (one carry folder, see tools/train/README.md):
   OUT/index.json   per utterance: offset, length, engine, voice, speaker,
                    lang, style, fx, split, text; totals per engine and split
 
-Usage: /usr/bin/python3 tools/train/make_data_v2.py --out DIR --minutes 80 --seed 1
+Usage: /usr/bin/python3 tools/train/make_data_v2.py --out DIR --minutes 90 --seed 1
 """
 import argparse
 import glob
