@@ -217,6 +217,18 @@ static void check_case(const char *name)
             capture_free(&c);
         ssm_graph_destroy(g);
     }
+    /* The fixed DFT pair reconstructs perfectly (docs/model-format.md): the
+     * audio is the input delayed by the graph's latency, window - 1. A check
+     * of the basis itself, independent of the PyTorch side. */
+    if (strcmp(name, "fb_dft") == 0 && first.got[0] && first.rows[0] == T) {
+        ssm_graph *g = make(m, 1.0, 64, SSM_MODE_STREAM, -1, &pinned);
+        const size_t lat = g ? ssm_graph_latency(g) : 0;
+        ssm_graph_destroy(g);
+        CHECK(lat == 15, "fb_dft: latency %zu == window - 1 = 15", lat);
+        if (lat == 15 && T > lat)
+            th_close_f("fb_dft: audio == input delayed by 15", first.got[0] + lat, in->data,
+                       T - lat, 1e-5);
+    }
     capture_free(&first);
 
     /* Whole networks: streaming == every offline schedule on long random
