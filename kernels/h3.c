@@ -4,19 +4,15 @@
 #include <string.h>
 
 #include "ssm/diag.h"
-#include "ssm/fftconv.h"
 #include "ssm/linalg.h"
 
 struct ssm_h3 {
     size_t H, ns, max_block;
-    int offline;
     float *qkv_wt, *qkv_b; /* [q; k; v] stacked: 3H outputs, transposed */
     float *out_wt, *out_b, *shift_D;
-    float *ksh;   /* H x ns shift FIR taps, reversed */
-    float *khist; /* H x (ns-1): last inputs of the shift FIR */
-    ssm_diag_bank bank;
-    ssm_diag_state state;
-    ssm_diag_conv *conv;
+    float *ksh;    /* H x ns shift FIR taps, reversed */
+    float *khist;  /* H x (ns-1): last inputs of the shift FIR */
+    ssm_diag *ssm; /* the S4D part, both forms */
     float *qkv, *kv, *yc, *win, *yy;
 };
 
@@ -73,17 +69,15 @@ ssm_status ssm_h3_create(ssm_h3 **out, const ssm_h3_weights *w, ssm_discretizati
                 acc += (double)w->shift_B[h * ns + mm] * w->shift_C[h * ns + mm + j];
             m->ksh[h * ns + (ns - 1 - j)] = (float)acc;
         }
-    st = ssm_diag_bank_alloc(&m->bank, H, w->ssm->modes);
+    ssm_diag_bank bank;
+    st = ssm_diag_bank_init(&bank, H, w->ssm->modes);
     if (st != SSM_OK)
         goto fail;
-    st = ssm_s4d_discretize(w->ssm, disc, dt_scale, &m->bank);
-    if (st != SSM_OK)
-        goto fail;
-    st = ssm_diag_state_alloc(&m->state, &m->bank);
-    if (st != SSM_OK)
-        goto fail;
-    m->conv = ssm_diag_conv_create(&m->bank, chunk, SSM_PLAN_ESTIMATE, &st);
-    if (!m->conv)
+    st = ssm_s4d_discretize(w->ssm, disc, dt_scale, &bank);
+    if (st == SSM_OK)
+        m->ssm = ssm_diag_create(&bank, &(ssm_diag_config){.chunk = chunk}, &st);
+    ssm_diag_bank_free(&bank);
+    if (!m->ssm)
         goto fail;
     free(W);
     *out = m;
@@ -98,10 +92,7 @@ void ssm_h3_destroy(ssm_h3 *m)
 {
     if (!m)
         return;
-    if (m->conv)
-        ssm_diag_conv_destroy(m->conv);
-    ssm_diag_state_free(&m->state);
-    ssm_diag_bank_free(&m->bank);
+    ssm_diag_destroy(m->ssm);
     float *bufs[] = {m->qkv_wt, m->qkv_b, m->out_wt, m->out_b, m->shift_D, m->ksh,
                      m->khist,  m->qkv,   m->kv,     m->yc,    m->win,     m->yy};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
@@ -112,12 +103,12 @@ void ssm_h3_destroy(ssm_h3 *m)
 void ssm_h3_reset(ssm_h3 *m)
 {
     memset(m->khist, 0, m->H * (m->ns - 1) * sizeof *m->khist);
-    ssm_diag_state_reset(&m->state);
+    ssm_diag_reset(m->ssm);
 }
 
 void ssm_h3_set_offline(ssm_h3 *m, int offline)
 {
-    m->offline = offline;
+    ssm_diag_set_mode(m->ssm, offline ? SSM_MODE_OFFLINE : SSM_MODE_STREAM);
 }
 
 /* Shift FIR of channel h over n samples of x (stride 1) into out. */
@@ -154,10 +145,7 @@ static void h3_piece(ssm_h3 *m, const float *u, float *y, size_t n)
             kvh[t] = (kvh[t] + sd * kh[t]) * m->qkv[t * 3 * H + 2 * H + h];
     }
     /* S4D (+ D kv, the bank's d) on kv, by either form, same state. */
-    if (m->offline)
-        ssm_diag_conv_process(m->conv, &m->state, m->kv, mb, m->yc, mb, n);
-    else
-        ssm_diag_step(&m->bank, &m->state, m->kv, mb, m->yc, mb, n);
+    ssm_diag_process(m->ssm, m->kv, mb, m->yc, mb, n);
     for (size_t t = 0; t < n; t++)
         for (size_t h = 0; h < H; h++)
             m->yy[t * H + h] = m->yc[h * mb + t] * m->qkv[t * 3 * H + h];

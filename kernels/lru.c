@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-ssm_status ssm_lru_params_alloc(ssm_lru_params *p, size_t channels, size_t states)
+ssm_status ssm_lru_params_init(ssm_lru_params *p, size_t channels, size_t states)
 {
     memset(p, 0, sizeof *p);
     if (channels == 0 || states == 0)

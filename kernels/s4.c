@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ssm/fftconv.h"
+#include "ssm/fft.h"
 #include "ssm/hippo.h"
 #include "ssm/linalg.h"
 #include "ssm/s4.h"

@@ -12,7 +12,7 @@ static float *fzalloc(size_t n)
     return calloc(n ? n : 1, sizeof(float));
 }
 
-ssm_status ssm_s4d_params_alloc(ssm_s4d_params *p, size_t channels, size_t modes)
+ssm_status ssm_s4d_params_init(ssm_s4d_params *p, size_t channels, size_t modes)
 {
     memset(p, 0, sizeof *p);
     if (channels == 0 || modes == 0)

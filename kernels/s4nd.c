@@ -1,7 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ssm/fftconv.h"
+#include "ssm/fft.h"
 #include "ssm/s4nd.h"
 
 struct ssm_s4nd {

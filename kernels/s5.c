@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-ssm_status ssm_s5_params_alloc(ssm_s5_params *p, size_t channels, size_t states)
+ssm_status ssm_s5_params_init(ssm_s5_params *p, size_t channels, size_t states)
 {
     memset(p, 0, sizeof *p);
     if (channels == 0 || states == 0)

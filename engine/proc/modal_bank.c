@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "proc/modal_bank.h"
-#include "ssm/fftconv.h"
+#include "ssm/fft.h"
 
 /* Modes are taken LANES * GROUPS at a time and that tile's coefficients and
  * state stay in registers while it runs over up to TILE samples: memory

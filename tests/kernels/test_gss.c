@@ -39,7 +39,7 @@ static int load(gss_case *c, const char *name)
     w->v_b = q, q += F;
     w->u_w = q, q += H * E;
     w->u_b = q, q += H;
-    CHECK(ssm_dss_params_alloc(&c->p, H, M) == SSM_OK, "dss alloc");
+    CHECK(ssm_dss_params_init(&c->p, H, M) == SSM_OK, "dss alloc");
     memcpy(c->p.log_dt, q, H * sizeof *q), q += H;
     memcpy(c->p.lam_re, q, H * M * sizeof *q), q += H * M;
     memcpy(c->p.lam_im, q, H * M * sizeof *q), q += H * M;

@@ -39,7 +39,7 @@ static int load(h3_case *c, const char *name)
     w->shift_B = q, q += H * Ns;
     w->shift_C = q, q += H * Ns;
     w->shift_D = q, q += H;
-    CHECK(ssm_s4d_params_alloc(&c->p, H, M) == SSM_OK, "s4d alloc");
+    CHECK(ssm_s4d_params_init(&c->p, H, M) == SSM_OK, "s4d alloc");
     memcpy(c->p.log_dt, q, H * sizeof *q), q += H;
     memcpy(c->p.log_a_real, q, H * M * sizeof *q), q += H * M;
     memcpy(c->p.a_imag, q, H * M * sizeof *q), q += H * M;

@@ -412,7 +412,7 @@ static void bench_hyena(size_t d, size_t taps, size_t n)
 static void bench_h3_gss(size_t d, size_t modes, size_t n)
 {
     ssm_s4d_params p;
-    ssm_s4d_params_alloc(&p, d, modes);
+    ssm_s4d_params_init(&p, d, modes);
     ssm_s4d_init(&p, SSM_S4D_LIN, 1e-3, 1e-1, 7);
     float *qkv = rand_buf(d * d, 0.2f), *sB = rand_buf(d * 4, 1.0f), *sC = rand_buf(d * 4, 0.5f);
     float *sD = rand_buf(d, 1.0f), *ow = rand_buf(d * d, 0.2f);
@@ -432,7 +432,7 @@ static void bench_h3_gss(size_t d, size_t modes, size_t n)
 
     ssm_dss_params dp;
     size_t H = d / 2, F = 2 * d;
-    ssm_dss_params_alloc(&dp, H, modes);
+    ssm_dss_params_init(&dp, H, modes);
     for (size_t i = 0; i < H * modes; i++) {
         dp.lam_re[i] = -0.5f;
         dp.lam_im[i] = 3.14159265f * (float)(i % modes);

@@ -112,19 +112,18 @@ static void bench_diag(void)
         const size_t n = quick ? 16384 : (M >= 256 ? 65536 : 262144);
         ssm_s4d_params p;
         ssm_diag_bank b;
-        ssm_diag_state s;
-        ssm_s4d_params_alloc(&p, H, M);
+        ssm_s4d_params_init(&p, H, M);
         ssm_s4d_init(&p, SSM_S4D_LIN, 1e-3, 1e-1, 1);
-        ssm_diag_bank_alloc(&b, H, M);
+        ssm_diag_bank_init(&b, H, M);
         ssm_s4d_discretize(&p, SSM_ZOH, 1.0, &b);
-        ssm_diag_state_alloc(&s, &b);
+        ssm_diag *s = ssm_diag_create(&b, NULL, NULL);
         float *u = malloc(H * n * sizeof(float)), *y = malloc(H * n * sizeof(float));
         fill_noise(u, H * n, 3);
         double best = 1e30;
         for (int rep = 0; rep < 5; rep++) {
             double t0 = now();
             for (size_t t = 0; t < n; t += 64)
-                ssm_diag_step(&b, &s, u + t, n, y + t, n, 64);
+                ssm_diag_process(s, u + t, n, y + t, n, 64);
             best = fmin(best, now() - t0);
         }
         double ns = best * 1e9 / (double)(n * H);
@@ -136,17 +135,20 @@ static void bench_diag(void)
             for (size_t bi = 0; bi < sizeof blocks / sizeof blocks[0]; bi++) {
                 const size_t T = blocks[bi];
                 ssm_status st;
-                ssm_diag_conv *c = ssm_diag_conv_create_method(
-                    &b, T, SSM_PLAN_MEASURE, method ? SSM_DIAG_SCAN : SSM_DIAG_FFT, &st);
+                ssm_diag *c = ssm_diag_create(
+                    &b,
+                    &(ssm_diag_config){T, method ? SSM_DIAG_SCAN : SSM_DIAG_FFT, SSM_PLAN_MEASURE},
+                    &st);
                 if (!c) {
                     printf("chunked T=%zu: %s\n", T, ssm_status_string(st));
                     continue;
                 }
+                ssm_diag_set_mode(c, SSM_MODE_OFFLINE);
                 best = 1e30;
                 for (int rep = 0; rep < 5; rep++) {
                     double t0 = now();
                     for (size_t t = 0; t + T <= n; t += T)
-                        ssm_diag_conv_process(c, &s, u + t, n, y + t, n, T);
+                        ssm_diag_process(c, u + t, n, y + t, n, T);
                     best = fmin(best, now() - t0);
                 }
                 size_t done = n / T * T;
@@ -157,11 +159,11 @@ static void bench_diag(void)
                 printf("%-6zu %-5s %-8zu %10.2f %9.2f %7.1f%%  %s step\n", M,
                        method ? "scan" : "fft", T, ns, gf, 100.0 * gf / peak_gflops,
                        ns < step_ns ? "beats" : "slower than");
-                ssm_diag_conv_destroy(c);
+                ssm_diag_destroy(c);
             }
         free(u);
         free(y);
-        ssm_diag_state_free(&s);
+        ssm_diag_destroy(s);
         ssm_diag_bank_free(&b);
         ssm_s4d_params_free(&p);
     }
@@ -179,27 +181,22 @@ static void bench_mimo(void)
         const size_t n = quick ? 2048 : (P >= 256 ? 8192 : 32768);
         ssm_lru_params p;
         ssm_mimo_bank b;
-        ssm_mimo_state s;
-        ssm_lru_params_alloc(&p, H, P);
+        ssm_lru_params_init(&p, H, P);
         ssm_lru_init(&p, 0.5, 0.99, M_PI / 10, 2);
-        ssm_mimo_bank_alloc(&b, H, P);
+        ssm_mimo_bank_init(&b, H, P);
         ssm_lru_discretize(&p, 1.0, &b);
-        ssm_mimo_state_alloc(&s, &b);
         float *u = malloc(H * n * sizeof(float)), *y = malloc(H * n * sizeof(float));
         fill_noise(u, H * n, 5);
         double fl = 8.0 * (double)P * (double)H + 6.0 * (double)P;
         for (int form = 0; form < 2; form++) {
-            ssm_status st;
-            ssm_mimo_scan *w = form ? ssm_mimo_scan_create(&b, 1024, &st) : NULL;
+            ssm_mimo *w = ssm_mimo_create(&b, 1024, NULL);
+            ssm_mimo_set_mode(w, form ? SSM_MODE_OFFLINE : SSM_MODE_STREAM);
             double best = 1e30;
             for (int rep = 0; rep < 3; rep++) {
                 double t0 = now();
                 for (size_t t = 0; t < n; t += 1024) {
                     size_t len = n - t < 1024 ? n - t : 1024;
-                    if (form)
-                        ssm_mimo_scan_process(w, &b, &s, u + t * H, H, 1, y + t * H, H, 1, len);
-                    else
-                        ssm_mimo_step(&b, &s, u + t * H, H, 1, y + t * H, H, 1, len);
+                    ssm_mimo_process(w, u + t * H, H, 1, y + t * H, H, 1, len);
                 }
                 best = fmin(best, now() - t0);
             }
@@ -207,11 +204,10 @@ static void bench_mimo(void)
             double gf = fl / ns_sample;
             printf("%-6zu %-5s %-8d %10.2f %9.2f %7.1f%%\n", P, form ? "scan" : "step", 1024,
                    ns_sample / (double)H, gf, 100.0 * gf / peak_gflops);
-            ssm_mimo_scan_destroy(w);
+            ssm_mimo_destroy(w);
         }
         free(u);
         free(y);
-        ssm_mimo_state_free(&s);
         ssm_mimo_bank_free(&b);
         ssm_lru_params_free(&p);
     }

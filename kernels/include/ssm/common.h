@@ -34,6 +34,12 @@ typedef enum {
 
 const char *ssm_status_string(ssm_status s);
 
+/* Which form a layer runs (see above). */
+typedef enum {
+    SSM_MODE_STREAM = 0,  /* recurrent form: sample by sample, zero latency */
+    SSM_MODE_OFFLINE = 1, /* chunked FFT / scan form: same output, faster in big blocks */
+} ssm_mode;
+
 /* Discretisation rule for continuous-time parameters. */
 typedef enum { SSM_ZOH = 0, SSM_BILINEAR = 1 } ssm_discretization;
 

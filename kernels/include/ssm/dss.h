@@ -45,7 +45,7 @@ typedef struct {
 
 typedef enum { SSM_DSS_EXP = 0, SSM_DSS_SOFTMAX = 1 } ssm_dss_variant;
 
-ssm_status ssm_dss_params_alloc(ssm_dss_params *p, size_t channels, size_t modes);
+ssm_status ssm_dss_params_init(ssm_dss_params *p, size_t channels, size_t modes);
 void ssm_dss_params_free(ssm_dss_params *p);
 
 /* The discrete bank (allocated with the same channels and modes). l_max is

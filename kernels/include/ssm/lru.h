@@ -42,7 +42,7 @@ typedef struct {
     float *d; /* [H] */
 } ssm_lru_params;
 
-ssm_status ssm_lru_params_alloc(ssm_lru_params *p, size_t channels, size_t states);
+ssm_status ssm_lru_params_init(ssm_lru_params *p, size_t channels, size_t states);
 void ssm_lru_params_free(ssm_lru_params *p);
 
 /* The paper's ring initialisation (0 <= r_min < r_max < 1). */

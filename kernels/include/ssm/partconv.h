@@ -30,7 +30,7 @@
 #define SSM_PARTCONV_H
 
 #include "ssm/common.h"
-#include "ssm/fftconv.h"
+#include "ssm/fft.h"
 
 #ifdef __cplusplus
 extern "C" {

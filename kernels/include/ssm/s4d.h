@@ -12,8 +12,8 @@
  *     bilinear: lambda = (1 + dt A/2)/(1 - dt A/2),  Bbar = dt/(1 - dt A/2) B
  *     w = 2 C Bbar   (the factor 2 is the dropped conjugate half)
  * so that K[l] = 2 Re(sum_n C_n Bbar_n lambda_n^l), y = K * u + D u.
- * Both forms then run on the bank: ssm_diag_step (recurrent) and
- * ssm_diag_conv_process (chunked FFT), on the same ssm_diag_state.
+ * Both forms then run on an ssm_diag made from the bank: the recurrence and
+ * the chunked FFT convolution, on one state.
  *
  * Sample rate: a model trained at f0 runs at f with dt_scale = f0 / f; the
  * continuous-time system (and its response in Hz) is unchanged.
@@ -47,7 +47,7 @@ typedef enum {
 } ssm_s4d_init_kind;
 
 /* Zeroed arrays, B set to 1. */
-ssm_status ssm_s4d_params_alloc(ssm_s4d_params *p, size_t channels, size_t modes);
+ssm_status ssm_s4d_params_init(ssm_s4d_params *p, size_t channels, size_t modes);
 void ssm_s4d_params_free(ssm_s4d_params *p);
 
 /* The reference initialisation: log_dt uniform in [log dt_min, log dt_max]

@@ -18,7 +18,7 @@
  * B ~ N(0, 1/H) real 2P x H, B~ = V^* B; C complex N(0, 1/2) per part,
  * H x 2P, C~ = C V; D ~ N(0, 1); log_dt uniform in [log dt_min, log dt_max]
  * per state. Both forms run on an ssm_mimo_bank
- * (ssm/mimo.h): ssm_mimo_step and ssm_mimo_scan_process.
+ * (ssm/mimo.h), in an ssm_mimo: the step and the chunked scan.
  * Sample rate: dt_scale = f0/f.
  */
 #ifndef SSM_S5_H
@@ -45,7 +45,7 @@ typedef struct {
     float *d; /* [H] */
 } ssm_s5_params;
 
-ssm_status ssm_s5_params_alloc(ssm_s5_params *p, size_t channels, size_t states);
+ssm_status ssm_s5_params_init(ssm_s5_params *p, size_t channels, size_t states);
 void ssm_s5_params_free(ssm_s5_params *p);
 
 /* See above; deterministic in seed. p must be allocated (conj_sym is set). */
