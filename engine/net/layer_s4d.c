@@ -132,8 +132,8 @@ void ssm_layer_s4d_run(ssm_layer_s4d *l, float *U, size_t T, ssm_mode mode)
     for (size_t t = 0; t < T; t++)
         for (size_t h = 0; h < H; h++)
             l->z[t * H + h] = l->s[h * ld + t];
-    ssm_act_gelu(l->z, T * H);
+    ssm_gelu(l->z, l->z, T * H);
     ssm_layer_linear_run(&l->out, l->z, l->z2, T);
     for (size_t t = 0; t < T; t++)
-        ssm_act_glu_add(U + t * H, l->z2 + t * 2 * H, H);
+        ssm_glu_add(U + t * H, l->z2 + t * 2 * H, H);
 }

@@ -80,13 +80,6 @@ void ssm_layer_s4d_reset(ssm_layer_s4d *l);
 /* In place on U [T][H], in the form of `mode`. */
 void ssm_layer_s4d_run(ssm_layer_s4d *l, float *U, size_t T, ssm_mode mode);
 
-/* Vectorising activations (engine/net/layer_act.c), in place over n values. */
-void ssm_act_sigmoid(float *x, size_t n);
-void ssm_act_gelu(float *x, size_t n);
-/* u[i] += g[i] * sigmoid(g[h + i]) for i < h (a GLU into the residual);
- * overwrites g[h..2h) with the sigmoids. */
-void ssm_act_glu_add(float *restrict u, float *restrict g, size_t h);
-
 /* ---- network: mono audio at the model's rate ---- */
 
 typedef struct ssm_network ssm_network;
