@@ -15,20 +15,21 @@ struct ssm_gss {
     float *vu, *wc, *yc, *g;
 };
 
-ssm_status ssm_gss_create(ssm_gss **out, const ssm_gss_weights *w, double dt_scale, size_t chunk,
-                          size_t max_block)
+ssm_gss *ssm_gss_create(const ssm_gss_weights *w, double dt_scale, size_t chunk, size_t max_block,
+                        ssm_status *status)
 {
-    *out = NULL;
+    ssm_status st = SSM_ERR_INVALID;
+    ssm_gss *m = NULL;
+    float *W = NULL;
     if (!w || !w->d_model || !w->d_ff || !w->d_ssm || !w->v_w || !w->u_w || !w->dss ||
         w->dss->channels != w->d_ssm || !w->c_w || !w->o_w || !chunk || !max_block)
-        return SSM_ERR_INVALID;
-    ssm_gss *m = calloc(1, sizeof *m);
-    if (!m)
-        return SSM_ERR_NOMEM;
+        goto fail;
+    st = SSM_ERR_NOMEM;
+    if (!(m = calloc(1, sizeof *m)))
+        goto fail;
     const size_t E = w->d_model, F = w->d_ff, H = w->d_ssm, T = max_block;
     m->E = E, m->F = F, m->H = H, m->max_block = T;
-    ssm_status st = SSM_ERR_NOMEM;
-    float *W = malloc((F + H) * E * sizeof *W);
+    W = malloc((F + H) * E * sizeof *W);
     m->vu_wt = malloc((F + H) * E * sizeof *m->vu_wt);
     m->vu_b = calloc(F + H, sizeof *m->vu_b);
     m->c_wt = malloc(H * F * sizeof *m->c_wt);
@@ -66,12 +67,15 @@ ssm_status ssm_gss_create(ssm_gss **out, const ssm_gss_weights *w, double dt_sca
     if (!m->dss)
         goto fail;
     free(W);
-    *out = m;
-    return SSM_OK;
+    if (status)
+        *status = SSM_OK;
+    return m;
 fail:
     free(W);
     ssm_gss_destroy(m);
-    return st == SSM_OK ? SSM_ERR_NOMEM : st;
+    if (status)
+        *status = st == SSM_OK ? SSM_ERR_NOMEM : st;
+    return NULL;
 }
 
 void ssm_gss_destroy(ssm_gss *m)
@@ -91,9 +95,9 @@ void ssm_gss_reset(ssm_gss *m)
     ssm_diag_reset(m->dss);
 }
 
-void ssm_gss_set_offline(ssm_gss *m, int offline)
+void ssm_gss_set_mode(ssm_gss *m, ssm_mode mode)
 {
-    ssm_diag_set_mode(m->dss, offline ? SSM_MODE_OFFLINE : SSM_MODE_STREAM);
+    ssm_diag_set_mode(m->dss, mode);
 }
 
 static void gss_piece(ssm_gss *m, const float *u, float *y, size_t n)

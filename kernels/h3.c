@@ -16,20 +16,21 @@ struct ssm_h3 {
     float *qkv, *kv, *yc, *win, *yy;
 };
 
-ssm_status ssm_h3_create(ssm_h3 **out, const ssm_h3_weights *w, ssm_discretization disc,
-                         double dt_scale, size_t chunk, size_t max_block)
+ssm_h3 *ssm_h3_create(const ssm_h3_weights *w, ssm_discretization disc, double dt_scale,
+                      size_t chunk, size_t max_block, ssm_status *status)
 {
-    *out = NULL;
+    ssm_status st = SSM_ERR_INVALID;
+    ssm_h3 *m = NULL;
+    float *W = NULL;
     if (!w || !w->d_model || !w->shift_n || !w->q_w || !w->k_w || !w->v_w || !w->shift_B ||
         !w->shift_C || !w->shift_D || !w->ssm || !w->out_w || w->ssm->channels != w->d_model ||
         !chunk || !max_block)
-        return SSM_ERR_INVALID;
-    ssm_h3 *m = calloc(1, sizeof *m);
-    if (!m)
-        return SSM_ERR_NOMEM;
+        goto fail;
+    st = SSM_ERR_NOMEM;
+    if (!(m = calloc(1, sizeof *m)))
+        goto fail;
     const size_t H = w->d_model, ns = w->shift_n;
     m->H = H, m->ns = ns, m->max_block = max_block;
-    ssm_status st = SSM_ERR_NOMEM;
     m->qkv_wt = malloc(3 * H * H * sizeof *m->qkv_wt);
     m->qkv_b = calloc(3 * H, sizeof *m->qkv_b);
     m->out_wt = malloc(H * H * sizeof *m->out_wt);
@@ -42,7 +43,7 @@ ssm_status ssm_h3_create(ssm_h3 **out, const ssm_h3_weights *w, ssm_discretizati
     m->yc = malloc(H * max_block * sizeof *m->yc);
     m->win = malloc((ns - 1 + max_block) * sizeof *m->win);
     m->yy = malloc(max_block * H * sizeof *m->yy);
-    float *W = malloc(3 * H * H * sizeof *W);
+    W = malloc(3 * H * H * sizeof *W);
     if (!m->qkv_wt || !m->qkv_b || !m->out_wt || !m->out_b || !m->shift_D || !m->ksh || !m->khist ||
         !m->qkv || !m->kv || !m->yc || !m->win || !m->yy || !W)
         goto fail;
@@ -80,12 +81,15 @@ ssm_status ssm_h3_create(ssm_h3 **out, const ssm_h3_weights *w, ssm_discretizati
     if (!m->ssm)
         goto fail;
     free(W);
-    *out = m;
-    return SSM_OK;
+    if (status)
+        *status = SSM_OK;
+    return m;
 fail:
     free(W);
     ssm_h3_destroy(m);
-    return st == SSM_OK ? SSM_ERR_NOMEM : st;
+    if (status)
+        *status = st == SSM_OK ? SSM_ERR_NOMEM : st;
+    return NULL;
 }
 
 void ssm_h3_destroy(ssm_h3 *m)
@@ -106,9 +110,9 @@ void ssm_h3_reset(ssm_h3 *m)
     ssm_diag_reset(m->ssm);
 }
 
-void ssm_h3_set_offline(ssm_h3 *m, int offline)
+void ssm_h3_set_mode(ssm_h3 *m, ssm_mode mode)
 {
-    ssm_diag_set_mode(m->ssm, offline ? SSM_MODE_OFFLINE : SSM_MODE_STREAM);
+    ssm_diag_set_mode(m->ssm, mode);
 }
 
 /* Shift FIR of channel h over n samples of x (stride 1) into out. */

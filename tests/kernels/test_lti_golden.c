@@ -89,7 +89,7 @@ static void s4d_init_case(const char *name)
     size_t M = (size_t)g[0];
     ssm_s4d_params p;
     ssm_s4d_params_init(&p, 1, M);
-    ssm_s4d_init(&p, g[1] > 0.5f ? SSM_S4D_INV : SSM_S4D_LIN, 1e-3, 1e-1, 7);
+    ssm_s4d_params_draw(&p, g[1] > 0.5f ? SSM_S4D_INV : SSM_S4D_LIN, 1e-3, 1e-1, 7);
     char what[96];
     snprintf(what, sizeof what, "%s A imaginary parts", name);
     th_close_f(what, p.a_imag, g + 2, M, 1e-6);
@@ -251,7 +251,7 @@ static void s5_init_case(const char *name)
     size_t P = (size_t)g[0], H = 3;
     ssm_s5_params p;
     ssm_s5_params_init(&p, H, P);
-    CHECK(ssm_s5_init(&p, 1e-3, 1e-1, 11) == SSM_OK, "s5 init");
+    CHECK(ssm_s5_params_draw(&p, 1e-3, 1e-1, 11) == SSM_OK, "s5 init");
     char what[96];
     snprintf(what, sizeof what, "%s Lambda real parts", name);
     th_close_f(what, p.lam_re, g + 1, P, 1e-5);

@@ -47,7 +47,7 @@ static void poles_s4d(void)
     ssm_lru_params lp;
     ssm_mimo_bank mb;
     ssm_lru_params_init(&lp, 2, 256);
-    ssm_lru_init(&lp, 0.0, 0.999, 2.0 * M_PI, 3);
+    ssm_lru_params_draw(&lp, 0.0, 0.999, 2.0 * M_PI, 3);
     ssm_mimo_bank_init(&mb, 2, 256);
     ssm_lru_discretize(&lp, 1.0, &mb);
     double mp = ssm_mimo_bank_max_pole(&mb);
@@ -95,7 +95,7 @@ static void resample_s4d(void)
         ssm_s4d_params p;
         ssm_diag_bank b0, b1;
         ssm_s4d_params_init(&p, 1, 16);
-        ssm_s4d_init(&p, SSM_S4D_LIN, 1e-3, 1e-1, 99);
+        ssm_s4d_params_draw(&p, SSM_S4D_LIN, 1e-3, 1e-1, 99);
         p.log_dt[0] = (float)log(1e-2);
         /* D = 0: S4D's discrete kernel sits half a sample early against the
          * continuous one (K[l] ~ dt h((l + 1/2) dt)), a phase shift that
@@ -192,7 +192,7 @@ static void mimo_equivalence(void)
     ssm_lru_params lp;
     ssm_mimo_bank mb;
     ssm_lru_params_init(&lp, 4, 48);
-    ssm_lru_init(&lp, 0.9, 0.9999, M_PI / 10, 5);
+    ssm_lru_params_draw(&lp, 0.9, 0.9999, M_PI / 10, 5);
     ssm_mimo_bank_init(&mb, 4, 48);
     ssm_lru_discretize(&lp, 1.0, &mb);
     mimo_forms("LRU H=4 P=48 r in [0.9,0.9999]", &mb, n);

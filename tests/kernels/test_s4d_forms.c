@@ -70,7 +70,7 @@ static void check_config(size_t H, size_t M, ssm_s4d_init_kind kind, ssm_discret
     char what[128];
     ssm_s4d_params p;
     CHECK(ssm_s4d_params_init(&p, H, M) == SSM_OK, "params");
-    ssm_s4d_init(&p, kind, dt_lo, dt_hi, 1234 + M);
+    ssm_s4d_params_draw(&p, kind, dt_lo, dt_hi, 1234 + M);
     ssm_diag_bank b;
     CHECK(ssm_diag_bank_init(&b, H, M) == SSM_OK, "bank");
     CHECK(ssm_s4d_discretize(&p, disc, 1.0, &b) == SSM_OK, "discretize");

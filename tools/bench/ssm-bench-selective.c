@@ -93,8 +93,8 @@ static void bench_mamba(size_t dm, size_t N, size_t n_samples, double peak)
     }
     ssm_mamba_weights w = {dm,     di,  N,    dc,   R,     in_w, NULL,  conv_w,
                            conv_b, x_w, dt_w, dt_b, A_log, D,    out_w, NULL};
-    ssm_mamba *m;
-    if (ssm_mamba_create(&m, &w, 256) != SSM_OK) {
+    ssm_mamba *m = ssm_mamba_create(&w, 256, NULL);
+    if (!m) {
         fprintf(stderr, "create failed\n");
         exit(1);
     }
@@ -106,11 +106,13 @@ static void bench_mamba(size_t dm, size_t N, size_t n_samples, double peak)
     for (int rep = 0; rep < g_reps; rep++) {
         ssm_mamba_reset(m);
         double t0 = now_s();
+        ssm_mamba_set_mode(m, SSM_MODE_STREAM);
         for (size_t t = 0; t < n_samples; t++)
-            ssm_mamba_step(m, u + t * dm, y + t * dm);
+            ssm_mamba_process(m, u + t * dm, y + t * dm, 1);
         double t1 = now_s();
         best_stream = fmin(best_stream, (t1 - t0) / (double)n_samples);
         ssm_mamba_reset(m);
+        ssm_mamba_set_mode(m, SSM_MODE_OFFLINE);
         t0 = now_s();
         for (size_t t = 0; t < n_samples; t += 4096) {
             size_t n = n_samples - t < 4096 ? n_samples - t : 4096;
@@ -395,8 +397,8 @@ static void bench_hyena(size_t d, size_t taps, size_t n)
     float *u = rand_buf(n * d, 1.0f), *y = malloc(n * d * sizeof *y);
     const size_t blocks[] = {16, 32, 64, 128};
     for (size_t i = 0; i < 4; i++) {
-        ssm_hyena *m;
-        if (ssm_hyena_create(&m, &w, 1.0, blocks[i], 1024) != SSM_OK)
+        ssm_hyena *m = ssm_hyena_create(&w, 1.0, blocks[i], 1024, NULL);
+        if (!m)
             continue;
         double ns = time_blocks(hyena_fn, m, u, y, d, n, blocks[i]);
         printf("hyena d=%-3zu order 2, %zu-tap filters, partition %-3zu  %8.1f ns/sample  %5.2f%% "
@@ -413,15 +415,15 @@ static void bench_h3_gss(size_t d, size_t modes, size_t n)
 {
     ssm_s4d_params p;
     ssm_s4d_params_init(&p, d, modes);
-    ssm_s4d_init(&p, SSM_S4D_LIN, 1e-3, 1e-1, 7);
+    ssm_s4d_params_draw(&p, SSM_S4D_LIN, 1e-3, 1e-1, 7);
     float *qkv = rand_buf(d * d, 0.2f), *sB = rand_buf(d * 4, 1.0f), *sC = rand_buf(d * 4, 0.5f);
     float *sD = rand_buf(d, 1.0f), *ow = rand_buf(d * d, 0.2f);
     ssm_h3_weights hw = {d, 4, qkv, NULL, qkv, NULL, qkv, NULL, sB, sC, sD, &p, ow, NULL};
     float *u = rand_buf(n * d, 1.0f), *y = malloc(n * d * sizeof *y);
-    ssm_h3 *h;
-    if (ssm_h3_create(&h, &hw, SSM_ZOH, 1.0, 1024, 4096) == SSM_OK) {
+    ssm_h3 *h = ssm_h3_create(&hw, SSM_ZOH, 1.0, 1024, 4096, NULL);
+    if (h) {
         double ns_s = time_blocks(h3_fn, h, u, y, d, n, 64);
-        ssm_h3_set_offline(h, 1);
+        ssm_h3_set_mode(h, SSM_MODE_OFFLINE);
         double ns_o = time_blocks(h3_fn, h, u, y, d, n, 4096);
         printf("h3  d=%-3zu S4D N=%-3zu  recurrent %8.1f ns/sample (%5.2f%% of a core at 48 kHz)  "
                "chunked FFT %8.1f ns/sample\n",
@@ -444,10 +446,10 @@ static void bench_h3_gss(size_t d, size_t modes, size_t n)
     float *vw = rand_buf(F * d, 0.2f), *uw = rand_buf(H * d, 0.2f), *cw = rand_buf(F * H, 0.2f);
     float *gw = rand_buf(d * F, 0.2f);
     ssm_gss_weights gw_ = {d, F, H, vw, NULL, uw, NULL, &dp, SSM_DSS_EXP, 0, cw, NULL, gw, NULL};
-    ssm_gss *g;
-    if (ssm_gss_create(&g, &gw_, 1.0, 1024, 4096) == SSM_OK) {
+    ssm_gss *g = ssm_gss_create(&gw_, 1.0, 1024, 4096, NULL);
+    if (g) {
         double ns_s = time_blocks(gss_fn, g, u, y, d, n, 64);
-        ssm_gss_set_offline(g, 1);
+        ssm_gss_set_mode(g, SSM_MODE_OFFLINE);
         double ns_o = time_blocks(gss_fn, g, u, y, d, n, 4096);
         printf(
             "gss E=%-3zu F=%zu H=%zu DSS N=%-3zu recurrent %8.1f ns/sample (%5.2f%% of a core at "

@@ -113,7 +113,7 @@ static void bench_diag(void)
         ssm_s4d_params p;
         ssm_diag_bank b;
         ssm_s4d_params_init(&p, H, M);
-        ssm_s4d_init(&p, SSM_S4D_LIN, 1e-3, 1e-1, 1);
+        ssm_s4d_params_draw(&p, SSM_S4D_LIN, 1e-3, 1e-1, 1);
         ssm_diag_bank_init(&b, H, M);
         ssm_s4d_discretize(&p, SSM_ZOH, 1.0, &b);
         ssm_diag *s = ssm_diag_create(&b, NULL, NULL);
@@ -182,7 +182,7 @@ static void bench_mimo(void)
         ssm_lru_params p;
         ssm_mimo_bank b;
         ssm_lru_params_init(&p, H, P);
-        ssm_lru_init(&p, 0.5, 0.99, M_PI / 10, 2);
+        ssm_lru_params_draw(&p, 0.5, 0.99, M_PI / 10, 2);
         ssm_mimo_bank_init(&b, H, P);
         ssm_lru_discretize(&p, 1.0, &b);
         float *u = malloc(H * n * sizeof(float)), *y = malloc(H * n * sizeof(float));
@@ -364,7 +364,7 @@ static void bench_dplr(void)
         for (int rep = 0; rep < 5; rep++) {
             double t0 = now();
             for (size_t t = 0; t < n; t += 64)
-                ssm_s4_step(s, u + t, y + t, 64);
+                ssm_s4_process(s, u + t, y + t, 64);
             best = fmin(best, now() - t0);
         }
         double ns = best * 1e9 / (double)n, step_ns = ns;
@@ -381,11 +381,12 @@ static void bench_dplr(void)
                 continue;
             }
             double act = now() - a0;
+            ssm_s4_set_mode(s, SSM_MODE_OFFLINE);
             best = 1e30;
             for (int rep = 0; rep < 3; rep++) {
                 double t0 = now();
                 for (size_t t = 0; t + T <= n; t += T)
-                    ssm_s4_process_chunked(s, u + t, y + t, T);
+                    ssm_s4_process(s, u + t, y + t, T);
                 best = fmin(best, now() - t0);
             }
             size_t done = n - n % T;
@@ -418,12 +419,14 @@ static void bench_dplr(void)
             double bs = 1e30, bc = 1e30;
             for (int rep = 0; rep < 3; rep++) {
                 double t0 = now();
+                ssm_liquid_set_mode(l, SSM_MODE_STREAM);
                 for (size_t t = 0; t < n; t += 64)
-                    ssm_liquid_step(l, u + t, y + t, 64);
+                    ssm_liquid_process(l, u + t, y + t, 64);
                 bs = fmin(bs, now() - t0);
                 t0 = now();
+                ssm_liquid_set_mode(l, SSM_MODE_OFFLINE);
                 for (size_t t = 0; t < n; t += 1024)
-                    ssm_liquid_process_chunked(l, u + t, y + t, 1024);
+                    ssm_liquid_process(l, u + t, y + t, 1024);
                 bc = fmin(bc, now() - t0);
             }
             printf("%s: step %.1f ns/sample, chunked (T = 1024) %.1f ns/sample\n",
