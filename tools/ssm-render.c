@@ -1,13 +1,16 @@
-/* ssm-render: batch-render audio files through a chain of LV2 plugins.
+/* ssm-render: batch-render audio files through a chain of LV2 plugins, or
+ * through one of the engine's processors directly.
  *
  *   ssm-render -p URI[:preset] [-p ...] [--set sym=value] IN... -o OUTDIR
  *   ssm-render -p URI[:preset] IN -o OUT.wav
+ *   ssm-render --processor TYPE [--model FILE] [--set sym=value] IN... -o OUT
  *
- * Plugins run with lv2:freeWheeling on and large blocks (the offline form of
- * our SSM plugins). Output keeps the input's format, rate and channels, is
- * written to a temporary file and renamed on success, and never replaces an
- * input. Files are rendered in parallel (-j); a bad file is reported and
- * skipped and the exit status says so. See README.md for the cluster recipe.
+ * Plugins run with lv2:freeWheeling on and large blocks, processors in their
+ * offline form (--stream: both in the streaming form). Output keeps the
+ * input's format, rate and channels, is latency compensated, is written to a
+ * temporary file and renamed on success, and never replaces an input. Files
+ * are rendered in parallel (-j); a bad file is reported and skipped and the
+ * exit status says so. See README.md for the cluster recipe.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,6 +26,7 @@
 
 #include "ssm/audio_file.h"
 #include "ssm/lv2host.h"
+#include "ssm/ssmaudio.h"
 
 #define MAX_STAGES   32
 #define MAX_SETTINGS 64
@@ -43,6 +47,9 @@ typedef struct {
     uint32_t n_stages;
     ssm_lv2_setting settings[MAX_SETTINGS];
     uint32_t n_settings;
+    const char *proc_type;  /* an engine processor instead of the chain, or NULL */
+    const char *proc_model; /* its model file, or NULL */
+    int stream;             /* streaming form instead of the offline one */
     uint32_t block;
     int verbose;
     job *jobs;
@@ -68,10 +75,16 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: ssm-render -p URI[:preset] [-p ...] [--set SYMBOL=VALUE] IN... -o OUTDIR\n"
             "       ssm-render -p URI[:preset] IN -o OUT.wav\n"
+            "       ssm-render --processor TYPE [--model FILE] [--set SYMBOL=VALUE] IN... -o OUT\n"
             "\n"
-            "Render audio files through a chain of LV2 plugins (freeWheeling, large blocks).\n"
+            "Render audio files through a chain of LV2 plugins (freeWheeling, large blocks)\n"
+            "or through one of the engine's processors (offline form).\n"
             "  -p, --plugin URI[:PRESET]  add a plugin to the chain (PRESET: URI or label)\n"
-            "  -s, --set SYMBOL=VALUE     set a control port on every plugin that has it\n"
+            "  -P, --processor TYPE       an engine processor instead (ssm-info --types)\n"
+            "  -m, --model FILE           its model file (alone: processor \"model\")\n"
+            "  -s, --set SYMBOL=VALUE     set a control port on every plugin that has it,\n"
+            "                             or a processor's parameter\n"
+            "      --stream               the streaming (recurrent) form, not the offline one\n"
             "  -o, --output PATH          output directory, or output file for one input\n"
             "  -j, --jobs N               files rendered in parallel (default: cores)\n"
             "      --shard K/N            only files whose index i has i %% N == K (0 <= K < N)\n"
@@ -91,6 +104,73 @@ static void report(render_ctx *ctx, const char *fmt, const char *a, const char *
     pthread_mutex_unlock(&ctx->print_lock);
 }
 
+/* What a file renders through: the LV2 chain, or one engine processor
+ * (--processor / --model). Either runs in place on planar buffers. */
+typedef struct {
+    ssm_lv2_chain *chain;
+    ssm_processor *proc;
+} renderer;
+
+/* The processor with the --set values applied, not yet activated. */
+static ssm_processor *processor_new(const render_ctx *ctx, uint32_t nc, ssm_error *err)
+{
+    const ssm_processor_desc desc = {ctx->proc_type, ctx->proc_model, nc};
+    ssm_processor *p = ssm_processor_create(&desc, err);
+    for (uint32_t i = 0; p && i < ctx->n_settings; i++) {
+        const int32_t idx = ssm_processor_param_index(p, ctx->settings[i].symbol);
+        if (idx < 0 || ssm_processor_param_info(p, (uint32_t)idx)->dir != SSM_PARAM_INPUT) {
+            ssm_error_set(err, SSM_ERR_INVALID, "processor \"%s\" has no parameter \"%s\" to set",
+                          ctx->proc_type, ctx->settings[i].symbol);
+            ssm_processor_destroy(p);
+            return NULL;
+        }
+        ssm_processor_set_param(p, (uint32_t)idx, ctx->settings[i].value);
+    }
+    if (p)
+        ssm_processor_set_mode(p, ctx->stream ? SSM_MODE_STREAM : SSM_MODE_OFFLINE);
+    return p;
+}
+
+static int renderer_open(const render_ctx *ctx, renderer *r, uint32_t nc, double rate,
+                         ssm_error *err)
+{
+    if (ctx->proc_type) {
+        r->proc = processor_new(ctx, nc, err);
+        if (r->proc && ssm_processor_activate(r->proc, rate, ctx->block, err) != SSM_OK) {
+            ssm_processor_destroy(r->proc);
+            r->proc = NULL;
+        }
+        return r->proc ? 0 : -1;
+    }
+    const ssm_lv2_config cfg = {.sample_rate = rate,
+                                .max_block = ctx->block,
+                                .nominal_block = ctx->block,
+                                .freewheel = !ctx->stream};
+    r->chain = ssm_lv2_chain_new(ctx->world, ctx->stages, ctx->n_stages, ctx->settings,
+                                 ctx->n_settings, nc, &cfg, err);
+    return r->chain ? 0 : -1;
+}
+
+static void renderer_run(renderer *r, float *const *ch, uint32_t n)
+{
+    if (r->proc)
+        ssm_processor_process(r->proc, (const float *const *)ch, ch, n);
+    else
+        ssm_lv2_chain_run(r->chain, (const float *const *)ch, ch, n);
+}
+
+/* Known once the first block has run (a plugin reports it then). */
+static uint32_t renderer_latency(const renderer *r)
+{
+    return r->proc ? ssm_processor_latency(r->proc) : ssm_lv2_chain_latency(r->chain);
+}
+
+static void renderer_close(renderer *r)
+{
+    ssm_processor_destroy(r->proc);
+    ssm_lv2_chain_free(r->chain);
+}
+
 /* Render one file; returns 0 or -1 with j->error set. */
 static int render_file(render_ctx *ctx, job *j)
 {
@@ -102,19 +182,14 @@ static int render_file(render_ctx *ctx, job *j)
     }
     const ssm_audio_info *info = ssm_audio_file_info(in);
     uint32_t nc = info->channels, block = ctx->block;
-    ssm_lv2_config cfg = {.sample_rate = info->sample_rate,
-                          .max_block = block,
-                          .nominal_block = block,
-                          .freewheel = 1};
-    ssm_lv2_chain *chain = ssm_lv2_chain_new(ctx->world, ctx->stages, ctx->n_stages, ctx->settings,
-                                             ctx->n_settings, nc, &cfg, &err);
+    renderer r = {0};
+    const int opened = renderer_open(ctx, &r, nc, info->sample_rate, &err);
     char tmp[PATH_MAX];
     ssm_audio_file *out = NULL;
-    float *il = NULL, *planar = NULL;
-    float *ch[64];
+    float *il = NULL, *planar = NULL, **ch = NULL;
     int rc = -1;
     tmp[0] = '\0';
-    if (!chain) {
+    if (opened != 0) {
         snprintf(j->error, sizeof j->error, "%s: %s", j->in, err.message);
         goto done;
     }
@@ -149,7 +224,8 @@ static int render_file(render_ctx *ctx, job *j)
     }
     il = malloc((size_t)block * nc * sizeof *il);
     planar = malloc((size_t)block * nc * sizeof *planar);
-    if (!il || !planar) {
+    ch = malloc(nc * sizeof *ch);
+    if (!il || !planar || !ch) {
         snprintf(j->error, sizeof j->error, "%s: out of memory", j->in);
         goto done;
     }
@@ -184,9 +260,9 @@ static int render_file(render_ctx *ctx, job *j)
         for (int64_t i = 0; i < got; i++)
             for (uint32_t c = 0; c < nc; c++)
                 ch[c][i] = il[i * nc + c];
-        ssm_lv2_chain_run(chain, (const float *const *)ch, ch, (uint32_t)got);
+        renderer_run(&r, ch, (uint32_t)got);
         if (to_skip < 0)
-            to_skip = ssm_lv2_chain_latency(chain);
+            to_skip = renderer_latency(&r);
         int64_t from = 0;
         if (dropped < to_skip) {
             from = to_skip - dropped < got ? to_skip - dropped : got;
@@ -219,10 +295,14 @@ static int render_file(render_ctx *ctx, job *j)
     if (ctx->verbose) {
         char msg[PATH_MAX + 64];
         snprintf(msg, sizeof msg, "%.2f s, %u ch, %g Hz, latency %u", j->seconds, nc,
-                 info->sample_rate, ssm_lv2_chain_latency(chain));
+                 info->sample_rate, renderer_latency(&r));
         report(ctx, "ok   %s -> %s\n", j->out, msg);
-        for (uint32_t i = 0; i < ssm_lv2_chain_n_stages(chain); i++) {
-            const ssm_lv2_plugin *sp = ssm_lv2_chain_stage(chain, i);
+        if (r.proc) {
+            snprintf(msg, sizeof msg, "latency %u frames", ssm_processor_latency(r.proc));
+            report(ctx, "       processor \"%s\" %s\n", ctx->proc_type, msg);
+        }
+        for (uint32_t i = 0; r.chain && i < ssm_lv2_chain_n_stages(r.chain); i++) {
+            const ssm_lv2_plugin *sp = ssm_lv2_chain_stage(r.chain, i);
             snprintf(msg, sizeof msg, "%u frames%s", ssm_lv2_plugin_latency(sp),
                      ssm_lv2_plugin_has_latency_port(sp) ? "" : " (no latency port)");
             report(ctx, "       <%s> latency %s\n", ssm_lv2_plugin_uri(sp), msg);
@@ -235,7 +315,8 @@ done:
         unlink(tmp);
     free(il);
     free(planar);
-    ssm_lv2_chain_free(chain);
+    free(ch);
+    renderer_close(&r);
     ssm_audio_file_close(in, NULL);
     return rc;
 }
@@ -291,11 +372,20 @@ static void progress(render_ctx *ctx, double t0, int final)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"plugin", required_argument, NULL, 'p'}, {"set", required_argument, NULL, 's'},
-        {"output", required_argument, NULL, 'o'}, {"jobs", required_argument, NULL, 'j'},
-        {"shard", required_argument, NULL, 'S'},  {"block", required_argument, NULL, 'b'},
-        {"quiet", no_argument, NULL, 'q'},        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+        {"plugin", required_argument, NULL, 'p'},
+        {"processor", required_argument, NULL, 'P'},
+        {"model", required_argument, NULL, 'm'},
+        {"set", required_argument, NULL, 's'},
+        {"stream", no_argument, NULL, 'T'},
+        {"output", required_argument, NULL, 'o'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"shard", required_argument, NULL, 'S'},
+        {"block", required_argument, NULL, 'b'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
     const char *specs[MAX_STAGES];
     uint32_t n_specs = 0;
     const char *output = NULL;
@@ -307,7 +397,7 @@ int main(int argc, char **argv)
     umask(ctx.umask);
     static char set_buf[MAX_SETTINGS][128];
     int c;
-    while ((c = getopt_long(argc, argv, "p:s:o:j:b:qvh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "p:P:m:s:o:j:b:qvh", opts, NULL)) != -1) {
         switch (c) {
         case 'p':
             if (n_specs == MAX_STAGES) {
@@ -315,6 +405,15 @@ int main(int argc, char **argv)
                 return 2;
             }
             specs[n_specs++] = optarg;
+            break;
+        case 'P':
+            ctx.proc_type = optarg;
+            break;
+        case 'm':
+            ctx.proc_model = optarg;
+            break;
+        case 'T':
+            ctx.stream = 1;
             break;
         case 's': {
             char *eq = strchr(optarg, '=');
@@ -381,6 +480,12 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (ctx.proc_model && !ctx.proc_type)
+        ctx.proc_type = "model";
+    if (ctx.proc_type && n_specs) {
+        fprintf(stderr, "ssm-render: -p and --processor/--model exclude each other\n");
+        return 2;
+    }
     /* One input and an -o that is not a directory: the single-file form. */
     size_t olen = strlen(output);
     int single = n_in == 1 && !is_dir(output) && output[olen - 1] != '/';
@@ -391,8 +496,16 @@ int main(int argc, char **argv)
     }
 
     ssm_error err = {0};
-    ctx.world = ssm_lv2_world_new(&err);
-    if (!ctx.world) {
+    if (ctx.proc_type) {
+        /* The type, the model file and the --set symbols are checked once,
+         * up front, as the plugins' are below. */
+        ssm_processor *pp = processor_new(&ctx, 1, &err);
+        if (!pp) {
+            fprintf(stderr, "ssm-render: %s\n", err.message);
+            return err.status == SSM_ERR_IO || err.status == SSM_ERR_FORMAT ? 1 : 2;
+        }
+        ssm_processor_destroy(pp);
+    } else if (!(ctx.world = ssm_lv2_world_new(&err))) {
         fprintf(stderr, "ssm-render: %s\n", err.message);
         return 1;
     }
@@ -412,7 +525,7 @@ int main(int argc, char **argv)
     ctx.n_stages = n_specs;
     /* Presets and --set symbols are checked once, up front: a typo is a
      * usage error, not a failure of every file. */
-    if (n_specs || ctx.n_settings) {
+    if (!ctx.proc_type && (n_specs || ctx.n_settings)) {
         ssm_lv2_config probe = {.sample_rate = 48000, .max_block = 64, .freewheel = 1};
         ssm_lv2_chain *pc = ssm_lv2_chain_new(ctx.world, ctx.stages, ctx.n_stages, ctx.settings,
                                               ctx.n_settings, 1, &probe, &err);

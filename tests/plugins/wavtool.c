@@ -7,6 +7,7 @@
  *                                                got[t] against want[t + SHIFT] (a host
  *                                                that compensated SHIFT frames of latency)
  *   wavtool differ A B MIN                       the files differ by at least MIN (rel)
+ *   wavtool quieter A B MAX                      rms(A) / rms(B) < MAX (a denoiser on noise)
  *   wavtool check FILE [--nonsilent]             every sample finite (and not all zero)
  */
 #include <math.h>
@@ -34,6 +35,14 @@ static float *load(const char *path, SF_INFO *info)
     }
     sf_close(f);
     return buf;
+}
+
+static double rms(const float *x, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)x[i] * x[i];
+    return n ? sqrt(s / (double)n) : 0.0;
 }
 
 static int gen(const char *path, int channels, long frames, int rate, const char *kind)
@@ -104,6 +113,20 @@ int main(int argc, char **argv)
         free(a);
         free(b);
         return th_finish("wavtool cmp");
+    }
+    if (argc == 5 && !strcmp(argv[1], "quieter")) {
+        SF_INFO ia, ib;
+        float *a = load(argv[2], &ia), *b = load(argv[3], &ib);
+        if (!a || !b)
+            return 1;
+        const double ra = rms(a, (size_t)ia.frames * ia.channels),
+                     rb = rms(b, (size_t)ib.frames * ib.channels), max = atof(argv[4]);
+        const double ratio = rb > 0 ? ra / rb : INFINITY;
+        printf("%-48s rms %.3g / %.3g = %.3g (want < %g)\n", argv[2], ra, rb, ratio, max);
+        CHECK(ratio < max, "%s is not quieter than %s", argv[2], argv[3]);
+        free(a);
+        free(b);
+        return th_finish("wavtool quieter");
     }
     if ((argc == 3 || argc == 4) && !strcmp(argv[1], "check")) {
         SF_INFO info;

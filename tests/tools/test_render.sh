@@ -3,10 +3,12 @@
 # via its "Half" preset; ssm-render compensates the reported latency, so the
 # output must be exactly 0.5 * input): mono/stereo at 44.1/48/96 kHz in
 # several formats, a corrupt file among good ones, an output that cannot be
-# written, --shard, the single-file form, and never overwriting an input.
-# Usage: test_render.sh SSM_RENDER MAKE_TONE AUDIO_COMPARE
+# written, --shard, the single-file form, and never overwriting an input;
+# then the same file handling with an engine processor instead of plugins
+# (--processor gain, --model FILE).
+# Usage: test_render.sh SSM_RENDER MAKE_TONE AUDIO_COMPARE MODEL_FILE
 set -u
-render=$1 tone=$2 cmp=$3
+render=$1 tone=$2 cmp=$3 model=$4
 plug="urn:ssmaudio:test:delay:Half"
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
@@ -24,18 +26,24 @@ head -c 3000 /dev/urandom > "$t/in/corrupt.wav"
 
 # 1. a batch with a corrupt file: the good ones render, the bad one is named,
 #    the exit status says something failed.
-"$render" -q -j 2 -p "$plug" "$t"/in/* -o "$t/out" > "$t/log" 2>&1
-rc=$?
-cat "$t/log"
-check "exit status 1 when a file fails (got $rc)" test "$rc" -eq 1
-check "the corrupt file is reported by name" grep -q "FAIL .*corrupt.wav" "$t/log"
-check "summary counts 5 rendered, 1 failed" grep -q "5 rendered, 1 failed" "$t/log"
-for f in m48.wav s44.flac s96.wav m44.aiff s48f.wav; do
-  tol=1e-4; [ "$f" = s48f.wav ] && tol=1e-6
-  check "$f: same format/rate/channels, = 0.5 * input" "$cmp" "$t/out/$f" "$t/in/$f" 0.5 0 $tol
-done
-check "no output for the corrupt file" test ! -e "$t/out/corrupt.wav"
-check "no temporary files left" test -z "$(ls -A "$t/out" | grep -v -E '^(m48.wav|s44.flac|s96.wav|m44.aiff|s48f.wav)$')"
+batch() { # batch WHAT OUTDIR RENDER-ARGS...: all of in/ rendered, each = 0.5 * input
+  local what=$1 out=$2 rc f tol
+  "$render" -q -j 2 "${@:3}" "$t"/in/* -o "$out" > "$out.log" 2>&1
+  rc=$?
+  cat "$out.log"
+  check "$what: exit status 1 when a file fails (got $rc)" test "$rc" -eq 1
+  check "$what: the corrupt file is reported by name" grep -q "FAIL .*corrupt.wav" "$out.log"
+  check "$what: summary counts 5 rendered, 1 failed" grep -q "5 rendered, 1 failed" "$out.log"
+  for f in m48.wav s44.flac s96.wav m44.aiff s48f.wav; do
+    tol=1e-4; [ "$f" = s48f.wav ] && tol=1e-6
+    check "$what: $f same format/rate/channels, = 0.5 * input" \
+      "$cmp" "$out/$f" "$t/in/$f" 0.5 0 $tol
+  done
+  check "$what: no output for the corrupt file" test ! -e "$out/corrupt.wav"
+  check "$what: no temporary files left" \
+    test -z "$(ls -A "$out" | grep -v -E '^(m48.wav|s44.flac|s96.wav|m44.aiff|s48f.wav)$')"
+}
+batch "-p delay:Half" "$t/out" -p "$plug"
 
 # 2. -j 1 gives the same bytes as -j 2.
 "$render" -q -j 1 -p "$plug" "$t"/in/m48.wav "$t"/in/s96.wav -o "$t/out1" 2> /dev/null
@@ -90,5 +98,45 @@ check "an unknown preset is a usage error naming the real ones (exit $rc)" \
   sh -c "test $rc -eq 2 && grep -q '\"Half\"' '$t/log5'"
 "$render" -p "$plug" --set nosuch=1 "$t/in/m48.wav" -o "$t/x" > /dev/null 2>&1
 check "an unknown --set symbol is a usage error" test $? -eq 2
+
+# 8. an engine processor instead of plugins: the gain processor at -6.02 dB
+#    must give exactly 0.5 * input, with the same batch handling.
+g=(--processor gain --set gain=-6.0205999)
+batch "--processor gain" "$t/pout" "${g[@]}"
+"$render" -q "${g[@]}" "$t/keep.wav" -o "$t/keep.wav" > "$t/log7" 2>&1
+rc=$?
+check "--processor: output = input is refused (exit $rc)" \
+  sh -c "test $rc -eq 1 && grep -q 'refusing to overwrite' '$t/log7'"
+check "--processor: the input is unchanged" test "$sum" = "$(md5sum < "$t/keep.wav")"
+"$render" -q "${g[@]}" "$t/in/m48.wav" -o "$t/notadir/x.wav" > "$t/log8" 2>&1
+rc=$?
+check "--processor: output file under a file: exit 1 with the reason (got $rc)" \
+  sh -c "test $rc -eq 1 && grep -q 'Not a directory' '$t/log8'"
+# A model file alone runs the "model" processor: it changes the audio, and
+# naming the type gives the same bytes.
+"$render" -q --model "$model" "$t/in/m48.wav" -o "$t/model1.wav" 2> /dev/null
+check "--model FILE renders" test -s "$t/model1.wav"
+"$render" -q --processor model --model "$model" "$t/in/m48.wav" -o "$t/model2.wav" 2> /dev/null
+check "--model FILE = --processor model --model FILE" cmp -s "$t/model1.wav" "$t/model2.wav"
+if "$cmp" "$t/model1.wav" "$t/in/m48.wav" 1 0 1e-3 > /dev/null 2>&1; then
+  echo "FAIL --model FILE: the output is the input"; fails=$((fails + 1))
+else
+  echo "ok   --model FILE: the output is not the input"
+fi
+"$render" "${g[@]}" -p "$plug" "$t/in/m48.wav" -o "$t/x" > /dev/null 2>&1
+check "-p with --processor is a usage error" test $? -eq 2
+"$render" --processor nosuch "$t/in/m48.wav" -o "$t/x" > "$t/log9" 2>&1
+rc=$?
+check "an unknown processor type is a usage error naming it (exit $rc)" \
+  sh -c "test $rc -eq 2 && grep -q '\"nosuch\"' '$t/log9'"
+"$render" --processor gain --set nosuch=1 "$t/in/m48.wav" -o "$t/x" > /dev/null 2>&1
+check "an unknown processor parameter is a usage error" test $? -eq 2
+head -c 200 "$model" > "$t/broken.safetensors"
+"$render" --model "$t/broken.safetensors" "$t/in/m48.wav" -o "$t/x" > "$t/log10" 2>&1
+rc=$?
+cat "$t/log10"
+check "a truncated model file: exit 1 naming the file (got $rc)" \
+  sh -c "test $rc -eq 1 && grep -q 'broken.safetensors' '$t/log10'"
+check "nothing written for it" test ! -e "$t/x"
 echo "test_render: $fails failed"
 [ "$fails" -eq 0 ]
