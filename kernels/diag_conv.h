@@ -37,20 +37,24 @@
 #include "ssm/diag.h"
 #include "ssm/fft.h"
 
+/* Private to the kernels: linked into libssmaudio, never exported from it. */
+#define SSM_PRIVATE __attribute__((visibility("hidden")))
+
 typedef struct ssm_diag_conv ssm_diag_conv;
 
 /* Plans the FFTs and builds the tables for bank b (copied, so b may change
  * or go away afterwards). chunk: T >= 1. */
-ssm_diag_conv *ssm_diag_conv_create(const ssm_diag_bank *b, size_t chunk, ssm_plan_rigor rigor,
-                                    ssm_diag_method method, ssm_status *status);
+SSM_PRIVATE ssm_diag_conv *ssm_diag_conv_create(const ssm_diag_bank *b, size_t chunk,
+                                                ssm_plan_rigor rigor, ssm_diag_method method,
+                                                ssm_status *status);
 /* Re-derive the tables from a bank of the same shape (new coefficients):
  * no allocation, no planning, no lock, but O(H M T) work (FFT method) or
  * O(H M SUB) (scan). */
-ssm_status ssm_diag_conv_update(ssm_diag_conv *c, const ssm_diag_bank *b);
+SSM_PRIVATE ssm_status ssm_diag_conv_update(ssm_diag_conv *c, const ssm_diag_bank *b);
 /* n samples of every channel; xr, xi: the state, [channels][stride]. Same
  * strides and aliasing rule as ssm_diag_process. Real-time safe. */
-void ssm_diag_conv_process(ssm_diag_conv *c, float *xr, float *xi, const float *in, size_t in_ld,
-                           float *out, size_t out_ld, size_t n);
-void ssm_diag_conv_destroy(ssm_diag_conv *c);
+SSM_PRIVATE void ssm_diag_conv_process(ssm_diag_conv *c, float *xr, float *xi, const float *in,
+                                       size_t in_ld, float *out, size_t out_ld, size_t n);
+SSM_PRIVATE void ssm_diag_conv_destroy(ssm_diag_conv *c);
 
 #endif
