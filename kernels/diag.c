@@ -23,6 +23,8 @@
 /* GCC/Clang vector extension: 16 floats, one AVX-512 register, two AVX2
  * ones; memcpy keeps loads free of aliasing and alignment assumptions. */
 typedef float vf __attribute__((vector_size(LANES * sizeof(float))));
+typedef float vf8 __attribute__((vector_size(8 * sizeof(float))));
+typedef float vf4 __attribute__((vector_size(4 * sizeof(float))));
 #define VLOAD(v, p)  memcpy(&(v), (p), sizeof(vf))
 #define VSTORE(p, v) memcpy((p), &(v), sizeof(vf))
 
@@ -147,29 +149,44 @@ static inline __attribute__((always_inline)) void lane_sums16(const vf *p, float
     VSTORE(s, o);
 }
 
-/* y[t] = sum of part[t]'s lanes + d(t) u[t] for t < nt, part zero beyond nt.
- * d(t) = d0 + (t + 1) dd. */
-static inline __attribute__((always_inline)) void
-reduce_tile(const vf *part, const float *u, float *y, size_t nt, float d0, float dd, size_t t_base)
+/* y[t] = sum of part[t]'s lanes + d(t) u[t] for t < nt, with d(t) = d0,
+ * or d0 + (t_base + t + 1) dd when d glides. Whole groups of 16 samples go
+ * through the tree; a short rest (a call of a few samples: a frame-rate
+ * layer) is summed in registers. */
+static inline __attribute__((always_inline)) void reduce_tile(const vf *part, const float *u,
+                                                              float *y, size_t nt, float d0,
+                                                              float dd, size_t t_base,
+                                                              const int glide)
 {
-    for (size_t t0 = 0; t0 < nt; t0 += LANES) {
+    size_t t0 = 0;
+    for (; t0 + LANES <= nt; t0 += LANES) {
         float tmp[LANES];
         lane_sums16(part + t0, tmp);
-        const size_t m = nt - t0 < LANES ? nt - t0 : LANES;
-        for (size_t j = 0; j < m; j++) {
-            const float dt = d0 + (float)(t_base + t0 + j + 1) * dd;
+        for (size_t j = 0; j < LANES; j++) {
+            const float dt = glide ? d0 + (float)(t_base + t0 + j + 1) * dd : d0;
             y[t0 + j] = tmp[j] + dt * u[t0 + j];
         }
+    }
+    for (; t0 < nt; t0++) {
+        /* In registers: a store and 16 scalar reloads would stall on
+         * store-to-load forwarding. */
+        const vf8 a = __builtin_shufflevector(part[t0], part[t0], 0, 1, 2, 3, 4, 5, 6, 7) +
+                      __builtin_shufflevector(part[t0], part[t0], 8, 9, 10, 11, 12, 13, 14, 15);
+        const vf4 c =
+            __builtin_shufflevector(a, a, 0, 1, 2, 3) + __builtin_shufflevector(a, a, 4, 5, 6, 7);
+        const float s = (c[0] + c[2]) + (c[1] + c[3]);
+        y[t0] = s + (glide ? d0 + (float)(t_base + t0 + 1) * dd : d0) * u[t0];
     }
 }
 
 /* G groups of modes starting at index i over nt samples, adding into
- * part[t]. Inlined with constant G and weighting, so the tile lives in
- * registers. */
+ * part[t] (the first tile of a channel writes it instead, which saves
+ * clearing it). Inlined with constant G, weighting and first, so the tile
+ * lives in registers. */
 static inline __attribute__((always_inline)) void step_tile(const ssm_diag_bank *b, float *xr,
                                                             float *xi, size_t i, const int G,
-                                                            const int w_in, const float *u,
-                                                            vf *part, size_t nt)
+                                                            const int w_in, const int first,
+                                                            const float *u, vf *part, size_t nt)
 {
     vf lr[GROUPS], li[GROUPS], wr[GROUPS], wi[GROUPS], sr[GROUPS], si[GROUPS];
     for (int g = 0; g < G; g++) {
@@ -199,7 +216,7 @@ static inline __attribute__((always_inline)) void step_tile(const ssm_diag_bank 
             sr[g] = nr;
             si[g] = ni;
         }
-        part[t] += acc;
+        part[t] = first ? acc : part[t] + acc;
     }
     for (int g = 0; g < G; g++) {
         VSTORE(xr + i + (size_t)g * LANES, sr[g]);
@@ -218,24 +235,26 @@ static inline __attribute__((always_inline)) void step_channel(const ssm_diag_ba
         const size_t nt = n - t0 < TILE ? n - t0 : TILE;
         /* Copy the input first: out may alias in. */
         memcpy(ubuf, in + t0, nt * sizeof(float));
-        memset(part, 0, (nt + LANES - 1) / LANES * sizeof(vf) * LANES);
-        size_t k = 0;
-        for (; k + GROUPS * LANES <= S; k += GROUPS * LANES)
-            step_tile(b, xr, xi, base + k, GROUPS, w_in, ubuf, part, nt);
-        switch ((S - k) / LANES) {
+        /* The short tile (S mod 64 modes) first: it writes part. */
+        const size_t full = S / (GROUPS * LANES) * (GROUPS * LANES), r = base + full;
+        switch ((S - full) / LANES) {
         case 3:
-            step_tile(b, xr, xi, base + k, 3, w_in, ubuf, part, nt);
+            step_tile(b, xr, xi, r, 3, w_in, 1, ubuf, part, nt);
             break;
         case 2:
-            step_tile(b, xr, xi, base + k, 2, w_in, ubuf, part, nt);
+            step_tile(b, xr, xi, r, 2, w_in, 1, ubuf, part, nt);
             break;
         case 1:
-            step_tile(b, xr, xi, base + k, 1, w_in, ubuf, part, nt);
+            step_tile(b, xr, xi, r, 1, w_in, 1, ubuf, part, nt);
             break;
         default:
+            if (full)
+                step_tile(b, xr, xi, base, GROUPS, w_in, 1, ubuf, part, nt);
             break;
         }
-        reduce_tile(part, ubuf, out + t0, nt, b->d[h], 0.0f, 0);
+        for (size_t k = full == S ? GROUPS * LANES : 0; k < full; k += GROUPS * LANES)
+            step_tile(b, xr, xi, base + k, GROUPS, w_in, 0, ubuf, part, nt);
+        reduce_tile(part, ubuf, out + t0, nt, b->d[h], 0.0f, 0, 0);
     }
 }
 
@@ -256,8 +275,8 @@ SSM_HOT static void step_in(const ssm_diag_bank *b, float *xr, float *xi, size_t
  * used (the line's far end is reached exactly, not by accumulation). */
 static inline __attribute__((always_inline)) void
 glide_tile(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi, size_t i,
-           const int G, const int w_in, const float *u, vf *part, size_t nt, size_t t_base,
-           float step)
+           const int G, const int w_in, const int first, const float *u, vf *part, size_t nt,
+           size_t t_base, float step)
 {
     vf lr[GLIDE_GROUPS], li[GLIDE_GROUPS], wr[GLIDE_GROUPS], wi[GLIDE_GROUPS];
     vf dlr[GLIDE_GROUPS], dli[GLIDE_GROUPS], dwr[GLIDE_GROUPS], dwi[GLIDE_GROUPS];
@@ -301,7 +320,7 @@ glide_tile(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi
             sr[g] = nr;
             si[g] = ni;
         }
-        part[t] += acc;
+        part[t] = first ? acc : part[t] + acc;
     }
     for (int g = 0; g < G; g++) {
         VSTORE(xr + i + (size_t)g * LANES, sr[g]);
@@ -320,13 +339,15 @@ glide_channel(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float 
     for (size_t t0 = 0; t0 < n; t0 += TILE) {
         const size_t nt = n - t0 < TILE ? n - t0 : TILE;
         memcpy(ubuf, in + t0, nt * sizeof(float));
-        memset(part, 0, (nt + LANES - 1) / LANES * sizeof(vf) * LANES);
-        size_t k = 0;
-        for (; k + GLIDE_GROUPS * LANES <= S; k += GLIDE_GROUPS * LANES)
-            glide_tile(b, tg, xr, xi, base + k, GLIDE_GROUPS, w_in, ubuf, part, nt, t0, step);
-        if (k < S)
-            glide_tile(b, tg, xr, xi, base + k, 1, w_in, ubuf, part, nt, t0, step);
-        reduce_tile(part, ubuf, out + t0, nt, d0, dd, t0);
+        /* The odd group first: it writes part. */
+        const size_t full = S / (GLIDE_GROUPS * LANES) * (GLIDE_GROUPS * LANES);
+        if (full < S)
+            glide_tile(b, tg, xr, xi, base + full, 1, w_in, 1, ubuf, part, nt, t0, step);
+        else
+            glide_tile(b, tg, xr, xi, base, GLIDE_GROUPS, w_in, 1, ubuf, part, nt, t0, step);
+        for (size_t k = full == S ? GLIDE_GROUPS * LANES : 0; k < full; k += GLIDE_GROUPS * LANES)
+            glide_tile(b, tg, xr, xi, base + k, GLIDE_GROUPS, w_in, 0, ubuf, part, nt, t0, step);
+        reduce_tile(part, ubuf, out + t0, nt, d0, dd, t0, 1);
     }
 }
 
