@@ -58,8 +58,8 @@ struct ssm_diag_conv {
     ssm_rfft *fft;
     ssm_diag_method method;
     ssm_diag_weighting weighting;
-    float *kspec;   /* FFT: [H][2 nbs] spectrum of K[0..T) / nfft, interleaved re,im */
-    float *khead;   /* SCAN: [H][SUB] K[0..SUB) for the in-sub-chunk part */
+    float *kspec; /* FFT: [H][2 nbs] spectrum of K[0..T) / nfft, interleaved re,im */
+    float *khead; /* SCAN: [H][SUB] K[0..SUB) for the in-sub-chunk part */
     /* With the weights on the output (on the input) w sits in E (in F). */
     float *er, *ei; /* [H][S][SUB]   (w) lambda^(s+1), mode-major (transposed) */
     float *fr, *fi; /* [H][SUB][S]   (w) lambda^(SUB-1-s) */
@@ -135,8 +135,8 @@ void ssm_diag_conv_destroy(ssm_diag_conv *c)
     if (!c)
         return;
     ssm_rfft_destroy(c->fft);
-    float *arrays[] = {c->khead, c->kspec, c->er,   c->ei,   c->fr, c->fi, c->pr,
-                       c->pi,    c->d,     c->ubuf, c->ybuf, c->vr, c->vi, c->ar,
+    float *arrays[] = {c->khead, c->kspec, c->er,   c->ei,   c->fr,  c->fi,   c->pr,
+                       c->pi,    c->d,     c->ubuf, c->ybuf, c->vr,  c->vi,   c->ar,
                        c->ai,    c->gvr,   c->gvi,  c->gqr,  c->gqi, c->cplx, c->kbuf};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         ssm_fft_free(arrays[i]);
@@ -175,9 +175,9 @@ ssm_diag_conv *ssm_diag_conv_create(const ssm_diag_bank *b, size_t chunk, ssm_pl
         c->kacc = malloc(SUB * sizeof(double));
         c->khead = ssm_fft_alloc(H * SUB);
     }
-    const int tables_ok = c->kacc && (method == SSM_DIAG_FFT
-                                          ? c->fft && c->kspec && c->cplx && c->kbuf
-                                          : c->khead != NULL);
+    const int tables_ok =
+        c->kacc &&
+        (method == SSM_DIAG_FFT ? c->fft && c->kspec && c->cplx && c->kbuf : c->khead != NULL);
     c->er = ssm_fft_alloc(H * SUB * S);
     c->ei = ssm_fft_alloc(H * SUB * S);
     c->fr = ssm_fft_alloc(H * SUB * S);

@@ -149,7 +149,7 @@ int main(int argc, char **argv)
     bench_opts o = {
         .seconds = 2.0, .repeats = 5, .block = 64, .uri = "http://lv2plug.in/plugins/eg-amp"};
     int want[N_SECTIONS] = {0}, any = 0;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc && argv[i]; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--quick")) {
@@ -164,7 +164,7 @@ int main(int argc, char **argv)
             o.uri = v, i++;
         } else {
             int k = 0;
-            while (k < N_SECTIONS && strcmp(a, sections[k].name))
+            while (k < N_SECTIONS && strcmp(a, sections[k].name) != 0)
                 k++;
             if (k == N_SECTIONS)
                 return usage(argv[0]);
