@@ -181,14 +181,18 @@ static inline __attribute__((always_inline)) void reduce_tile(const vf *part, co
 
 /* G groups of modes starting at index i over nt samples, adding into
  * part[t] (the first tile of a channel writes it instead, which saves
- * clearing it). Inlined with constant G, weighting and first, so the tile
- * lives in registers. */
-static inline __attribute__((always_inline)) void step_tile(const ssm_diag_bank *b, float *xr,
-                                                            float *xi, size_t i, const int G,
-                                                            const int w_in, const int first,
-                                                            const float *u, vf *part, size_t nt)
+ * clearing it). Inlined with constant G, weighting, first and glide, so
+ * the tile lives in registers. When gliding, coefficient c moves along
+ * c(t) = c0 + f(t) (c1 - c0), f(t) = (t_base + t + 1) step, toward tg's
+ * (the line's far end is reached exactly, not by accumulation): four more
+ * vectors a group, hence half the groups. */
+static inline __attribute__((always_inline)) void
+tile(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi, size_t i, const int G,
+     const int w_in, const int first, const int glide, const float *u, vf *part, size_t nt,
+     size_t t_base, float step)
 {
     vf lr[GROUPS], li[GROUPS], wr[GROUPS], wi[GROUPS], sr[GROUPS], si[GROUPS];
+    vf dlr[GROUPS], dli[GROUPS], dwr[GROUPS], dwi[GROUPS];
     for (int g = 0; g < G; g++) {
         const size_t k = i + (size_t)g * LANES;
         VLOAD(lr[g], b->lam_re + k);
@@ -197,116 +201,28 @@ static inline __attribute__((always_inline)) void step_tile(const ssm_diag_bank 
         VLOAD(wi[g], b->w_im + k);
         VLOAD(sr[g], xr + k);
         VLOAD(si[g], xi + k);
+        if (glide) {
+            vf t;
+            VLOAD(t, tg->lam_re + k);
+            dlr[g] = t - lr[g];
+            VLOAD(t, tg->lam_im + k);
+            dli[g] = t - li[g];
+            VLOAD(t, tg->w_re + k);
+            dwr[g] = t - wr[g];
+            VLOAD(t, tg->w_im + k);
+            dwi[g] = t - wi[g];
+        }
     }
     for (size_t t = 0; t < nt; t++) {
         const vf ut = (vf){0} + u[t];
+        const vf f = (vf){0} + (glide ? (float)(t_base + t + 1) * step : 0.0f);
         vf acc = {0};
 #pragma GCC unroll 4
         for (int g = 0; g < G; g++) {
-            vf nr, ni;
-            if (w_in) {
-                nr = lr[g] * sr[g] - li[g] * si[g] + wr[g] * ut;
-                ni = lr[g] * si[g] + li[g] * sr[g] + wi[g] * ut;
-                acc += nr;
-            } else {
-                nr = lr[g] * sr[g] - li[g] * si[g] + ut;
-                ni = lr[g] * si[g] + li[g] * sr[g];
-                acc += wr[g] * nr - wi[g] * ni;
-            }
-            sr[g] = nr;
-            si[g] = ni;
-        }
-        part[t] = first ? acc : part[t] + acc;
-    }
-    for (int g = 0; g < G; g++) {
-        VSTORE(xr + i + (size_t)g * LANES, sr[g]);
-        VSTORE(xi + i + (size_t)g * LANES, si[g]);
-    }
-}
-
-static inline __attribute__((always_inline)) void step_channel(const ssm_diag_bank *b, float *xr,
-                                                               float *xi, size_t h, const float *in,
-                                                               float *out, size_t n, const int w_in)
-{
-    const size_t S = b->stride, base = h * S;
-    float ubuf[TILE];
-    vf part[TILE];
-    for (size_t t0 = 0; t0 < n; t0 += TILE) {
-        const size_t nt = n - t0 < TILE ? n - t0 : TILE;
-        /* Copy the input first: out may alias in. */
-        memcpy(ubuf, in + t0, nt * sizeof(float));
-        /* The short tile (S mod 64 modes) first: it writes part. */
-        const size_t full = S / (GROUPS * LANES) * (GROUPS * LANES), r = base + full;
-        switch ((S - full) / LANES) {
-        case 3:
-            step_tile(b, xr, xi, r, 3, w_in, 1, ubuf, part, nt);
-            break;
-        case 2:
-            step_tile(b, xr, xi, r, 2, w_in, 1, ubuf, part, nt);
-            break;
-        case 1:
-            step_tile(b, xr, xi, r, 1, w_in, 1, ubuf, part, nt);
-            break;
-        default:
-            if (full)
-                step_tile(b, xr, xi, base, GROUPS, w_in, 1, ubuf, part, nt);
-            break;
-        }
-        for (size_t k = full == S ? GROUPS * LANES : 0; k < full; k += GROUPS * LANES)
-            step_tile(b, xr, xi, base + k, GROUPS, w_in, 0, ubuf, part, nt);
-        reduce_tile(part, ubuf, out + t0, nt, b->d[h], 0.0f, 0, 0);
-    }
-}
-
-SSM_HOT static void step_out(const ssm_diag_bank *b, float *xr, float *xi, size_t h,
-                             const float *in, float *out, size_t n)
-{
-    step_channel(b, xr, xi, h, in, out, n, 0);
-}
-
-SSM_HOT static void step_in(const ssm_diag_bank *b, float *xr, float *xi, size_t h, const float *in,
-                            float *out, size_t n)
-{
-    step_channel(b, xr, xi, h, in, out, n, 1);
-}
-
-/* A gliding tile: coefficient c(t) = c0 + f(t) (c1 - c0) with
- * f(t) = (t_base + t + 1) / remaining, the value modal filters have always
- * used (the line's far end is reached exactly, not by accumulation). */
-static inline __attribute__((always_inline)) void
-glide_tile(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi, size_t i,
-           const int G, const int w_in, const int first, const float *u, vf *part, size_t nt,
-           size_t t_base, float step)
-{
-    vf lr[GLIDE_GROUPS], li[GLIDE_GROUPS], wr[GLIDE_GROUPS], wi[GLIDE_GROUPS];
-    vf dlr[GLIDE_GROUPS], dli[GLIDE_GROUPS], dwr[GLIDE_GROUPS], dwi[GLIDE_GROUPS];
-    vf sr[GLIDE_GROUPS], si[GLIDE_GROUPS];
-    for (int g = 0; g < G; g++) {
-        const size_t k = i + (size_t)g * LANES;
-        vf t;
-        VLOAD(lr[g], b->lam_re + k);
-        VLOAD(li[g], b->lam_im + k);
-        VLOAD(wr[g], b->w_re + k);
-        VLOAD(wi[g], b->w_im + k);
-        VLOAD(t, tg->lam_re + k);
-        dlr[g] = t - lr[g];
-        VLOAD(t, tg->lam_im + k);
-        dli[g] = t - li[g];
-        VLOAD(t, tg->w_re + k);
-        dwr[g] = t - wr[g];
-        VLOAD(t, tg->w_im + k);
-        dwi[g] = t - wi[g];
-        VLOAD(sr[g], xr + k);
-        VLOAD(si[g], xi + k);
-    }
-    for (size_t t = 0; t < nt; t++) {
-        const vf ut = (vf){0} + u[t];
-        const vf f = (vf){0} + (float)(t_base + t + 1) * step;
-        vf acc = {0};
-#pragma GCC unroll 2
-        for (int g = 0; g < G; g++) {
-            const vf cr = lr[g] + f * dlr[g], ci = li[g] + f * dli[g];
-            const vf er = wr[g] + f * dwr[g], ei = wi[g] + f * dwi[g];
+            const vf cr = glide ? lr[g] + f * dlr[g] : lr[g];
+            const vf ci = glide ? li[g] + f * dli[g] : li[g];
+            const vf er = glide ? wr[g] + f * dwr[g] : wr[g];
+            const vf ei = glide ? wi[g] + f * dwi[g] : wi[g];
             vf nr, ni;
             if (w_in) {
                 nr = cr * sr[g] - ci * si[g] + er * ut;
@@ -328,39 +244,68 @@ glide_tile(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi
     }
 }
 
+/* Channel h over n samples, in tiles of TILE samples x GROUPS groups
+ * (GLIDE_GROUPS when gliding). */
 static inline __attribute__((always_inline)) void
-glide_channel(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi, size_t h,
-              const float *in, float *out, size_t n, float step, const int w_in)
+run_channel(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi, size_t h,
+            const float *in, float *out, size_t n, float step, const int w_in, const int glide)
 {
     const size_t S = b->stride, base = h * S;
-    const float d0 = b->d[h], dd = (tg->d[h] - b->d[h]) * step;
+    const size_t width = (glide ? GLIDE_GROUPS : GROUPS) * LANES;
+    const float d0 = b->d[h], dd = glide ? (tg->d[h] - b->d[h]) * step : 0.0f;
     float ubuf[TILE];
     vf part[TILE];
     for (size_t t0 = 0; t0 < n; t0 += TILE) {
         const size_t nt = n - t0 < TILE ? n - t0 : TILE;
+        /* Copy the input first: out may alias in. */
         memcpy(ubuf, in + t0, nt * sizeof(float));
-        /* The odd group first: it writes part. */
-        const size_t full = S / (GLIDE_GROUPS * LANES) * (GLIDE_GROUPS * LANES);
-        if (full < S)
-            glide_tile(b, tg, xr, xi, base + full, 1, w_in, 1, ubuf, part, nt, t0, step);
-        else
-            glide_tile(b, tg, xr, xi, base, GLIDE_GROUPS, w_in, 1, ubuf, part, nt, t0, step);
-        for (size_t k = full == S ? GLIDE_GROUPS * LANES : 0; k < full; k += GLIDE_GROUPS * LANES)
-            glide_tile(b, tg, xr, xi, base + k, GLIDE_GROUPS, w_in, 0, ubuf, part, nt, t0, step);
-        reduce_tile(part, ubuf, out + t0, nt, d0, dd, t0, 1);
+        /* The short tile (S mod width modes) first: it writes part. */
+        const size_t full = S / width * width, r = base + full;
+        switch ((S - full) / LANES) {
+        case 3:
+            tile(b, tg, xr, xi, r, 3, w_in, 1, glide, ubuf, part, nt, t0, step);
+            break;
+        case 2:
+            tile(b, tg, xr, xi, r, 2, w_in, 1, glide, ubuf, part, nt, t0, step);
+            break;
+        case 1:
+            tile(b, tg, xr, xi, r, 1, w_in, 1, glide, ubuf, part, nt, t0, step);
+            break;
+        default:
+            if (full)
+                tile(b, tg, xr, xi, base, glide ? GLIDE_GROUPS : GROUPS, w_in, 1, glide, ubuf, part,
+                     nt, t0, step);
+            break;
+        }
+        for (size_t k = full == S ? width : 0; k < full; k += width)
+            tile(b, tg, xr, xi, base + k, glide ? GLIDE_GROUPS : GROUPS, w_in, 0, glide, ubuf, part,
+                 nt, t0, step);
+        reduce_tile(part, ubuf, out + t0, nt, d0, dd, t0, glide);
     }
+}
+
+SSM_HOT static void step_out(const ssm_diag_bank *b, float *xr, float *xi, size_t h,
+                             const float *in, float *out, size_t n)
+{
+    run_channel(b, NULL, xr, xi, h, in, out, n, 0.0f, 0, 0);
+}
+
+SSM_HOT static void step_in(const ssm_diag_bank *b, float *xr, float *xi, size_t h, const float *in,
+                            float *out, size_t n)
+{
+    run_channel(b, NULL, xr, xi, h, in, out, n, 0.0f, 1, 0);
 }
 
 SSM_HOT static void glide_out(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi,
                               size_t h, const float *in, float *out, size_t n, float step)
 {
-    glide_channel(b, tg, xr, xi, h, in, out, n, step, 0);
+    run_channel(b, tg, xr, xi, h, in, out, n, step, 0, 1);
 }
 
 SSM_HOT static void glide_in(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi,
                              size_t h, const float *in, float *out, size_t n, float step)
 {
-    glide_channel(b, tg, xr, xi, h, in, out, n, step, 1);
+    run_channel(b, tg, xr, xi, h, in, out, n, step, 1, 1);
 }
 
 /* Move the coefficients f = n / remaining of the way (all the way when the

@@ -321,16 +321,45 @@ SSM_HOT static void state_in(const float *restrict fr, const float *restrict fi,
     }
 }
 
-static void conv_chunk(ssm_diag_conv *c, size_t h, float *restrict xr, float *restrict xi,
-                       const float *in, float *out, size_t n)
+/* The chunk into ubuf, zero-padded. Out-of-place r2c keeps its input, so
+ * the zero padding persists between chunks: only a shorter chunk than the
+ * last needs clearing. */
+static void load_chunk(ssm_diag_conv *c, const float *in, size_t n)
 {
-    const size_t S = c->S;
-    /* Out-of-place r2c keeps its input, so the zero padding persists
-     * between chunks: only a shorter chunk than the last needs clearing. */
     memcpy(c->ubuf, in, n * sizeof(float));
     if (c->dirty > n)
         memset(c->ubuf + n, 0, (c->dirty - n) * sizeof(float));
     c->dirty = n;
+}
+
+/* The state handed out (accumulated in ar, ai) and y = ybuf + d u. */
+static void finish_chunk(const ssm_diag_conv *c, size_t h, float *restrict xr, float *restrict xi,
+                         float *out, size_t n)
+{
+    memcpy(xr, c->ar, c->S * sizeof(float));
+    memcpy(xi, c->ai, c->S * sizeof(float));
+    const float d = c->d[h];
+    for (size_t t = 0; t < n; t++)
+        out[t] = c->ybuf[t] + d * c->ubuf[t];
+}
+
+/* One sub-chunk of Horner across sub-chunks: a = lambda^SUB a + q. */
+static void horner_step(const float *restrict psr, const float *restrict psi, float *restrict ar,
+                        float *restrict ai, const float *restrict qr, const float *restrict qi,
+                        size_t S)
+{
+    for (size_t m = 0; m < S; m++) {
+        const float x0 = ar[m], x1 = ai[m];
+        ar[m] = psr[m] * x0 - psi[m] * x1 + qr[m];
+        ai[m] = psr[m] * x1 + psi[m] * x0 + qi[m];
+    }
+}
+
+static void conv_chunk(ssm_diag_conv *c, size_t h, float *restrict xr, float *restrict xi,
+                       const float *in, float *out, size_t n)
+{
+    const size_t S = c->S;
+    load_chunk(c, in, n);
     ssm_rfft_forward_interleaved(c->fft, c->ubuf, c->cplx);
     cmul_spectrum(c->cplx, c->kspec + 2 * h * c->nbs, c->nfft / 2 + 1);
     ssm_rfft_inverse_interleaved(c->fft, c->cplx, c->ybuf);
@@ -368,20 +397,12 @@ static void conv_chunk(ssm_diag_conv *c, size_t h, float *restrict xr, float *re
         const size_t full = last == SUB ? gb : gb - 1;
         gemm_in(fr, fi, ug, S, c->gqr, c->gqi, full);
         for (size_t k = 0; k < full; k++)
-            for (size_t m = 0; m < S; m++) {
-                const float xr0 = c->ar[m], xi0 = c->ai[m];
-                c->ar[m] = psr[m] * xr0 - psi[m] * xi0 + c->gqr[k * S + m];
-                c->ai[m] = psr[m] * xi0 + psi[m] * xr0 + c->gqi[k * S + m];
-            }
+            horner_step(psr, psi, c->ar, c->ai, c->gqr + k * S, c->gqi + k * S, S);
         if (full < gb)
             state_in(fr + (SUB - last) * S, fi + (SUB - last) * S, pr + last * S, pi + last * S,
                      psr, psi, c->ar, c->ai, c->gqr, c->gqi, ug + full * SUB, last, S);
     }
-    memcpy(xr, c->ar, S * sizeof(float));
-    memcpy(xi, c->ai, S * sizeof(float));
-    const float d = c->d[h];
-    for (size_t t = 0; t < n; t++)
-        out[t] = c->ybuf[t] + d * c->ubuf[t];
+    finish_chunk(c, h, xr, xi, out, n);
 }
 
 /* y[s] = sum_{j<=s} K[j] u[s-j], s < r <= SUB: the part of a sub-chunk's
@@ -420,10 +441,7 @@ static void conv_chunk_scan(ssm_diag_conv *c, size_t h, float *restrict xr, floa
                             const float *in, float *out, size_t n)
 {
     const size_t S = c->S;
-    memcpy(c->ubuf, in, n * sizeof(float));
-    if (c->dirty > n)
-        memset(c->ubuf + n, 0, (c->dirty - n) * sizeof(float));
-    c->dirty = n;
+    load_chunk(c, in, n);
     memcpy(c->ar, xr, S * sizeof(float));
     memcpy(c->ai, xi, S * sizeof(float));
     const float *er = c->er + h * SUB * S, *ei = c->ei + h * SUB * S;
@@ -443,11 +461,7 @@ static void conv_chunk_scan(ssm_diag_conv *c, size_t h, float *restrict xr, floa
             memcpy(c->gvr + k * S, c->ar, S * sizeof(float));
             memcpy(c->gvi + k * S, c->ai, S * sizeof(float));
             if (k < full)
-                for (size_t m = 0; m < S; m++) {
-                    const float x0 = c->ar[m], x1 = c->ai[m];
-                    c->ar[m] = psr[m] * x0 - psi[m] * x1 + c->gqr[k * S + m];
-                    c->ai[m] = psr[m] * x1 + psi[m] * x0 + c->gqi[k * S + m];
-                }
+                horner_step(psr, psi, c->ar, c->ai, c->gqr + k * S, c->gqi + k * S, S);
         }
         if (full < gb)
             state_in(fr + (SUB - last) * S, fi + (SUB - last) * S, pr + last * S, pi + last * S,
@@ -458,11 +472,7 @@ static void conv_chunk_scan(ssm_diag_conv *c, size_t h, float *restrict xr, floa
         gemm_out(er, ei, c->gvr + (gb - 1) * S, c->gvi + (gb - 1) * S, S, yg + (gb - 1) * SUB, 1,
                  last);
     }
-    memcpy(xr, c->ar, S * sizeof(float));
-    memcpy(xi, c->ai, S * sizeof(float));
-    const float d = c->d[h];
-    for (size_t t = 0; t < n; t++)
-        out[t] = c->ybuf[t] + d * c->ubuf[t];
+    finish_chunk(c, h, xr, xi, out, n);
 }
 
 void ssm_diag_conv_process(ssm_diag_conv *c, float *xr, float *xi, const float *in, size_t in_ld,
