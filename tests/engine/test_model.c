@@ -68,7 +68,7 @@ static void round_trip(void)
     CHECK(ssm_model_require(m, "missing", 2, want, &err) == NULL &&
               strstr(err.message, "\"missing\": missing"),
           "require of an absent tensor (got \"%s\")", err.message);
-    ssm_model_free(m);
+    ssm_model_destroy(m);
 }
 
 int main(void)
@@ -99,7 +99,7 @@ int main(void)
               "%s: want an error with \"%s\" and \"%s\", got \"%s\"", bad[i].file, bad[i].want1,
               bad[i].want2, err.message);
         printf("%-36s -> %s\n", bad[i].file, err.message);
-        ssm_model_free(m);
+        ssm_model_destroy(m);
     }
 
     ssm_error err = {0};

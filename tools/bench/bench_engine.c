@@ -126,12 +126,12 @@ void bench_host(const bench_opts *o)
 {
     const uint32_t block = o->block;
     ssm_error err = {0};
-    ssm_lv2_world *w = ssm_lv2_world_new(&err);
+    ssm_lv2_world *w = ssm_lv2_world_create(&err);
     ssm_lv2_config cfg = {.sample_rate = 48000, .max_block = block};
     ssm_lv2_stage_desc st = {o->uri, NULL};
-    ssm_lv2_chain *empty = w ? ssm_lv2_chain_new(w, NULL, 0, NULL, 0, 1, &cfg, &err) : NULL;
-    ssm_lv2_chain *one = empty ? ssm_lv2_chain_new(w, &st, 1, NULL, 0, 1, &cfg, &err) : NULL;
-    ssm_lv2_plugin *p = one ? ssm_lv2_plugin_new(w, o->uri, &cfg, &err) : NULL;
+    ssm_lv2_chain *empty = w ? ssm_lv2_chain_create(w, NULL, 0, NULL, 0, 1, &cfg, &err) : NULL;
+    ssm_lv2_chain *one = empty ? ssm_lv2_chain_create(w, &st, 1, NULL, 0, 1, &cfg, &err) : NULL;
+    ssm_lv2_plugin *p = one ? ssm_lv2_plugin_create(w, o->uri, &cfg, &err) : NULL;
     if (!p) {
         printf("== LV2 host: not run: %s ==\n\n", err.message);
     } else {
@@ -148,8 +148,8 @@ void bench_host(const bench_opts *o)
         printf("| ssm_lv2_plugin_run (host + plugin) | %.0f | %.3f |\n", pr, 100 * pr / audio_ns);
         printf("| ssm_lv2_chain_run, 1 stage | %.0f | %.3f |\n\n", ch, 100 * ch / audio_ns);
     }
-    ssm_lv2_plugin_free(p);
-    ssm_lv2_chain_free(one);
-    ssm_lv2_chain_free(empty);
-    ssm_lv2_world_free(w);
+    ssm_lv2_plugin_destroy(p);
+    ssm_lv2_chain_destroy(one);
+    ssm_lv2_chain_destroy(empty);
+    ssm_lv2_world_destroy(w);
 }

@@ -20,20 +20,21 @@ typedef struct {
     int format;     /* libsndfile SF_FORMAT_* major | subtype */
 } ssm_audio_info;
 
-ssm_audio_file *ssm_audio_file_open_read(const char *path, ssm_error *err);
+SSM_API ssm_audio_file *ssm_audio_file_open_read(const char *path, ssm_error *err);
 /* Create path for writing with info's format, rate and channels. */
-ssm_audio_file *ssm_audio_file_open_write(const char *path, const ssm_audio_info *info,
-                                          ssm_error *err);
-const ssm_audio_info *ssm_audio_file_info(const ssm_audio_file *f);
+SSM_API ssm_audio_file *ssm_audio_file_open_write(const char *path, const ssm_audio_info *info,
+                                                  ssm_error *err);
+SSM_API const ssm_audio_info *ssm_audio_file_info(const ssm_audio_file *f);
 /* Interleaved float frames; returns frames read (0 at the end) or -1 with
  * err set. */
-int64_t ssm_audio_file_read(ssm_audio_file *f, float *interleaved, int64_t frames, ssm_error *err);
-ssm_status ssm_audio_file_write(ssm_audio_file *f, const float *interleaved, int64_t frames,
-                                ssm_error *err);
+SSM_API int64_t ssm_audio_file_read(ssm_audio_file *f, float *interleaved, int64_t frames,
+                                    ssm_error *err);
+SSM_API ssm_status ssm_audio_file_write(ssm_audio_file *f, const float *interleaved, int64_t frames,
+                                        ssm_error *err);
 /* Close; for a written file, reports a failure to flush. */
-ssm_status ssm_audio_file_close(ssm_audio_file *f, ssm_error *err);
+SSM_API ssm_status ssm_audio_file_close(ssm_audio_file *f, ssm_error *err);
 /* "WAV 24-bit", "FLAC 16-bit", ...: for messages. */
-const char *ssm_audio_format_name(int format, char *buf, size_t size);
+SSM_API const char *ssm_audio_format_name(int format, char *buf, size_t size);
 
 #ifdef __cplusplus
 }
