@@ -10,15 +10,14 @@
  * re-discretises for the host rate (dt_scale = trained / host rate), so it
  * is not rate-bound.
  *
- * Schedules (kernels/diag.c, kernels/fftconv.c), all on one ssm_diag_state
- * so a mode switch at a block boundary is seamless: the recurrence
- * (step), the exact chunked scan, the exact chunked FFT convolution. */
+ * Schedules, all in one ssm_diag (kernels/diag.c) on one state so a mode
+ * switch at a block boundary is seamless: the recurrence (step), the exact
+ * chunked scan, the exact chunked FFT convolution. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "net/layer.h"
 #include "ssm/diag.h"
-#include "ssm/fftconv.h"
 #include "ssm/s4d.h"
 
 typedef struct {
@@ -26,9 +25,8 @@ typedef struct {
     ssm_discretization disc;
     ssm_s4d_params params;
     ssm_diag_bank bank;
-    ssm_diag_state state;
-    ssm_diag_conv *conv; /* the offline scan/FFT schedule, made at activate */
-    float *s;            /* [H][max_frames] channel-major for the bank */
+    ssm_diag *diag; /* the bank with its state and offline form, made at activate */
+    float *s;       /* [H][max_frames] channel-major for the bank */
 } s4d;
 
 static const char *const discs[] = {"zoh", "bilinear", NULL};
@@ -36,8 +34,7 @@ static const char *const discs[] = {"zoh", "bilinear", NULL};
 static void destroy(void *self)
 {
     s4d *l = self;
-    ssm_diag_conv_destroy(l->conv);
-    ssm_diag_state_free(&l->state);
+    ssm_diag_destroy(l->diag);
     ssm_diag_bank_free(&l->bank);
     ssm_s4d_params_free(&l->params);
     free(l->s);
@@ -72,9 +69,8 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
     l->width = H;
     l->modes = M;
     l->disc = disc == 1 ? SSM_BILINEAR : SSM_ZOH;
-    if (ssm_s4d_params_alloc(&l->params, H, M) != SSM_OK ||
-        ssm_diag_bank_alloc(&l->bank, H, M) != SSM_OK ||
-        ssm_diag_state_alloc(&l->state, &l->bank) != SSM_OK) {
+    if (ssm_s4d_params_init(&l->params, H, M) != SSM_OK ||
+        ssm_diag_bank_init(&l->bank, H, M) != SSM_OK) {
         ssm_layer_fail(c, SSM_ERR_NOMEM, "out of memory for %zu x %zu modes", H, M);
         destroy(l);
         return NULL;
@@ -91,8 +87,8 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
 static ssm_status activate(void *self, const ssm_layer_env *env, ssm_layer_ctx *c)
 {
     s4d *l = self;
-    ssm_diag_conv_destroy(l->conv);
-    l->conv = NULL;
+    ssm_diag_destroy(l->diag);
+    l->diag = NULL;
     free(l->s);
     l->max_frames = env->max_out;
     ssm_status st = ssm_s4d_discretize(&l->params, l->disc, env->dt_scale, &l->bank);
@@ -106,20 +102,23 @@ static ssm_status activate(void *self, const ssm_layer_env *env, ssm_layer_ctx *
     l->s = ssm_layer_calloc(c, l->width * l->max_frames, sizeof *l->s);
     if (!l->s)
         return ssm_layer_status(c);
-    if (env->offline != SSM_SCHEDULE_STEP) {
-        /* A power-of-two chunk up to 1024 (longer calls run in chunks): FFTW
-         * plans for sizes with large prime factors (Rader) or long buffered
-         * transforms allocate inside execute, which the audio path must not. */
-        size_t chunk = 1;
-        while (chunk < l->max_frames && chunk < 1024)
-            chunk *= 2;
-        l->conv = ssm_diag_conv_create_method(
-            &l->bank, chunk, SSM_PLAN_ESTIMATE,
-            env->offline == SSM_SCHEDULE_FFT ? SSM_DIAG_FFT : SSM_DIAG_SCAN, &st);
-        if (!l->conv) {
-            ssm_layer_fail(c, st, "cannot build the %s schedule", ssm_schedule_name(env->offline));
-            return st;
-        }
+    /* A power-of-two chunk up to 1024 (longer calls run in chunks): FFTW
+     * plans for sizes with large prime factors (Rader) or long buffered
+     * transforms allocate inside execute, which the audio path must not.
+     * With the step planned offline the chunked form is never run: keep it
+     * minimal. */
+    size_t chunk = 1;
+    while (env->offline != SSM_SCHEDULE_STEP && chunk < l->max_frames && chunk < 1024)
+        chunk *= 2;
+    const ssm_diag_config cfg = {
+        .chunk = chunk,
+        .method = env->offline == SSM_SCHEDULE_FFT ? SSM_DIAG_FFT : SSM_DIAG_SCAN,
+        .rigor = SSM_PLAN_ESTIMATE,
+    };
+    l->diag = ssm_diag_create(&l->bank, &cfg, &st);
+    if (!l->diag) {
+        ssm_layer_fail(c, st, "cannot build the %s schedule", ssm_schedule_name(env->offline));
+        return st;
     }
     return SSM_OK;
 }
@@ -142,10 +141,8 @@ static void process(void *self, ssm_schedule sch, const ssm_frames *in, float *o
     for (size_t t = 0; t < n_out; t++)
         for (size_t h = 0; h < H; h++)
             l->s[h * ld + t] = u[t * H + h];
-    if (sch != SSM_SCHEDULE_STEP && l->conv)
-        ssm_diag_conv_process(l->conv, &l->state, l->s, ld, l->s, ld, n_out);
-    else
-        ssm_diag_step(&l->bank, &l->state, l->s, ld, l->s, ld, n_out);
+    ssm_diag_set_mode(l->diag, sch == SSM_SCHEDULE_STEP ? SSM_MODE_STREAM : SSM_MODE_OFFLINE);
+    ssm_diag_process(l->diag, l->s, ld, l->s, ld, n_out);
     for (size_t t = 0; t < n_out; t++)
         for (size_t h = 0; h < H; h++)
             out[t * H + h] = l->s[h * ld + t];
@@ -153,7 +150,9 @@ static void process(void *self, ssm_schedule sch, const ssm_frames *in, float *o
 
 static void reset(void *self)
 {
-    ssm_diag_state_reset(&((s4d *)self)->state);
+    s4d *l = self;
+    if (l->diag)
+        ssm_diag_reset(l->diag);
 }
 
 const ssm_layer_ops ssm_kind_s4d = {
