@@ -1,0 +1,129 @@
+"""The networks capture.py trains, one builder for every family, as ssmlib
+graphs (docs/model-format.md): whatever is trained exports to graph-v1 and
+runs in the engine, the plugins and every host.
+
+Two shapes, picked by the task:
+
+  nonlinear (amps, pedals, compressors): NAM-like residual stack, no norms
+  (a norm would divide the level out, and level is what a nonlinear device
+  responds to):
+      x -> Linear(1 -> H) -> depth x [ u + GLU(Linear_{H->2H}(GELU(mixer(u)))) ]
+        -> Linear(H -> 1) -> gain                                  (LTI mixers)
+      x -> Linear(1 -> H) -> depth x [ u + block(u) ] -> Linear(H -> 1) -> gain
+                                                     (gated families: Mamba, ...)
+  lti (reverbs, cabinets, EQ): x -> Linear(1 -> H) -> mixer -> Linear(H -> 1) -> gain
+
+"gain" is a fixed affine scale, the device's level gain that capture.py
+measured, so every network trains near unit level.
+
+A family's mixer is the ssmlib layer of that kind; FAMILIES lists what each
+needs (the constructor and an audio initialisation: the families' papers
+initialise for language tasks, where the sample rate is a token rate; at
+48 kHz the poles must cover 20 Hz .. 20 kHz and time constants of a pick
+attack up to a reverb tail). A family whose ssmlib module is not there yet
+is reported as unavailable, not silently skipped.
+"""
+import math
+
+import torch
+
+import ssmlib as S
+
+SR = 48000
+
+
+def _log_uniform(n, lo, hi, gen):
+    return torch.exp(torch.rand(n, generator=gen) * (math.log(hi) - math.log(lo)) + math.log(lo))
+
+
+def init_s4d(layer, task, gen):
+    """dt = 1 sample (log_dt = 0), so A is in rad/sample: A_imag = 2 pi f / SR
+    with f log-uniform over the audio band, -Re A = 1 / tau with tau (samples)
+    over the task's time constants; C scaled so each mode's resonance peak
+    gain starts near 1 / sqrt(M) whatever its decay."""
+    H, M = layer.A_imag.shape
+    tau = {"nonlinear": (2.0, 4000.0), "dynamics": (4.0, 48000.0), "lti": (2000.0, 20000.0)}[task]
+    with torch.no_grad():
+        layer.log_dt.zero_()
+        f = _log_uniform(H * M, 25.0, 20000.0, gen).reshape(H, M)
+        t = _log_uniform(H * M, *tau, gen).reshape(H, M)
+        layer.A_imag.copy_(2 * math.pi * f / SR)
+        layer.log_A_real.copy_(torch.log(1.0 / t))
+        scale = 1.0 / (math.sqrt(M) * t)  # each mode's resonance peak gain ~ |C| tau
+        layer.C_re.copy_(torch.randn(H, M, generator=gen) * scale)
+        layer.C_im.copy_(torch.randn(H, M, generator=gen) * scale)
+        layer.D.copy_(torch.randn(H, generator=gen) * 0.5)
+
+
+def _lru(H, N, task):
+    # r = |lambda| near 1: per-sample poles of audio time constants.
+    r_min = {"nonlinear": 0.5, "dynamics": 0.9, "lti": 0.9995}[task]
+    return S.LRU(H, state=N, r_min=r_min, r_max=0.99999, max_phase=math.pi)
+
+
+# name -> (ssmlib class name, shape, constructor(H, N, task), init(layer, task, gen) or None)
+FAMILIES = {
+    "s4d": ("S4D", "lti", lambda H, N, task: S.S4D(H, state=N), init_s4d),
+    "lru": ("LRU", "lti", _lru, None),
+    "s5": ("S5", "lti", lambda H, N, task: S.S5(H, state=N), None),
+    "dss": ("DSS", "lti", lambda H, N, task: S.DSS(H, state=N), None),
+    "s4": ("S4", "lti", lambda H, N, task: S.S4(H, state=N), None),
+    "liquid_s4": ("LiquidS4", "lti", lambda H, N, task: S.LiquidS4(H, state=N), None),
+    "mamba": ("Mamba", "block", lambda H, N, task: S.Mamba(H, d_inner=2 * H, state=N, d_conv=4), None),
+    "mamba2": ("Mamba2", "block", lambda H, N, task: S.Mamba2(H, state=N), None),
+    "hyena": ("Hyena", "block", lambda H, N, task: S.Hyena(H, l_max=N), None),
+    "h3": ("H3", "block", lambda H, N, task: S.H3(H, state=N), None),
+    "gss": ("GSS", "block", lambda H, N, task: S.GSS(H, state=N), None),
+}
+
+
+def available(family):
+    """(True, "") or (False, why)."""
+    if family not in FAMILIES:
+        return False, f"unknown family {family!r} (known: {', '.join(FAMILIES)})"
+    cls = FAMILIES[family][0]
+    if not hasattr(S, cls):
+        return False, f"ssmlib has no {cls} yet (family {family})"
+    return True, ""
+
+
+def build(family, task, width, state, depth=1, gain=1.0, seed=0):
+    """The capture network for family at this size. task: "nonlinear",
+    "dynamics" (nonlinear, long time constants) or "lti"."""
+    ok, why = available(family)
+    if not ok:
+        raise ValueError(why)
+    _cls, shape, make, init = FAMILIES[family]
+    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    g = S.Graph(inputs=1, sample_rate=SR)
+    H = width
+    u = g.add("in", S.Linear(1, H, bias=task != "lti"), "x")
+    if task == "lti":
+        m = make(H, state, task)
+        if init:
+            init(m, task, gen)
+        u = g.add("mix", m, u)
+    else:
+        for i in range(depth):
+            m = make(H, state, task)
+            if init:
+                init(m, task, gen)
+            if shape == "lti":
+                z = g.add(f"b{i}.ssm", m, u)
+                z = g.add(f"b{i}.act", S.Activation("gelu"), z)
+                z = g.add(f"b{i}.out", S.Linear(H, 2 * H), z)
+                z = g.add(f"b{i}.glu", S.GLU(), z)
+            else:
+                z = g.add(f"b{i}.ssm", m, u)
+            u = g.add(f"b{i}", S.Add(), u, z)
+    head = S.Linear(H, 1, bias=task != "lti")
+    head._capture_head = True  # capture.py scales it to fit the target's level before training
+    y = g.add("head", head, u)
+    y = g.add("gain", S.Affine(scale=float(gain)), y)
+    g.output("audio", y)
+    return g
+
+
+def n_params(g):
+    return sum(p.numel() for p in g.parameters() if p.requires_grad)
