@@ -21,6 +21,7 @@ seeds for the graph fuzzer.
 Each per-kind case names the node under test "y" and exposes it as output
 "y" (the "audio" output is the input itself where the kind is not audio-rate).
 """
+import math
 import os
 import sys
 import zlib
@@ -227,6 +228,19 @@ def case_s4d_bilinear():
 @case(T=1600, dt_scale=0.5)
 def case_s4d_rate():
     return simple(3, S.S4D(3, 8, "zoh", dt_min=1e-2, dt_max=2e-1))
+
+
+# ---- LTI families: lru, s5, dss, s4, liquid_s4, s4nd ----
+
+@case(T=1600)
+def case_lru():
+    return simple(3, S.LRU(3, 8, r_min=0.5, r_max=0.99, max_phase=6.28))
+
+
+@case(T=3000)
+def case_lru_slow():
+    """Poles within 1e-3 of the unit circle, small phases (audio-like)."""
+    return simple(2, S.LRU(2, 6, r_min=0.99, r_max=0.9995, max_phase=math.pi / 10))
 
 
 @case(T=6000)
