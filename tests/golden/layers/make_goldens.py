@@ -243,6 +243,31 @@ def case_lru_slow():
     return simple(2, S.LRU(2, 6, r_min=0.99, r_max=0.9995, max_phase=math.pi / 10))
 
 
+@case(T=1600)
+def case_s5_zoh():
+    return simple(3, S.S5(3, 8, "zoh"))
+
+
+@case(T=1600)
+def case_s5_bilinear():
+    return simple(3, S.S5(3, 8, "bilinear"))
+
+
+@case(T=1600, dt_scale=0.5)
+def case_s5_rate():
+    """At twice the trained rate: dt halves (engine dt_scale = 0.5)."""
+    return simple(2, S.S5(2, 6, "zoh", dt_min=1e-2, dt_max=1e-1))
+
+
+@case(T=1200)
+def case_s5_full():
+    """Both halves of every conjugate pair kept (conj_sym false: y = Re(C x))."""
+    return simple(2, S.S5(2, 8, "zoh", conj_sym=False))
+
+
+# ---- end of the LTI families ----
+
+
 @case(T=6000)
 def case_net_sashimi():
     """Two rates with residuals, pooling (SaShiMi-shaped), a depthwise conv,
