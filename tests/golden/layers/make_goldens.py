@@ -265,6 +265,25 @@ def case_s5_full():
     return simple(2, S.S5(2, 8, "zoh", conj_sym=False))
 
 
+@case(T=1600)
+def case_dss_exp():
+    return simple(3, S.DSS(3, 8, "exp"))
+
+
+@case(T=1600)
+def case_dss_softmax():
+    """The softmax normaliser over l_max = 400 frames: the kernel extends
+    past it (the T = 1600 input reaches 4 l_max)."""
+    return simple(3, S.DSS(3, 8, "softmax", l_max=400))
+
+
+@case(T=1600, dt_scale=0.5)
+def case_dss_rate():
+    """Softmax at twice the trained rate: dt halves and the window becomes
+    round(300 / 0.5) = 600 frames."""
+    return simple(2, S.DSS(2, 6, "softmax", l_max=300, dt_min=1e-2, dt_max=1e-1))
+
+
 # ---- end of the LTI families ----
 
 
