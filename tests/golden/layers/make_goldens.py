@@ -284,6 +284,29 @@ def case_dss_rate():
     return simple(2, S.DSS(2, 6, "softmax", l_max=300, dt_min=1e-2, dt_max=1e-1))
 
 
+@case(T=1600)
+def case_s4():
+    """HiPPO-LegS init (B_clip 2), N = 8."""
+    return simple(3, S.S4(3, 8))
+
+
+@case(T=1600)
+def case_s4_rank2():
+    """Rank-2 low-rank term and perturbed Lambda, P, B (a trained-looking
+    DPLR system: the Woodbury path with a 2 x 2 capacitance)."""
+    l = S.S4(2, 12, rank=2)
+    with torch.no_grad():
+        for p in (l.P_re, l.P_im, l.B_re, l.B_im, l.A_imag):
+            p.add_(torch.randn_like(p) * 0.3)
+        l.log_A_real.add_(torch.randn_like(l.log_A_real) * 0.5)
+    return simple(2, l)
+
+
+@case(T=1600, dt_scale=0.5)
+def case_s4_rate():
+    return simple(2, S.S4(2, 8, dt_min=1e-2, dt_max=1e-1))
+
+
 # ---- end of the LTI families ----
 
 
