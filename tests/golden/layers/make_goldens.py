@@ -307,6 +307,19 @@ def case_s4_rate():
     return simple(2, S.S4(2, 8, dt_min=1e-2, dt_max=1e-1))
 
 
+@case(T=1600, scale=1.0)
+def case_liquid_s4_polyb():
+    """PB kernel, degree 3 (two correlation orders); dt 0.1..0.5 so that
+    every order moves the output well past the tolerance."""
+    return simple(3, S.LiquidS4(3, 8, "polyb", degree=3, dt_min=0.1, dt_max=0.5))
+
+
+@case(T=1600, scale=1.0)
+def case_liquid_s4_kb():
+    """KB kernel, degree 4: the S4 driven by u + sum s^(k-1) u_k."""
+    return simple(2, S.LiquidS4(2, 8, "kb", degree=4, dt_min=0.1, dt_max=0.5))
+
+
 # ---- end of the LTI families ----
 
 
