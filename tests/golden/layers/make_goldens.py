@@ -320,6 +320,42 @@ def case_liquid_s4_kb():
     return simple(2, S.LiquidS4(2, 8, "kb", degree=4, dt_min=0.1, dt_max=0.5))
 
 
+@case(T=800)
+def case_s4nd():
+    """Behind a learned filterbank (12 bins at stride 8): log power, a causal
+    time axis (no latency) and a symmetric frequency axis."""
+    g = S.Graph(inputs=1, sample_rate=48000)
+    g.add("enc", S.FbEncode(hop=8, filters=12), "x")
+    g.add("feat", S.LogPow(eps=1e-3), "enc")
+    g.add("y", S.S4ND(12, state=8, freq_state=6, dt_min=1e-2, dt_max=3e-1), "feat")
+    g.output("audio", "x")
+    g.output("y", "y")
+    return g
+
+
+@case(T=900)
+def case_s4nd_lookahead():
+    """Two planes of 4 bins (decimate by 2 of 4 inputs), causal frequency
+    axis, a look-ahead of 3 frames (the output is 3 frames late)."""
+    g = S.Graph(inputs=4, sample_rate=48000)
+    g.add("down", S.Decimate(2), "x")
+    g.add("y", S.S4ND(8, state=8, freq_state=4, channels=2, freq="causal", lookahead=3,
+                      dt_min=1e-2, dt_max=3e-1), "down")
+    g.output("audio", "x")
+    g.output("y", "y")
+    return g
+
+
+@case(T=1200, dt_scale=0.5)
+def case_s4nd_rate():
+    """At twice the trained rate, on the audio-rate input as a plane of
+    3 channels x 2 bins, with a look-ahead of 2: the time axis re-discretises
+    (dt halves, in both the causal and the look-ahead kernels), the
+    frequency axis does not."""
+    return simple(6, S.S4ND(6, state=6, freq_state=2, channels=3, lookahead=2, dt_min=1e-2,
+                            dt_max=3e-1))
+
+
 # ---- end of the LTI families ----
 
 

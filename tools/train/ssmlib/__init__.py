@@ -27,6 +27,7 @@ from .filterbank import FbDecode, FbEncode, dft_basis  # noqa: F401
 from .s4d import S4D  # noqa: F401
 # LTI families
 from .lru import LRU  # noqa: F401
+from .s4nd import S4ND  # noqa: F401
 from .liquid_s4 import LiquidS4  # noqa: F401
 from .s4 import S4  # noqa: F401
 from .dss import DSS  # noqa: F401
