@@ -356,6 +356,69 @@ def case_s4nd_rate():
                             dt_max=3e-1))
 
 
+# One small model file per family (initialised, not trained): the family
+# between glue at audio rate (linear -> rmsnorm -> family -> GELU -> linear ->
+# GLU -> residual -> linear), or behind a filterbank (s4nd). test_layers
+# holds them to PyTorch and streaming to offline on long input;
+# test_family_models runs them through the "model" processor at 48 and
+# 44.1 kHz and tests/tools/test_family_render.sh through ssm-render.
+
+
+def family_model(layer, H=8):
+    g = S.Graph(inputs=1, sample_rate=48000)
+    g.add("in", S.Linear(1, H), "x")
+    g.add("norm", S.RMSNorm(H), "in")
+    g.add("ssm", layer, "norm")
+    g.add("act", S.Activation("gelu"), "ssm")
+    g.add("mix", S.Linear(H, 2 * H), "act")
+    g.add("glu", S.GLU(), "mix")
+    g.add("res", S.Add(), "in", "glu")
+    g.add("out", S.Linear(H, 1), "res")
+    g.output("audio", "out")
+    return g
+
+
+@case(T=4000)
+def case_model_lru():
+    return family_model(S.LRU(8, 16, r_min=0.95, r_max=0.999, max_phase=math.pi / 4))
+
+
+@case(T=4000)
+def case_model_s5():
+    return family_model(S.S5(8, 16))
+
+
+@case(T=4000)
+def case_model_dss():
+    return family_model(S.DSS(8, 16, "softmax", l_max=2048))
+
+
+@case(T=4000)
+def case_model_s4():
+    return family_model(S.S4(8, 16))
+
+
+@case(T=4000)
+def case_model_liquid_s4():
+    return family_model(S.LiquidS4(8, 16, "polyb", degree=2))
+
+
+@case(T=4000)
+def case_model_s4nd():
+    """A spectral mask from S4ND over the log-power plane of a fixed STFT
+    (32 bins at hop 16), with a look-ahead of 2 frames."""
+    g = S.Graph(inputs=1, sample_rate=48000)
+    g.add("stft", S.FbEncode(hop=16, basis="dft"), "x")
+    g.add("feat", S.LogPow(eps=1e-6), "stft")
+    g.add("plane", S.S4ND(32, state=8, freq_state=4, lookahead=2, dt_min=1e-2, dt_max=3e-1), "feat")
+    g.add("mask", S.Linear(32, 32), "plane")
+    g.add("mask.sigmoid", S.Activation("sigmoid"), "mask")
+    g.add("masked", S.Mul(), "mask.sigmoid", "stft")
+    g.add("istft", S.FbDecode(hop=16, basis="dft"), "masked")
+    g.output("audio", "istft")
+    return g
+
+
 # ---- end of the LTI families ----
 
 
