@@ -46,7 +46,7 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
         return NULL;
     l->width = out->width;
     if (!ssm_dplr_read(c, l->width, &l->set) ||
-        !(l->ch = ssm_layer_calloc(c, l->width, sizeof *l->ch))) {
+        !(l->ch = ssm_layer_calloc(c, l->width, sizeof(ssm_s4 *)))) {
         destroy(l);
         return NULL;
     }
