@@ -126,9 +126,17 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
         return NULL;
     }
     const size_t F = W / C;
-    if (F > 4096 || C * F * F > ((size_t)1 << 24)) {
+    if (F > 4096 || C * F * F > ((size_t)1 << 22)) {
         ssm_layer_fail(c, SSM_ERR_FORMAT,
-                       "%zu channels of %zu bins: the frequency matrices are too big", C, F);
+                       "%zu channels of %zu bins: the frequency matrices (C F^2 = %zu floats) are "
+                       "too big (at most 2^22)",
+                       C, F, C * F * F);
+        return NULL;
+    }
+    if (look * W > ((size_t)1 << 22)) {
+        ssm_layer_fail(c, SSM_ERR_FORMAT,
+                       "a look-ahead of %zu frames of width %zu is too long (at most 2^22 values)",
+                       look, W);
         return NULL;
     }
     s4nd *l = ssm_layer_calloc(c, 1, sizeof *l);
