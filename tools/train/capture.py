@@ -348,6 +348,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--device", default=None, help="cuda / cpu (default: cuda when there is one)")
     ap.add_argument("--tag", default="", help="a name for this model in logs and reports")
+    ap.add_argument("--effect", default="", help="what was captured (capture_devices.py's name), for the provenance")
     ap.add_argument("--resume", help="checkpoint to continue from")
     ap.add_argument("--out", help="output folder")
     ap.add_argument("--provenance", default="", help="the data recipe, for the file's metadata")
@@ -404,7 +405,7 @@ def main():
     if tr.best_state is not None:
         tr.net.load_state_dict(tr.best_state)
     tr.net.cpu()
-    prov = {"tool": "tools/train/capture.py", "commit": git_commit(), "family": args.family,
+    prov = {"tool": "tools/train/capture.py", "commit": git_commit(), "effect": args.effect, "family": args.family,
             "task": args.task, "width": args.width, "state": args.state, "depth": args.depth,
             "steps": tr.step, "train_seconds": round(tr.elapsed, 1), "val_esr": tr.best,
             "latency_samples": lat, "level_gain_db": ginfo["level_gain_db"], "data": args.provenance,

@@ -61,14 +61,28 @@ def _lru(H, N, task):
     return S.LRU(H, state=N, r_min=r_min, r_max=0.99999, max_phase=math.pi)
 
 
+# The continuous-time families keep their papers' A (HiPPO, S4D-Lin, ...)
+# and take the audio scales from dt (in samples): a channel's poles sit at
+# dt x A, so log-uniform dt over these ranges spreads the channels from
+# slow, low poles (a reverb tail, a compressor's release) to fast, high
+# ones (a pick attack), as S4's multi-scale design intends.
+DT = {"nonlinear": (1e-3, 1.0), "dynamics": (1e-5, 1.0), "lti": (1e-5, 0.3)}
+
+
+def _dt(task):
+    lo, hi = DT[task]
+    return {"dt_min": lo, "dt_max": hi}
+
+
 # name -> (ssmlib class name, shape, constructor(H, N, task), init(layer, task, gen) or None)
 FAMILIES = {
     "s4d": ("S4D", "lti", lambda H, N, task: S.S4D(H, state=N), init_s4d),
     "lru": ("LRU", "lti", _lru, None),
-    "s5": ("S5", "lti", lambda H, N, task: S.S5(H, state=N), None),
-    "dss": ("DSS", "lti", lambda H, N, task: S.DSS(H, state=N), None),
-    "s4": ("S4", "lti", lambda H, N, task: S.S4(H, state=N), None),
-    "liquid_s4": ("LiquidS4", "lti", lambda H, N, task: S.LiquidS4(H, state=N), None),
+    "s5": ("S5", "lti", lambda H, N, task: S.S5(H, state=N, **_dt(task)), None),
+    "dss": ("DSS", "lti", lambda H, N, task: S.DSS(H, state=N, variant="exp", **_dt(task)), None),
+    "s4": ("S4", "lti", lambda H, N, task: S.S4(H, state=N, **_dt(task)), None),
+    "liquid_s4": ("LiquidS4", "lti",
+                  lambda H, N, task: S.LiquidS4(H, state=N, liquid_kernel="polyb", degree=2, **_dt(task)), None),
     "mamba": ("Mamba", "block", lambda H, N, task: S.Mamba(H, d_inner=2 * H, state=N, d_conv=4), None),
     "mamba2": ("Mamba2", "block", lambda H, N, task: S.Mamba2(H, state=N), None),
     "hyena": ("Hyena", "block", lambda H, N, task: S.Hyena(H, l_max=N), None),
@@ -122,6 +136,16 @@ def build(family, task, width, state, depth=1, gain=1.0, seed=0):
     y = g.add("head", head, u)
     y = g.add("gain", S.Affine(scale=float(gain)), y)
     g.output("audio", y)
+    # PyTorch's Linear init (biases up to +-1/sqrt(fan_in)) would bury a
+    # -20 dBFS guitar under a constant in the residual stream: biases start
+    # at zero and the input projection at an amplitude that brings a
+    # typical capture signal (RMS 0.1) to unit level.
+    with torch.no_grad():
+        for mod in g.modules():
+            if isinstance(mod, torch.nn.Linear) and mod.bias is not None:
+                mod.bias.zero_()
+        first = g.layers[0].lin
+        first.weight.copy_(torch.randn(first.weight.shape, generator=gen) * 10.0)
     return g
 
 

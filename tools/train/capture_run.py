@@ -96,7 +96,7 @@ def main():
                    "--minutes", f"{minutes:.3f}",
                    "--total-minutes", f"{j.get('total_minutes', minutes):.3f}",
                    "--val-every", str(j.get("val_every", 30)), "--seed", str(j.get("seed", 1)),
-                   "--tag", name, "--out", d, "--provenance", plan.get("data", "")]
+                   "--tag", name, "--effect", dev, "--out", d, "--provenance", plan.get("data", "")]
             if args.smoke:
                 cmd += ["--segment", "4096", "--warmup", "1024", "--batch", "2", "--val-every", "5",
                         "--val-chunk", "48000", "--val-seconds", "2", "--device", "cpu"]
