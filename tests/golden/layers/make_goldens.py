@@ -300,6 +300,52 @@ def case_net_stft():
     return g
 
 
+# ---- the selective / gated families (mamba, mamba2, hyena, h3, gss) ----
+
+def perturb(tensors, std=0.2):
+    """Move parameters off their structured init (D = 1, ...), so the
+    goldens see every term."""
+    with torch.no_grad():
+        for t in tensors:
+            t.add_(torch.randn_like(t) * std)
+
+
+def same_forms(layer, width, T=300, tol=1e-10, **kw):
+    """The module's training form (chunked / FFT) equals its reference form
+    (the step loop) in float64 on random input: checks the fast form before
+    its output becomes a golden."""
+    import copy
+    m = copy.deepcopy(layer).double()
+    x = torch.randn(2, T, width, dtype=torch.float64)
+    with torch.no_grad():
+        fast, ref = m(x, **kw), m(x, scan="sequential", **kw)
+    err = float((fast - ref).abs().max() / ref.abs().max())
+    assert err < tol, f"{layer.kind}: training form vs reference form rel err {err:.3g}"
+    return layer
+
+
+@case(T=700)
+def case_mamba():
+    m = S.Mamba(3, d_inner=6, state=4, d_conv=4, dt_rank=2)
+    perturb([m.D, m.A_log])
+    return simple(3, same_forms(m, 3))
+
+
+@case(T=700)
+def case_mamba_bias():
+    m = S.Mamba(4, d_inner=8, state=3, d_conv=3, bias=True, conv_bias=False)
+    perturb([m.D, m.in_proj.bias, m.out_proj.bias])
+    return simple(4, same_forms(m, 4))
+
+
+@case(T=700, dt_scale=0.5)
+def case_mamba_rate():
+    m = S.Mamba(3, d_inner=6, state=4, dt_min=1e-2, dt_max=2e-1)
+    with torch.no_grad():
+        m.D.mul_(0.05)  # the SSM term, which dt_scale changes, dominates
+    return simple(3, same_forms(m, 3, dt_scale=0.5))
+
+
 def write_case(name, fn, T, scale, dt_scale):
     torch.manual_seed(zlib.crc32(name.encode()))
     g = fn()

@@ -24,8 +24,8 @@ from .glue import (  # noqa: F401
     GLU, Activation, Add, Affine, Concat, Conv1d, Decimate, Interpolate, LayerNorm, Linear, LogPow,
     Mul, RMSNorm, Split)
 from .filterbank import FbDecode, FbEncode, dft_basis  # noqa: F401
-from .s4d import S4D  # noqa: F401
 # The selective / gated families (mamba, mamba2, hyena, h3, gss).
 from .mamba import Mamba  # noqa: F401
+from .s4d import S4D  # noqa: F401
 from .graph import Graph, load  # noqa: F401
 from .fileio import read_safetensors, write_safetensors  # noqa: F401
