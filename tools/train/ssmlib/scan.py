@@ -47,11 +47,14 @@ def linear_scan(log_a, b, h0=None, chunk=64):
         log_a, b = F.pad(log_a, spec), F.pad(b, spec)
     la = log_a.reshape(B, nc, Q, *rest)
     bb = b.reshape(B, nc, Q, *rest)
-    a = la.exp()
-    h = torch.zeros_like(bb[:, :, 0])
+    # Step-major copies, unbound once: slicing step by step would give each
+    # step's backward a zero tensor of the whole input (quadratic in Q).
+    a_steps = la.exp().movedim(2, 0).contiguous().unbind(0)
+    b_steps = bb.movedim(2, 0).contiguous().unbind(0)
+    h = torch.zeros_like(b_steps[0])
     hs = []
-    for t in range(Q):
-        h = a[:, :, t] * h + bb[:, :, t]
+    for a_t, b_t in zip(a_steps, b_steps):
+        h = a_t * h + b_t
         hs.append(h)
     hl = torch.stack(hs, dim=2)  # each chunk from a zero state
     P = torch.cumsum(la, dim=2).exp()  # decay from the chunk's start through step t
@@ -71,7 +74,7 @@ def linear_scan_sequential(log_a, b, h0=None):
     log_a = log_a.expand_as(b)
     h = torch.zeros_like(b[:, 0]) if h0 is None else h0
     hs = []
-    for t in range(b.shape[1]):
-        h = log_a[:, t].exp() * h + b[:, t]
+    for la_t, b_t in zip(log_a.unbind(1), b.unbind(1)):
+        h = la_t.exp() * h + b_t
         hs.append(h)
     return torch.stack(hs, dim=1), h
