@@ -346,6 +346,29 @@ def case_mamba_rate():
     return simple(3, same_forms(m, 3, dt_scale=0.5))
 
 
+@case(T=700)
+def case_mamba2():
+    m = S.Mamba2(3, d_inner=8, head_dim=4, state=5, d_conv=4, chunk=16)
+    perturb([m.D, m.norm.weight])
+    return simple(3, same_forms(m, 3))
+
+
+@case(T=700)
+def case_mamba2_groups():
+    m = S.Mamba2(4, d_inner=12, head_dim=3, groups=2, state=4, d_conv=3, bias=True,
+                 conv_bias=False, chunk=32)
+    perturb([m.D, m.norm.weight, m.in_proj.bias, m.out_proj.bias])
+    return simple(4, same_forms(m, 4))
+
+
+@case(T=700, dt_scale=0.5)
+def case_mamba2_rate():
+    m = S.Mamba2(3, d_inner=8, head_dim=4, state=5, chunk=16)
+    with torch.no_grad():
+        m.D.mul_(0.05)  # the SSM term, which dt_scale changes, dominates
+    return simple(3, same_forms(m, 3, dt_scale=0.5))
+
+
 def write_case(name, fn, T, scale, dt_scale):
     torch.manual_seed(zlib.crc32(name.encode()))
     g = fn()
