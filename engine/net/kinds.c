@@ -20,11 +20,12 @@ static const ssm_layer_ops *const kinds[] = {
 };
 
 /* The selective and gated families (Mamba, Mamba-2, Hyena, H3, GSS). */
-extern const ssm_layer_ops ssm_kind_mamba, ssm_kind_mamba2;
+extern const ssm_layer_ops ssm_kind_mamba, ssm_kind_mamba2, ssm_kind_hyena;
 
 static const ssm_layer_ops *const selective_kinds[] = {
     &ssm_kind_mamba,
     &ssm_kind_mamba2,
+    &ssm_kind_hyena,
 };
 
 /* The lists above, in the order the known-kinds message gives them. */

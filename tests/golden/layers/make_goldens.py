@@ -369,6 +369,36 @@ def case_mamba2_rate():
     return simple(3, same_forms(m, 3, dt_scale=0.5))
 
 
+@case(T=700)
+def case_hyena():
+    """l_max < T: past l_max the filter slides (an l_max-tap FIR)."""
+    h = S.Hyena(3, l_max=64, order=2, filter_order=8, emb_dim=5, n_inner=2)
+    perturb([h.filter.freq])
+    return simple(3, same_forms(h, 3, tol=1e-9))
+
+
+@case(T=700)
+def case_hyena_o3():
+    """Order 3, a filter longer than one partition (the partitioned tail)."""
+    h = S.Hyena(2, l_max=200, order=3, filter_order=8, emb_dim=3, n_inner=1, shift=0.1)
+    return simple(2, same_forms(h, 2, tol=1e-9))
+
+
+@case(T=2500)
+def case_hyena_long():
+    """1500-tap filters: several partition levels."""
+    h = S.Hyena(2, l_max=1500, order=2, filter_order=8, emb_dim=5, n_inner=1)
+    return simple(2, same_forms(h, 2, T=1600, tol=1e-9))
+
+
+@case(T=700, dt_scale=0.5)
+def case_hyena_rate():
+    """At twice the trained rate: the filter at half-sample positions, 200
+    taps for l_max 100, gain halved."""
+    h = S.Hyena(2, l_max=100, order=2, filter_order=8, emb_dim=5, n_inner=1)
+    return simple(2, same_forms(h, 2, tol=1e-9, dt_scale=0.5))
+
+
 def write_case(name, fn, T, scale, dt_scale):
     torch.manual_seed(zlib.crc32(name.encode()))
     g = fn()
