@@ -399,6 +399,28 @@ def case_hyena_rate():
     return simple(2, same_forms(h, 2, tol=1e-9, dt_scale=0.5))
 
 
+@case(T=1200)
+def case_h3():
+    h = S.H3(3, state=8, shift_state=4)
+    perturb([h.ssm_k_kernel.B])
+    return simple(3, same_forms(h, 3))
+
+
+@case(T=1200)
+def case_h3_bilinear():
+    h = S.H3(4, state=6, shift_state=3, discretization="bilinear")
+    perturb([h.ssm_k_kernel.B])
+    return simple(4, same_forms(h, 4))
+
+
+@case(T=1200, dt_scale=0.5)
+def case_h3_rate():
+    h = S.H3(3, state=8, shift_state=4)
+    with torch.no_grad():
+        h.kernel.log_dt.add_(2.0)  # slower modes than the default, so dt_scale shows
+    return simple(3, same_forms(h, 3, dt_scale=0.5))
+
+
 def write_case(name, fn, T, scale, dt_scale):
     torch.manual_seed(zlib.crc32(name.encode()))
     g = fn()

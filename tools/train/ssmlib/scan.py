@@ -78,3 +78,16 @@ def linear_scan_sequential(log_a, b, h0=None):
         h = la_t.exp() * h + b_t
         hs.append(h)
     return torch.stack(hs, dim=1), h
+
+
+def diag_recurrence(lam, w, u):
+    """The diagonal bank's recurrence (engine: kernels/diag.c, weights on the
+    output), one step at a time: x[t] = lam x[t-1] + u[t] per mode, y[t] =
+    Re(sum_m w_m x_m[t]). lam, w: [H, M] complex; u: [B, T, H] real. For
+    checking FFT forms against the recurrence the engine streams."""
+    x = torch.zeros(u.shape[0], *lam.shape, dtype=lam.dtype, device=u.device)
+    ys = []
+    for u_t in u.unbind(1):
+        x = lam * x + u_t.unsqueeze(-1)
+        ys.append((w * x).sum(-1).real)
+    return torch.stack(ys, dim=1)
