@@ -20,13 +20,11 @@ static const ssm_layer_ops *const kinds[] = {
 };
 
 /* The selective and gated families (Mamba, Mamba-2, Hyena, H3, GSS). */
-extern const ssm_layer_ops ssm_kind_mamba, ssm_kind_mamba2, ssm_kind_hyena, ssm_kind_h3;
+extern const ssm_layer_ops ssm_kind_mamba, ssm_kind_mamba2, ssm_kind_hyena, ssm_kind_h3,
+    ssm_kind_gss;
 
 static const ssm_layer_ops *const selective_kinds[] = {
-    &ssm_kind_mamba,
-    &ssm_kind_mamba2,
-    &ssm_kind_hyena,
-    &ssm_kind_h3,
+    &ssm_kind_mamba, &ssm_kind_mamba2, &ssm_kind_hyena, &ssm_kind_h3, &ssm_kind_gss,
 };
 
 /* The lists above, in the order the known-kinds message gives them. */

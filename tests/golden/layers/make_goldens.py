@@ -421,6 +421,29 @@ def case_h3_rate():
     return simple(3, same_forms(h, 3, dt_scale=0.5))
 
 
+@case(T=1200)
+def case_gss():
+    g = S.GSS(4, d_ff=8, d_ssm=3, state=6)
+    perturb([g.dss.log_neg_Lambda_re, g.dss.Lambda_im])
+    return simple(4, same_forms(g, 4))
+
+
+@case(T=1200)
+def case_gss_softmax():
+    g = S.GSS(3, d_ff=6, d_ssm=2, state=5, variant="softmax", l_max=200)
+    perturb([g.dss.log_neg_Lambda_re])
+    return simple(3, same_forms(g, 3))
+
+
+@case(T=1200, dt_scale=0.5)
+def case_gss_rate():
+    """Softmax at twice the trained rate: dt halves, the window doubles."""
+    g = S.GSS(3, d_ff=6, d_ssm=2, state=5, variant="softmax", l_max=200)
+    with torch.no_grad():
+        g.dss.log_dt.add_(2.0)
+    return simple(3, same_forms(g, 3, dt_scale=0.5))
+
+
 def write_case(name, fn, T, scale, dt_scale):
     torch.manual_seed(zlib.crc32(name.encode()))
     g = fn()

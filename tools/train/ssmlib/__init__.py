@@ -29,6 +29,7 @@ from .mamba import Mamba  # noqa: F401
 from .mamba2 import Mamba2  # noqa: F401
 from .hyena import Hyena  # noqa: F401
 from .h3 import H3  # noqa: F401
+from .gss import GSS  # noqa: F401
 from .s4d import S4D  # noqa: F401
 from .graph import Graph, load  # noqa: F401
 from .fileio import read_safetensors, write_safetensors  # noqa: F401
