@@ -444,6 +444,84 @@ def case_gss_rate():
     return simple(3, same_forms(g, 3, dt_scale=0.5))
 
 
+# One small network per family, mixing it with glue: test_layers checks
+# them against PyTorch and long-input stream == offline; test_model_families
+# and test_render_models run them through the "model" processor and
+# ssm-render.
+
+@case(T=4000)
+def case_net_mamba():
+    """An audio-rate residual Mamba block (pre-norm), mono in and out."""
+    g = S.Graph(inputs=1, sample_rate=48000)
+    h = g.add("inp", S.Linear(1, 8), "x")
+    z = g.add("b0.mamba", S.Mamba(8, d_inner=16, state=8), g.add("b0.norm", S.RMSNorm(8), h))
+    h = g.add("b0", S.Add(), h, z)
+    g.add("out", S.Linear(8, 1), g.add("norm_f", S.RMSNorm(8), h))
+    g.output("audio", "out")
+    return g
+
+
+@case(T=4000)
+def case_net_mamba2():
+    """Mamba-2 behind a learned filterbank: a sigmoid mask on the
+    coefficients, as the denoiser's shape."""
+    g = S.Graph(inputs=1, sample_rate=48000)
+    c = g.add("enc", S.FbEncode(hop=8, filters=16), "x")
+    h = g.add("inp", S.Linear(16, 8), g.add("feat", S.LogPow(1e-6), c))
+    z = g.add("b0.mamba2", S.Mamba2(8, d_inner=16, head_dim=4, state=8),
+              g.add("b0.norm", S.RMSNorm(8), h))
+    h = g.add("b0", S.Add(), h, z)
+    m = g.add("mask.sigmoid", S.Activation("sigmoid"), g.add("mask", S.Linear(8, 16), h))
+    g.add("dec", S.FbDecode(hop=8, filters=16), g.add("masked", S.Mul(), m, c))
+    g.output("audio", "dec")
+    return g
+
+
+@case(T=4000)
+def case_net_hyena():
+    """An audio-rate Hyena block with 1000-tap implicit filters, residual."""
+    g = S.Graph(inputs=1, sample_rate=48000)
+    h = g.add("inp", S.Linear(1, 4), "x")
+    z = g.add("b0.hyena", S.Hyena(4, l_max=1000, order=2, filter_order=8, emb_dim=3, n_inner=1),
+              g.add("b0.norm", S.LayerNorm(4), h))
+    h = g.add("b0", S.Add(), h, z)
+    g.add("out", S.Linear(4, 1), h)
+    g.output("audio", "out")
+    return g
+
+
+@case(T=4000)
+def case_net_h3():
+    """H3 at a quarter of the rate (decimate / interpolate), residual at
+    both rates."""
+    g = S.Graph(inputs=1, sample_rate=48000)
+    h = g.add("inp", S.Linear(1, 4), "x")
+    d = g.add("d", S.Linear(16, 8), g.add("down", S.Decimate(4), h))
+    z = g.add("b0.h3", S.H3(8, state=8, shift_state=4), g.add("b0.norm", S.RMSNorm(8), d))
+    d = g.add("b0", S.Add(), d, z)
+    u = g.add("up", S.Interpolate(4), g.add("upl", S.Linear(8, 16), d))
+    g.add("out", S.Linear(4, 1), g.add("r", S.Add(), h, u))
+    g.output("audio", "out")
+    return g
+
+
+@case(T=4000)
+def case_net_gss():
+    """The GSS layer as the paper wraps it (layer norm, shortcut), twice, at
+    audio rate behind a bank of S4D filters (so the normalised features are
+    not one line through the origin): no rate-bound layer, so other host
+    rates re-discretise."""
+    g = S.Graph(inputs=1, sample_rate=48000)
+    h = g.add("front", S.S4D(8, 8), g.add("inp", S.Linear(1, 8), "x"))
+    for i in range(2):
+        z = g.add(f"b{i}.gss", S.GSS(8, d_ff=16, d_ssm=4, state=8),
+                  g.add(f"b{i}.norm", S.LayerNorm(8), h))
+        h = g.add(f"b{i}", S.Add(), h, z)
+    g.add("out", S.Linear(8, 1), h)
+    g.output("audio", "out")
+    return g
+
+
 def write_case(name, fn, T, scale, dt_scale):
     torch.manual_seed(zlib.crc32(name.encode()))
     g = fn()
