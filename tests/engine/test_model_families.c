@@ -25,8 +25,7 @@ static int allocs;
 /* Runs a fresh "model" processor over x (n frames, CH planar channels) in
  * mode, blocks of 1..max_block (random) or exactly max_block (fixed). */
 static int render(const char *model, double rate, ssm_mode mode, uint32_t max_block, int fixed,
-                  const float *const *x, float *const *y, size_t n, uint32_t *latency,
-                  th_rng *rng)
+                  const float *const *x, float *const *y, size_t n, uint32_t *latency, th_rng *rng)
 {
     ssm_error err = {0};
     ssm_processor *p = ssm_processor_create(
@@ -76,10 +75,9 @@ static void check_model(const char *model, double rate, th_rng *rng)
             x[c][i] = (float)(0.4 * sin(0.013 * (c + 1) * (double)i) + 0.1 * th_normal(rng));
     }
     uint32_t lat_s = 0, lat_o = 0;
-    int ok = render(model, rate, SSM_MODE_STREAM, 256, 0, (const float *const *)x, ys, n, &lat_s,
-                    rng) &&
-             render(model, rate, SSM_MODE_OFFLINE, 4096, 1, (const float *const *)x, yo, n,
-                    &lat_o, rng);
+    int ok =
+        render(model, rate, SSM_MODE_STREAM, 256, 0, (const float *const *)x, ys, n, &lat_s, rng) &&
+        render(model, rate, SSM_MODE_OFFLINE, 4096, 1, (const float *const *)x, yo, n, &lat_o, rng);
     CHECK(ok, "%s at %g Hz: the model processor runs in both forms", model, rate);
     if (ok) {
         const char *base = strrchr(model, '/') ? strrchr(model, '/') + 1 : model;
