@@ -52,12 +52,15 @@ def linear_scan(log_a, b, h0=None, chunk=64):
     a_steps = la.exp().movedim(2, 0).contiguous().unbind(0)
     b_steps = bb.movedim(2, 0).contiguous().unbind(0)
     h = torch.zeros_like(b_steps[0])
-    hs = []
+    p = torch.ones_like(a_steps[0])
+    hs, ps = [], []
     for a_t, b_t in zip(a_steps, b_steps):
         h = a_t * h + b_t
+        p = a_t * p  # the decay from the chunk's start through step t
         hs.append(h)
+        ps.append(p)
     hl = torch.stack(hs, dim=2)  # each chunk from a zero state
-    P = torch.cumsum(la, dim=2).exp()  # decay from the chunk's start through step t
+    P = torch.stack(ps, dim=2)
     E, Pe = hl[:, :, -1], P[:, :, -1]
     if h0 is not None:
         E = torch.cat([(E[:, :1] + Pe[:, :1] * h0.unsqueeze(1)), E[:, 1:]], dim=1)
