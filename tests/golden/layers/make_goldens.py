@@ -391,6 +391,13 @@ def case_hyena_long():
     return simple(2, same_forms(h, 2, T=1600, tol=1e-9))
 
 
+@case(T=300)
+def case_hyena_small():
+    """No inner MLP layers, 16 taps: small enough to seed the graph fuzzer."""
+    h = S.Hyena(2, l_max=16, order=2, filter_order=4, emb_dim=3, n_inner=0)
+    return simple(2, same_forms(h, 2, tol=1e-9))
+
+
 @case(T=700, dt_scale=0.5)
 def case_hyena_rate():
     """At twice the trained rate: the filter at half-sample positions, 200
