@@ -178,6 +178,43 @@ def esr(y_hat, y):
     return float(np.sum((y_hat - y) ** 2) / max(np.sum(y ** 2), 1e-30))
 
 
+def ls_fir(x, y, train, val, L, iters, device, log):
+    """The device's impulse response as the least-squares FIR of L taps over
+    the training part (conjugate gradients on the normal equations, every
+    product an FFT convolution in float64), and its ESR on the val part:
+    what an ideal L-tap linear filter reaches, the bound for an LTI capture."""
+    a, b = train[0]
+    X = torch.tensor(x[a:b], dtype=torch.float64, device=device)
+    Y = torch.tensor(y[a:b], dtype=torch.float64, device=device)
+    T = len(X)
+    n = 1 << int(math.ceil(math.log2(T + L)))
+    FX = torch.fft.rfft(X, n)
+
+    def conv(h):
+        return torch.fft.irfft(FX * torch.fft.rfft(h, n), n)[:T]
+
+    def normal(h):  # X^T X h, plus a tiny ridge for the unexcited bands
+        return torch.fft.irfft(torch.fft.rfft(conv(h), n) * FX.conj(), n)[:L] + 1e-9 * h
+
+    rhs = torch.fft.irfft(torch.fft.rfft(Y, n) * FX.conj(), n)[:L]
+    h = torch.zeros(L, dtype=torch.float64, device=device)
+    r = rhs.clone()
+    p, rs = r.clone(), r @ r
+    for _ in range(iters):
+        Ap = normal(p)
+        al = rs / (p @ Ap)
+        h, r = h + al * p, r - al * Ap
+        rn = r @ r
+        p, rs = r + (rn / rs) * p, rn
+    e = conv(h) - Y
+    tr_esr = float(e @ e / (Y @ Y))
+    a2, b2 = val[0]
+    hv = np.convolve(x[a2 - L:b2], h.cpu().numpy())[L:L + b2 - a2]
+    va_esr = esr(hv, y[a2:b2])
+    log(f"least-squares {L}-tap FIR ({iters} CG steps): train ESR {tr_esr:.2e}, val ESR {va_esr:.2e}")
+    return h.float(), tr_esr, va_esr
+
+
 # ------------------------------------------------------------------- train
 
 def git_commit():
@@ -203,9 +240,12 @@ class Trainer:
         groups = []
         for p in self.net.parameters():
             rms = float(p.detach().pow(2).mean().sqrt()) if p.numel() else 1.0
-            groups.append({"params": [p], "scale": min(1.0, max(1e-3, rms))})
+            scale = 1.0 if rms == 0 else min(1.0, max(1e-3, rms))  # a zero start says nothing of scale
+            scale = getattr(p, "_capture_lr_scale", scale)  # a family's own choice wins
+            groups.append({"params": [p], "scale": scale})
         self.opt = torch.optim.Adam(groups, lr=args.lr)
         self.step, self.elapsed, self.best, self.best_state = 0, 0.0, float("inf"), None
+        self.bad = 0
         self.history = []
         self.gen = torch.Generator(device="cpu").manual_seed(args.seed)
         self.calibrate()
@@ -225,6 +265,44 @@ class Trainer:
             if getattr(mod, "_capture_head", False):
                 for p in mod.parameters():
                     p.mul_(alpha)
+
+    def distill_ir(self, h, seconds, log):
+        """LTI devices: train the network's impulse response to the measured
+        one (an impulse in, h out: the ESR on white noise), the well
+        conditioned start; the capture's own ESR training follows."""
+        L = len(h)
+        target = h.to(self.dev)
+        imp = torch.zeros(1, L, device=self.dev)
+        imp[0, 0] = 1.0
+        den = float(target.pow(2).sum())
+        # Only the SSM layers learn here (the input and output projections
+        # keep their calibrated start: moving both sides of a product at
+        # once makes the fit oscillate); a family may hold more still.
+        mixers = {f"layers.{i}." for i, n in enumerate(self.net.nodes)
+                  if n["id"] == "mix" or n["id"].endswith(".ssm")}
+        groups = []
+        for name, p in self.net.named_parameters():
+            rate = getattr(p, "_capture_ir_rate", 1.0 if any(name.startswith(m) for m in mixers) else 0.0)
+            if rate > 0:
+                groups.append({"params": [p], "scale": rate})
+        opt = torch.optim.Adam(groups, lr=self.a.ir_lr)
+        t0, k, best = time.time(), 0, float("inf")
+        while (time.time() - t0 < seconds or k < 400) and best > 1e-7:
+            frac = min(1.0, max((time.time() - t0) / seconds, k / 400))
+            for grp in opt.param_groups:  # constant, then a decay over the last 30 %
+                grp["lr"] = self.a.ir_lr * grp["scale"] * (0.02 ** max(0.0, (frac - 0.7) / 0.3))
+            out = self.net(imp)["audio"][0, :, 0]
+            loss = (out - target).pow(2).sum() / den
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            lv = float(loss)
+            if math.isfinite(lv):
+                opt.step()
+                best = min(best, lv)
+            k += 1
+            if k % 200 == 0:
+                log(f"{self.a.tag}: impulse response fit step {k}: ESR to the measured IR {lv:.3e}")
+        log(f"{self.a.tag}: impulse response fit: {k} steps in {time.time() - t0:.0f} s, ESR {best:.3e}")
 
     def batch(self):
         a, b = self.train[0]
@@ -273,14 +351,19 @@ class Trainer:
         self.gen.set_state(ck["gen"])
 
     def lr_at(self, frac):
-        # log-linear decay from lr to lr * lr_end over the total budget
-        return self.a.lr * (self.a.lr_end ** min(1.0, frac))
+        # a linear ramp over the first 200 steps (the calibrated start is
+        # not disturbed by full-size Adam steps), then a log-linear decay
+        # from lr to lr * lr_end over the total budget
+        ramp = min(1.0, 0.05 + self.step / 200)
+        return self.a.lr * ramp * (self.a.lr_end ** min(1.0, frac))
 
     def run(self, budget_s, total_s, ckpt_path, log):
         t0 = time.time()
         start_elapsed = self.elapsed
         last_val = last_ck = time.time()
         run_loss = None
+        if self.step == 0 and not self.history:
+            self.check(None, log)  # the calibrated start: the export is never worse
         while True:
             now = time.time()
             self.elapsed = start_elapsed + (now - t0)
@@ -293,10 +376,21 @@ class Trainer:
             loss = self.loss(xb, yb)
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(self.net.parameters(), 1.0)
+            gn = torch.nn.utils.clip_grad_norm_(self.net.parameters(), 1.0)
+            lv = float(loss)
+            if not (math.isfinite(lv) and math.isfinite(float(gn))):
+                # A step that overflowed teaches nothing: skip it; a run of
+                # them goes back to the best state at half the rate.
+                self.bad += 1
+                if self.bad >= 20 and self.best_state is not None:
+                    self.net.load_state_dict(self.best_state)
+                    self.a.lr *= 0.5
+                    log(f"{self.a.tag}: 20 non-finite steps: back to the best state, lr {self.a.lr:g}")
+                    self.bad = 0
+                continue
+            self.bad = 0
             self.opt.step()
             self.step += 1
-            lv = float(loss)
             run_loss = lv if run_loss is None else 0.95 * run_loss + 0.05 * lv
             if time.time() - last_val >= self.a.val_every:
                 self.check(run_loss, log)
@@ -339,11 +433,16 @@ def main():
     ap.add_argument("--segment", type=int, default=16384)
     ap.add_argument("--warmup", type=int, default=4096, help="samples of each segment the loss skips")
     ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--lr-end", type=float, default=0.02, help="final lr as a fraction of --lr")
     ap.add_argument("--val-every", type=float, default=30.0, help="seconds between validations")
     ap.add_argument("--val-chunk", type=int, default=4 * SR)
     ap.add_argument("--val-seconds", type=float, default=None, help="validate on this much of the val part")
+    ap.add_argument("--ir-fit", type=float, default=0.3,
+                    help="lti: share of the time spent fitting the least-squares impulse response first")
+    ap.add_argument("--ir-length", type=int, default=SR, help="lti: taps of the least-squares impulse response")
+    ap.add_argument("--ir-cg", type=int, default=200, help="lti: conjugate-gradient steps for it")
+    ap.add_argument("--ir-lr", type=float, default=3e-3, help="lti: learning rate of the impulse response fit")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--device", default=None, help="cuda / cpu (default: cuda when there is one)")
@@ -396,12 +495,20 @@ def main():
     tr = Trainer(args, x, y, train, val, gain, device)
     ckpt = os.path.join(args.out, "ckpt.pt")
     if args.resume and os.path.exists(args.resume):
-        tr.load(torch.load(args.resume, map_location=device))
+        tr.load(torch.load(args.resume, map_location=device, weights_only=False))
         log(f"resumed from {args.resume}: step {tr.step}, {tr.elapsed:.0f} s, best val ESR {tr.best:.5f}")
     total = 60 * (args.total_minutes or args.minutes)
     log(f"{args.tag}: {CM.n_params(tr.net)} parameters on {device}; latency {lat} samples, "
         f"gain {ginfo['level_gain_db']} dB; training {args.minutes} min (schedule {total / 60:.1f} min)")
-    tr.run(60 * args.minutes, total, ckpt, log)
+    budget = 60 * args.minutes
+    if args.task == "lti" and tr.step == 0 and args.ir_fit > 0:
+        t0 = time.time()
+        h, fir_tr, fir_va = ls_fir(x, y, train, val, args.ir_length, args.ir_cg, device, log)
+        report.update({"ls_fir_taps": args.ir_length, "ls_fir_train_esr": fir_tr, "ls_fir_val_esr": fir_va})
+        tr.distill_ir(h, max(5.0, args.ir_fit * budget - (time.time() - t0)), log)
+        budget -= time.time() - t0
+        tr.history.clear()
+    tr.run(budget, total, ckpt, log)
     if tr.best_state is not None:
         tr.net.load_state_dict(tr.best_state)
     tr.net.cpu()

@@ -29,7 +29,7 @@ export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1
 py=${PYTHON:-python3}
 extra=()
 [ -f "$dir/resume.tar" ] && extra+=(--resume-tar "$dir/resume.tar")
-if [ "${SMOKE:-0}" = 1 ]; then extra+=(--smoke --parallel 2); fi
+if [ "${SMOKE:-0}" = 1 ]; then extra+=(--smoke --parallel 3); fi
 "$py" -c 'import torch, numpy, scipy; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
 "$py" "$dir/train/capture_run.py" --plan "$dir/plan.json" --data "$dir/data" --minutes "$minutes" \
   --out "$out/run" "${extra[@]}" ${ONLY:+--only "$ONLY"}

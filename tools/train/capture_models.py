@@ -74,6 +74,66 @@ def _dt(task):
     return {"dt_min": lo, "dt_max": hi}
 
 
+def _sel_dt(task):
+    lo, hi = DT[task]
+    return {"dt_min": lo, "dt_max": hi, "dt_init_floor": min(1e-4, lo)}
+
+
+def init_h3(layer, task, gen):
+    """H3's diagonal SSM is an S4D: the same audio poles."""
+    init_s4d(layer.kernel, task, gen)
+
+
+def _hyena(H, N, task):
+    # The decay window reaches 1e-2 only at 4 l_max: a reverb's tail stays
+    # in the filter (the paper's 0.3 / 1.5 l_max suit token sequences).
+    return S.Hyena(H, l_max=N, order=2, filter_order=32, fast_decay_pct=4.0, slow_decay_pct=8.0)
+
+
+def init_hyena(layer, task, gen):
+    """For an LTI device the gates start open and constant (x_0 = x_1 = 1:
+    zero weights, unit bias, the short filter passing only its bias) and v
+    passes the input, so the operator starts as out_proj(h * v + bias v): a
+    long FIR plus a direct path, which training then shapes."""
+    if task != "lti":
+        return
+    d = layer.width
+    with torch.no_grad():
+        w, b = layer.in_proj.weight, layer.in_proj.bias
+        sw, sb = layer.short_filter.weight, layer.short_filter.bias
+        n = w.shape[0] // d  # order + 1 groups of d: x_0 .. x_{order-1}, v
+        for grp in range(n - 1):
+            w[grp * d:(grp + 1) * d].zero_()
+            b[grp * d:(grp + 1) * d].fill_(1.0)
+            sw[grp * d:(grp + 1) * d].zero_()
+            sb[grp * d:(grp + 1) * d].fill_(1.0)
+        sw[(n - 1) * d:].zero_()
+        sw[(n - 1) * d:, 0, -1] = 1.0  # the newest tap: v = in_proj(u)
+        sb[(n - 1) * d:].zero_()
+        b[(n - 1) * d:].zero_()
+        # The long filter starts quiet (its implicit MLP would otherwise put
+        # a DC gain of hundreds on the output) and the direct path at 1:
+        # the untrained operator is the dry signal, the tail grows in.
+        layer.filter.out.weight.mul_(0.005)
+        layer.filter.out.weight._capture_lr_scale = 1.0  # quiet, not small by nature: full rate
+        layer.filter.bias.fill_(1.0)
+    # The gates stay open: their rows get no gradient, so the trained
+    # operator is still linear and time-invariant, as the device is.
+    gates = torch.zeros(w.shape[0], dtype=torch.bool)
+    gates[:(n - 1) * d] = True
+
+    def mask(g, rows=gates):
+        g = g.clone()
+        g[rows.to(g.device)] = 0
+        return g
+
+    for t in (w, b, sw, sb):
+        t.register_hook(mask)
+    # The impulse-response fit (capture.py) shapes the long filter alone.
+    for t in (w, b, sw, sb, layer.out_proj.weight, layer.out_proj.bias):
+        t._capture_ir_rate = 0.0
+
+
 # name -> (ssmlib class name, shape, constructor(H, N, task), init(layer, task, gen) or None)
 FAMILIES = {
     "s4d": ("S4D", "lti", lambda H, N, task: S.S4D(H, state=N), init_s4d),
@@ -83,11 +143,13 @@ FAMILIES = {
     "s4": ("S4", "lti", lambda H, N, task: S.S4(H, state=N, **_dt(task)), None),
     "liquid_s4": ("LiquidS4", "lti",
                   lambda H, N, task: S.LiquidS4(H, state=N, liquid_kernel="polyb", degree=2, **_dt(task)), None),
-    "mamba": ("Mamba", "block", lambda H, N, task: S.Mamba(H, d_inner=2 * H, state=N, d_conv=4), None),
-    "mamba2": ("Mamba2", "block", lambda H, N, task: S.Mamba2(H, state=N), None),
-    "hyena": ("Hyena", "block", lambda H, N, task: S.Hyena(H, l_max=N), None),
-    "h3": ("H3", "block", lambda H, N, task: S.H3(H, state=N), None),
-    "gss": ("GSS", "block", lambda H, N, task: S.GSS(H, state=N), None),
+    "mamba": ("Mamba", "block", lambda H, N, task: S.Mamba(H, d_inner=2 * H, state=N, d_conv=4, **_sel_dt(task)),
+              None),
+    "mamba2": ("Mamba2", "block",
+               lambda H, N, task: S.Mamba2(H, d_inner=2 * H, head_dim=8, state=N, **_sel_dt(task)), None),
+    "hyena": ("Hyena", "block", _hyena, init_hyena),
+    "h3": ("H3", "block", lambda H, N, task: S.H3(H, state=N), init_h3),
+    "gss": ("GSS", "block", lambda H, N, task: S.GSS(H, state=N, **_dt(task)), None),
 }
 
 
@@ -139,13 +201,14 @@ def build(family, task, width, state, depth=1, gain=1.0, seed=0):
     # PyTorch's Linear init (biases up to +-1/sqrt(fan_in)) would bury a
     # -20 dBFS guitar under a constant in the residual stream: biases start
     # at zero and the input projection at an amplitude that brings a
-    # typical capture signal (RMS 0.1) to unit level.
+    # typical capture signal (RMS 0.1) to about 0.4 (gated families
+    # multiply streams: much more and their products explode).
     with torch.no_grad():
         for mod in g.modules():
             if isinstance(mod, torch.nn.Linear) and mod.bias is not None:
                 mod.bias.zero_()
         first = g.layers[0].lin
-        first.weight.copy_(torch.randn(first.weight.shape, generator=gen) * 10.0)
+        first.weight.copy_(torch.randn(first.weight.shape, generator=gen) * 4.0)
     return g
 
 

@@ -92,14 +92,15 @@ def main():
                    "--family", j["family"], "--task", j["task"],
                    "--width", str(j["width"]), "--state", str(j["state"]), "--depth", str(j["depth"]),
                    "--segment", str(j["segment"]), "--warmup", str(j["warmup"]),
-                   "--batch", str(j["batch"]), "--lr", str(j.get("lr", 3e-3)),
+                   "--batch", str(j["batch"]), "--lr", str(j.get("lr", 2e-3)),
                    "--minutes", f"{minutes:.3f}",
                    "--total-minutes", f"{j.get('total_minutes', minutes):.3f}",
                    "--val-every", str(j.get("val_every", 30)), "--seed", str(j.get("seed", 1)),
                    "--tag", name, "--effect", dev, "--out", d, "--provenance", plan.get("data", "")]
             if args.smoke:
                 cmd += ["--segment", "4096", "--warmup", "1024", "--batch", "2", "--val-every", "5",
-                        "--val-chunk", "48000", "--val-seconds", "2", "--device", "cpu"]
+                        "--val-chunk", "48000", "--val-seconds", "2", "--device", "cpu",
+                        "--ir-length", "4800", "--ir-cg", "20"]
             if os.path.exists(ck):
                 cmd += ["--resume", ck]
             env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONUNBUFFERED="1")
@@ -115,7 +116,7 @@ def main():
                 done.append((name, p.returncode))
                 tail = open(os.path.join(work, name, "stdout.txt")).read().strip().splitlines()[-1:]
                 log(f"end {name}: rc {p.returncode} after {time.time() - t0:.0f} s: {tail[0] if tail else ''}")
-            elif time.time() - t0 > j["seconds"] + 240:
+            elif time.time() - t0 > j["seconds"] + 60:
                 p.kill()
                 log(f"killed {name}: over its time")
     reports = {}
