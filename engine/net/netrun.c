@@ -59,6 +59,10 @@ ssm_status ssm_netrun_activate(ssm_netrun *r, double host_rate, uint32_t max_blo
 {
     double inner = host_rate;
     r->path = ssm_rate_choose(r->model, host_rate, &inner, r->why, sizeof r->why);
+    if (r->path == SSM_RATE_INVALID) {
+        ssm_error_set(err, SSM_ERR_FORMAT, "%s", r->why);
+        return SSM_ERR_FORMAT;
+    }
     ssm_rate_bridge_free(r->bridge);
     r->bridge = NULL;
     uint32_t inner_block = max_block;
