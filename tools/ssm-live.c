@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_number.h"
 #include "ssm/audio_live.h"
 #include "ssm/lv2host.h"
 
@@ -129,8 +130,9 @@ int main(int argc, char **argv)
     static char set_names[MAX_SETTINGS][128];
     ssm_live_config lc = {.sample_rate = 48000, .block = 256, .n_channels = 1};
     double duration = 0.0;
-    unsigned long long max_frames = 0;
+    long long max_frames = 0, num = 0;
     int list = 0, quiet = 0, c;
+    char why[256];
     while ((c = getopt_long(argc, argv, "p:s:i:o:b:r:c:d:n:lqh", opts, NULL)) != -1) {
         switch (c) {
         case 'p':
@@ -160,31 +162,37 @@ int main(int argc, char **argv)
             lc.out_device = optarg;
             break;
         case 'b':
-            lc.block = (uint32_t)strtoul(optarg, NULL, 10);
-            if (lc.block < 16 || lc.block > 8192) {
-                fprintf(stderr, "ssm-live: --block wants 16..8192\n");
+            if (cli_integer("--block", optarg, 16, 8192, &num, why, sizeof why) != 0) {
+                fprintf(stderr, "ssm-live: %s\n", why);
                 return 2;
             }
+            lc.block = (uint32_t)num;
             break;
         case 'r':
-            lc.sample_rate = strtod(optarg, NULL);
-            if (!(lc.sample_rate >= 8000 && lc.sample_rate <= 384000)) {
-                fprintf(stderr, "ssm-live: --rate wants 8000..384000\n");
+            if (cli_real("--rate", optarg, 8000, 384000, &lc.sample_rate, why, sizeof why) != 0) {
+                fprintf(stderr, "ssm-live: %s\n", why);
                 return 2;
             }
             break;
         case 'c':
-            lc.n_channels = (uint32_t)strtoul(optarg, NULL, 10);
-            if (lc.n_channels < 1 || lc.n_channels > 64) {
-                fprintf(stderr, "ssm-live: --channels wants 1..64\n");
+            if (cli_integer("--channels", optarg, 1, 64, &num, why, sizeof why) != 0) {
+                fprintf(stderr, "ssm-live: %s\n", why);
+                return 2;
+            }
+            lc.n_channels = (uint32_t)num;
+            break;
+        case 'd':
+            /* 0 or less would mean "forever" by accident: say so instead. */
+            if (cli_real("--duration", optarg, 1e-3, 1e9, &duration, why, sizeof why) != 0) {
+                fprintf(stderr, "ssm-live: %s (seconds; leave it out to run until Ctrl-C)\n", why);
                 return 2;
             }
             break;
-        case 'd':
-            duration = strtod(optarg, NULL);
-            break;
         case 'n':
-            max_frames = strtoull(optarg, NULL, 10);
+            if (cli_integer("--frames", optarg, 1, 1LL << 50, &max_frames, why, sizeof why) != 0) {
+                fprintf(stderr, "ssm-live: %s\n", why);
+                return 2;
+            }
             break;
         case 'l':
             list = 1;
@@ -255,7 +263,8 @@ int main(int argc, char **argv)
         for (int k = 0; k < 10 && !stop_requested; k++) {
             struct timespec ts = {0, 10000000};
             nanosleep(&ts, NULL);
-            if (max_frames && __atomic_load_n(&ctx.frames, __ATOMIC_RELAXED) >= max_frames)
+            if (max_frames &&
+                __atomic_load_n(&ctx.frames, __ATOMIC_RELAXED) >= (uint64_t)max_frames)
                 break;
         }
         clock_gettime(CLOCK_MONOTONIC, &t);
@@ -270,7 +279,7 @@ int main(int argc, char **argv)
             fflush(stderr);
         }
         if ((duration > 0 && el >= duration) ||
-            (max_frames && __atomic_load_n(&ctx.frames, __ATOMIC_RELAXED) >= max_frames))
+            (max_frames && __atomic_load_n(&ctx.frames, __ATOMIC_RELAXED) >= (uint64_t)max_frames))
             break;
     }
     be->stop(stream);
