@@ -23,6 +23,8 @@
 
 #define MAX_STAGES   32
 #define MAX_SETTINGS 64
+/* No callback for this long: the device is gone, whatever it says. */
+#define STALL_S 2.0
 
 typedef struct {
     ssm_lv2_chain *chain;
@@ -256,16 +258,35 @@ int main(int argc, char **argv)
     int tty = !quiet && isatty(STDERR_FILENO);
     struct timespec t0, t;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    double max_cpu = 0.0;
-    while (!stop_requested) {
+    double max_cpu = 0.0, last_move = 0.0;
+    uint64_t last_frames = 0;
+    int lost = 0;
+    while (!stop_requested && !lost) {
         /* Ten polls per meter update, so --frames stops promptly on a
-         * virtual device that runs faster than real time. */
-        for (int k = 0; k < 10 && !stop_requested; k++) {
+         * virtual device that runs faster than real time, and a lost
+         * device is noticed within a poll (the backend says so) or
+         * STALL_S (the callbacks just stopped). */
+        for (int k = 0; k < 10 && !stop_requested && !lost; k++) {
             struct timespec ts = {0, 10000000};
             nanosleep(&ts, NULL);
-            if (max_frames &&
-                __atomic_load_n(&ctx.frames, __ATOMIC_RELAXED) >= (uint64_t)max_frames)
+            const uint64_t f = __atomic_load_n(&ctx.frames, __ATOMIC_RELAXED);
+            if (max_frames && f >= (uint64_t)max_frames)
                 break;
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            const double now =
+                (double)(t.tv_sec - t0.tv_sec) + 1e-9 * (double)(t.tv_nsec - t0.tv_nsec);
+            if (f != last_frames) {
+                last_frames = f;
+                last_move = now;
+            }
+            if (be->check(stream, &err) != SSM_OK) {
+                lost = 1;
+            } else if (now - last_move > STALL_S) {
+                ssm_error_set(&err, SSM_ERR_IO,
+                              "audio device lost: no audio from it for %.1f s (frame %llu)",
+                              now - last_move, (unsigned long long)f);
+                lost = 1;
+            }
         }
         clock_gettime(CLOCK_MONOTONIC, &t);
         double el = (double)(t.tv_sec - t0.tv_sec) + 1e-9 * (double)(t.tv_nsec - t0.tv_nsec);
@@ -282,9 +303,16 @@ int main(int argc, char **argv)
             (max_frames && __atomic_load_n(&ctx.frames, __ATOMIC_RELAXED) >= (uint64_t)max_frames))
             break;
     }
-    be->stop(stream);
     if (tty)
         fputc('\n', stderr);
+    if (lost)
+        fprintf(stderr, "ssm-live: %s\n", err.message);
+    /* A lost device is not asked to stop: that is where PortAudio waits
+     * for a callback that will not come. */
+    ssm_error stop_err = {0};
+    const int stopped = !lost && be->stop(stream, &stop_err) == SSM_OK;
+    if (!stopped && !lost)
+        fprintf(stderr, "ssm-live: %s\n", stop_err.message);
     double lin, lout;
     be->latency(stream, &lin, &lout);
     uint32_t pl = ssm_lv2_chain_latency(ctx.chain);
@@ -302,6 +330,12 @@ int main(int argc, char **argv)
         else
             fprintf(stderr, "ssm-live:   <%s> has no latency port (0 frames)\n",
                     ssm_lv2_plugin_uri(sp));
+    }
+    if (!stopped) {
+        /* The callback may still be inside the chain, or come back into
+         * it: free nothing it uses, and do not wait on the device. */
+        fflush(stderr);
+        _exit(1);
     }
     rc = 0;
 out:

@@ -11,6 +11,10 @@
  *                                     the peak
  *   badfile peak FILE MIN_DB MAX_DB   the peak in dBFS is within [MIN, MAX]
  *   badfile frames FILE N             the file holds N frames
+ *   badfile lag FILE MAX LAG          channel 2 is channel 1 delayed by LAG
+ *                                     frames (the cross-correlation's peak
+ *                                     over 0..MAX, as jack_rec recorded a
+ *                                     source and what a client made of it)
  */
 #include <math.h>
 #include <sndfile.h>
@@ -96,6 +100,26 @@ int main(int argc, char **argv)
         const double lo = strtod(argv[3], NULL), hi = strtod(argv[4], NULL);
         printf("badfile: %s: peak %.2f dBFS (want %g..%g)\n", argv[2], p, lo, hi);
         rc = p >= lo && p <= hi ? 0 : 1;
+    } else if (strcmp(argv[1], "lag") == 0 && argc == 5 && si.channels >= 2) {
+        const long max = strtol(argv[3], NULL, 10), want = strtol(argv[4], NULL, 10);
+        const long nf = (long)si.frames, nc = si.channels;
+        long best = -1;
+        double best_c = 0.0, e1 = 0.0;
+        for (long i = 0; i < nf; i++)
+            e1 += (double)x[i * nc] * x[i * nc];
+        for (long k = 0; k <= max && k < nf; k++) {
+            double c = 0.0;
+            for (long i = 0; i + k < nf; i++)
+                c += (double)x[i * nc] * x[(i + k) * nc + 1];
+            if (c > best_c) {
+                best_c = c;
+                best = k;
+            }
+        }
+        printf("badfile: %s: channel 2 = channel 1 delayed %ld frames (correlation %.3g of %.3g; "
+               "want %ld)\n",
+               argv[2], best, best_c, e1, want);
+        rc = best == want && e1 > 0.0 ? 0 : 1;
     } else if (strcmp(argv[1], "frames") == 0 && argc == 4) {
         printf("badfile: %s: %lld frames (want %s)\n", argv[2], (long long)si.frames, argv[3]);
         rc = si.frames == strtoll(argv[3], NULL, 10) ? 0 : 1;
