@@ -241,6 +241,12 @@ int main(int argc, char **argv)
         ssm_lv2_chain_new(world, stages, n_specs, settings, n_settings, lc.n_channels, &cfg, &err);
     if (!ctx.chain)
         goto out;
+    const char *bad_uri = NULL, *bad = ssm_lv2_chain_error(ctx.chain, &bad_uri);
+    if (bad) {
+        /* ssm-model without its model is a plain gain: not what was asked. */
+        ssm_error_set(&err, SSM_ERR_INVALID, "plugin <%s> reported an error: %s", bad_uri, bad);
+        goto out;
+    }
     stream = be->open(&lc, process, &ctx, &err);
     if (!stream)
         goto out;

@@ -220,6 +220,17 @@ static uint32_t renderer_latency(const renderer *r)
     return r->proc ? ssm_processor_latency(r->proc) : ssm_lv2_chain_latency(r->chain);
 }
 
+/* A plugin that logged an error (ssm-model that could not load its file)
+ * may be running as something else than asked: the file fails. */
+static int renderer_failed(const renderer *r, char *buf, size_t size)
+{
+    const char *uri = NULL;
+    const char *e = r->chain ? ssm_lv2_chain_error(r->chain, &uri) : NULL;
+    if (e)
+        snprintf(buf, size, "plugin <%s> reported an error: %s", uri, e);
+    return e != NULL;
+}
+
 static void renderer_close(renderer *r)
 {
     ssm_processor_destroy(r->proc);
@@ -319,6 +330,11 @@ static int render_file(render_ctx *ctx, job *j)
     tmp[0] = '\0';
     if (opened != 0) {
         snprintf(j->error, sizeof j->error, "%s: %s", j->in, err.message);
+        goto done;
+    }
+    char why[1024];
+    if (renderer_failed(&r, why, sizeof why)) {
+        snprintf(j->error, sizeof j->error, "%s: %s", j->in, why);
         goto done;
     }
     char dirbuf[PATH_MAX], basebuf[PATH_MAX];
@@ -435,6 +451,10 @@ static int render_file(render_ctx *ctx, job *j)
         }
         if (!eof)
             __atomic_add_fetch(&ctx->frames_in, got, __ATOMIC_RELAXED);
+    }
+    if (renderer_failed(&r, why, sizeof why)) {
+        snprintf(j->error, sizeof j->error, "%s: %s", j->in, why);
+        goto done;
     }
     if (bad_out) {
         snprintf(j->error, sizeof j->error,
@@ -694,6 +714,15 @@ int main(int argc, char **argv)
             fprintf(stderr, "ssm-render: %s\n", err.message);
             ssm_lv2_world_free(ctx.world);
             return 2;
+        }
+        /* A plugin that cannot do its job (a model file it cannot load)
+         * would fail every file: say so once, render nothing. */
+        renderer probe_r = {.chain = pc};
+        if (pc && renderer_failed(&probe_r, why, sizeof why)) {
+            fprintf(stderr, "ssm-render: %s; nothing rendered\n", why);
+            ssm_lv2_chain_free(pc);
+            ssm_lv2_world_free(ctx.world);
+            return 1;
         }
         ssm_lv2_chain_free(pc);
     }

@@ -38,7 +38,7 @@ struct ssm_lv2_world {
     LilvNode *audio, *control, *atom, *cv, *input, *output, *freewheel, *enabled, *preset, *label,
         *default_state, *worker_schedule, *optional;
     LV2_URID atom_sequence, atom_chunk, atom_float, atom_double, atom_int, atom_long, atom_bool,
-        bs_min, bs_max, bs_nominal, param_sample_rate;
+        bs_min, bs_max, bs_nominal, param_sample_rate, log_error;
 };
 
 typedef enum { PORT_AUDIO, PORT_CONTROL, PORT_ATOM, PORT_CV, PORT_OTHER } port_kind;
@@ -69,6 +69,10 @@ struct ssm_lv2_plugin {
     float rate_f;
     LV2_Options_Option options[5];
     LV2_Log_Log log;
+    /* The first message the plugin logged as log:Error (its worker may
+     * log while the host reads): claimed, written, then published. */
+    int error_claimed, error_ready;
+    char error[512];
     LV2_Feature f_map, f_unmap, f_options, f_bounded, f_schedule, f_default_state, f_log;
     const LV2_Feature *features[8];
 };
@@ -192,6 +196,7 @@ ssm_lv2_world *ssm_lv2_world_new(ssm_error *err)
     w->bs_max = map_uri(w, LV2_BUF_SIZE__maxBlockLength);
     w->bs_nominal = map_uri(w, LV2_BUF_SIZE__nominalBlockLength);
     w->param_sample_rate = map_uri(w, LV2_PARAMETERS__sampleRate);
+    w->log_error = map_uri(w, LV2_LOG__Error);
     return w;
 }
 
@@ -261,6 +266,19 @@ static int log_printf(LV2_Log_Handle handle, LV2_URID type, const char *fmt, ...
 static int log_vprintf(LV2_Log_Handle handle, LV2_URID type, const char *fmt, va_list ap)
 {
     ssm_lv2_plugin *p = handle;
+    int expected = 0;
+    if (type == p->w->log_error &&
+        __atomic_compare_exchange_n(&p->error_claimed, &expected, 1, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_RELAXED)) {
+        va_list copy;
+        va_copy(copy, ap);
+        vsnprintf(p->error, sizeof p->error, fmt, copy);
+        va_end(copy);
+        size_t n = strlen(p->error);
+        while (n > 0 && (p->error[n - 1] == '\n' || p->error[n - 1] == ' '))
+            p->error[--n] = '\0';
+        __atomic_store_n(&p->error_ready, 1, __ATOMIC_RELEASE);
+    }
     fprintf(stderr, "[%s] ", p->uri);
     return vfprintf(stderr, fmt, ap);
 }
@@ -940,6 +958,25 @@ uint32_t ssm_lv2_chain_latency(const ssm_lv2_chain *c)
     for (uint32_t s = 0; s < c->n_stages; s++)
         sum += ssm_lv2_plugin_latency(c->stages[s].inst[0]);
     return sum;
+}
+
+const char *ssm_lv2_plugin_error(const ssm_lv2_plugin *p)
+{
+    return __atomic_load_n(&p->error_ready, __ATOMIC_ACQUIRE) ? p->error : NULL;
+}
+
+const char *ssm_lv2_chain_error(const ssm_lv2_chain *c, const char **uri)
+{
+    for (uint32_t s = 0; s < c->n_stages; s++)
+        for (uint32_t i = 0; i < c->stages[s].n_inst; i++) {
+            const char *e = ssm_lv2_plugin_error(c->stages[s].inst[i]);
+            if (e) {
+                if (uri)
+                    *uri = c->stages[s].inst[i]->uri;
+                return e;
+            }
+        }
+    return NULL;
 }
 
 uint32_t ssm_lv2_chain_n_stages(const ssm_lv2_chain *c)

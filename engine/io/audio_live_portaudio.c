@@ -209,7 +209,7 @@ static ssm_status check(ssm_live_stream *s, ssm_error *err)
     if (active == 1)
         return SSM_OK;
     s->lost = 1;
-    const char *why = active < 0                  ? Pa_GetErrorText(active)
+    const char *why = active < 0                ? Pa_GetErrorText(active)
                       : strstr(s->host, "JACK") ? "the JACK server went away"
                                                 : "the device went away";
     ssm_error_set(err, SSM_ERR_IO, "audio device lost: the %s stream \"%s\" -> \"%s\" stopped (%s)",

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # ssm-info and the model loader on bad model files (issue 14): a metadata
-# key that is there but invalid is named as such (not as missing), and
-# numbers on the command line are parsed strictly.
+# key that is there but invalid is named as such (not as missing); a NaN
+# or infinite weight is refused naming the tensor; /dev/zero, a FIFO, a
+# folder and a file larger than any model are refused at once (before:
+# /dev/zero grew the process until the OOM killer came, a FIFO blocked
+# forever); numbers on the command line are parsed strictly.
 # Usage: test_info.sh SSM_INFO MODEL_EDIT MODEL_FILE
 set -u
 info=$1 edit=$2 model=$3
@@ -37,7 +40,26 @@ run "$t/rd.log" "$t/rd.safetensors"
 check "ssm.rediscretize \"maybe\": exit 1 naming it" \
   sh -c "test $rc -eq 1 && grep -q 'ssm.rediscretize \"maybe\" is neither' '$t/rd.log'"
 
-# 2. --rate is parsed strictly.
+# 2. Weights that cannot work, and paths that are no model file.
+for w in "nan:is NaN" "inf:is infinite" "-inf:is infinite"; do
+  "$edit" "$model" "$t/w.safetensors" poke blocks.1.out.weight 77 "${w%%:*}"
+  run "$t/w.log" "$t/w.safetensors"
+  check "a weight of ${w%%:*}: exit 1 naming the tensor and the element" \
+    sh -c "test $rc -eq 1 && grep -q 'tensor \"blocks.1.out.weight\": element 77 ${w#*:}' '$t/w.log'"
+done
+mkfifo "$t/fifo.safetensors"
+truncate -s 3G "$t/huge.safetensors"
+mkdir "$t/dir.safetensors"
+for p in "/dev/zero:is a character device" "$t/fifo.safetensors:is a FIFO" \
+  "$t/dir.safetensors:is a directory" "$t/huge.safetensors:more than a model file may be"; do
+  s0=$(date +%s)
+  run "$t/p.log" "${p%%:*}"
+  el=$(($(date +%s) - s0))
+  check "${p%%:*}: refused at once (exit $rc, $el s): ${p#*:}" \
+    sh -c "test $rc -eq 1 && test $el -le 5 && grep -q '${p#*:}' '$t/p.log'"
+done
+
+# 3. --rate is parsed strictly.
 for v in 48k nan 0 " 48000"; do
   run "$t/r.log" --rate "$v" "$model"
   check "--rate \"$v\": usage error (exit $rc)" \

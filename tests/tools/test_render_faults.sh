@@ -6,9 +6,10 @@
 # processor path that replaced ssm-denoise, an output that is the input, a
 # corrupt FLAC and a full disk (a real tmpfs) that must leave an existing
 # output as it was and no partial file.
-# Usage: test_render_faults.sh SSM_RENDER MAKE_TONE AUDIO_COMPARE BADFILE
+# Usage: test_render_faults.sh SSM_RENDER MAKE_TONE AUDIO_COMPARE BADFILE NAN_MODEL
 set -u
 render=$(realpath "$1") tone=$(realpath "$2") cmp=$(realpath "$3") bad=$(realpath "$4")
+nan_model=$(realpath "$5")
 plug="urn:ssmaudio:test:delay:Half"
 half=(--processor gain --set gain=-6.0205999)
 t=$(mktemp -d)
@@ -238,6 +239,15 @@ check "full disk: exit 1 with the reason" \
   sh -c "grep -q '^rc 1$' full.log && grep -q -i 'no space left on device' full.log"
 check "full disk: the existing output is kept as it was" test "$osum" = "$(cat full.sum)"
 check "full disk: no partial file" test ! -s full.temps
+
+# 9. A model with a NaN weight is refused up front, naming the tensor;
+#    before, it loaded and rendered all-NaN audio.
+"$render" -q --model "$nan_model" keep.wav -o nanmodel.wav > m.log 2>&1
+rc=$?
+cat m.log
+check "--model with a NaN weight: exit 1 naming the tensor, nothing written" \
+  sh -c "test $rc -eq 1 && grep -q 'tensor \"blocks.0.out.weight\": element 5 is NaN' m.log &&
+         test ! -e nanmodel.wav"
 
 echo "test_render_faults: $fails failed"
 [ "$fails" -eq 0 ]
