@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: install what is needed, then build and
 # test twice (release with -Werror; ASan+UBSan), a valgrind pass over the
-# kernel and engine suites, and the clang-format/clang-tidy lint. Ends with the line "N passed, N failed" and
+# kernel and engine suites, the clang-format/clang-tidy lint and the Debian
+# package build. Ends with the line "N passed, N failed" and
 # exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -70,6 +71,14 @@ if bash tools/scripts/fuzz-model.sh 25; then
   passed=$((passed + 1))
 else
   echo "FAIL fuzz: tools/scripts/fuzz-model.sh found a crash (see build-fuzz/)"
+  failed=$((failed + 1))
+fi
+# The Debian package (debian/): dpkg-buildpackage, lintian, a real install
+# (lv2ls finds the plugins with no LV2_PATH), purge.
+if bash tests/package/test_debian_package.sh; then
+  passed=$((passed + 1))
+else
+  echo "FAIL package: tests/package/test_debian_package.sh"
   failed=$((failed + 1))
 fi
 echo "test time: $(( $(date +%s) - start )) s"

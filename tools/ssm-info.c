@@ -50,11 +50,11 @@ static int show_model(const char *path, double rate)
     double inner;
     if (ssm_rate_choose(m, rate, &inner, why, sizeof why) == SSM_RATE_INVALID) {
         fprintf(stderr, "ssm-info: %s\n", why);
-        ssm_model_free(m);
+        ssm_model_destroy(m);
         return 1;
     }
     printf("at %g Hz: %s\n", rate, why);
-    ssm_model_free(m);
+    ssm_model_destroy(m);
     return 0;
 }
 
@@ -103,9 +103,9 @@ int main(int argc, char **argv)
         }
         case 'P': {
             ssm_error err = {0};
-            ssm_lv2_world *w = ssm_lv2_world_new(&err);
+            ssm_lv2_world *w = ssm_lv2_world_create(&err);
             int has = w && ssm_lv2_world_has_plugin(w, optarg);
-            ssm_lv2_world_free(w);
+            ssm_lv2_world_destroy(w);
             printf("%s: %s\n", optarg, has ? "installed" : "not installed");
             return has ? 0 : 1;
         }

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chain_spec.h"
 #include "cli_number.h"
 #include "ssm/audio_live.h"
 #include "ssm/lv2host.h"
@@ -145,15 +146,15 @@ int main(int argc, char **argv)
             specs[n_specs++] = optarg;
             break;
         case 's': {
-            char *eq = strchr(optarg, '='), *end = NULL;
-            float v = eq ? strtof(eq + 1, &end) : 0.0f;
-            if (!eq || end == eq + 1 || *end || n_settings == MAX_SETTINGS) {
-                fprintf(stderr, "ssm-live: --set wants SYMBOL=NUMBER (got \"%s\")\n", optarg);
+            if (n_settings == MAX_SETTINGS) {
+                fprintf(stderr, "ssm-live: at most %d --set\n", MAX_SETTINGS);
                 return 2;
             }
-            snprintf(set_names[n_settings], sizeof set_names[n_settings], "%.*s",
-                     (int)(eq - optarg), optarg);
-            settings[n_settings] = (ssm_lv2_setting){set_names[n_settings], v};
+            if (chain_spec_setting(optarg, set_names[n_settings], sizeof set_names[n_settings],
+                                   &settings[n_settings], why, sizeof why) != 0) {
+                fprintf(stderr, "ssm-live: %s\n", why);
+                return 2;
+            }
             n_settings++;
             break;
         }
@@ -226,19 +227,19 @@ int main(int argc, char **argv)
     ssm_live_stream *stream = NULL;
     ssm_lv2_stage_desc stages[MAX_STAGES];
     char uris[MAX_STAGES][512];
-    ssm_lv2_world *world = ssm_lv2_world_new(&err);
+    ssm_lv2_world *world = ssm_lv2_world_create(&err);
     if (!world)
         goto out;
     for (uint32_t i = 0; i < n_specs; i++) {
-        stages[i].preset = ssm_lv2_split_spec(world, specs[i], uris[i], sizeof uris[i]);
+        stages[i].preset = chain_spec_plugin(world, specs[i], uris[i], sizeof uris[i]);
         stages[i].uri = uris[i];
     }
     ssm_lv2_config cfg = {.sample_rate = lc.sample_rate,
                           .max_block = lc.block,
                           .nominal_block = lc.block,
                           .freewheel = 0};
-    ctx.chain =
-        ssm_lv2_chain_new(world, stages, n_specs, settings, n_settings, lc.n_channels, &cfg, &err);
+    ctx.chain = ssm_lv2_chain_create(world, stages, n_specs, settings, n_settings, lc.n_channels,
+                                     &cfg, &err);
     if (!ctx.chain)
         goto out;
     const char *bad_uri = NULL, *bad = ssm_lv2_chain_error(ctx.chain, &bad_uri);
@@ -349,7 +350,7 @@ out:
         fprintf(stderr, "ssm-live: %s\n", err.message);
     if (stream)
         be->close(stream);
-    ssm_lv2_chain_free(ctx.chain);
-    ssm_lv2_world_free(world);
+    ssm_lv2_chain_destroy(ctx.chain);
+    ssm_lv2_world_destroy(world);
     return rc;
 }

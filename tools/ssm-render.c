@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "batch_list.h"
+#include "chain_spec.h"
 #include "cli_number.h"
 #include "ssm/audio_file.h"
 #include "ssm/lv2host.h"
@@ -201,8 +202,8 @@ static int renderer_open(const render_ctx *ctx, renderer *r, uint32_t nc, double
                                 .max_block = ctx->block,
                                 .nominal_block = ctx->block,
                                 .freewheel = !ctx->stream};
-    r->chain = ssm_lv2_chain_new(ctx->world, ctx->stages, ctx->n_stages, ctx->settings,
-                                 ctx->n_settings, nc, &cfg, err);
+    r->chain = ssm_lv2_chain_create(ctx->world, ctx->stages, ctx->n_stages, ctx->settings,
+                                    ctx->n_settings, nc, &cfg, err);
     return r->chain ? 0 : -1;
 }
 
@@ -234,7 +235,7 @@ static int renderer_failed(const renderer *r, char *buf, size_t size)
 static void renderer_close(renderer *r)
 {
     ssm_processor_destroy(r->proc);
-    ssm_lv2_chain_free(r->chain);
+    ssm_lv2_chain_destroy(r->chain);
 }
 
 /* The folders of a mirrored output (OUT/a/b/ for OUT/a/b/x.wav), made
@@ -604,22 +605,15 @@ int main(int argc, char **argv)
             ctx.stream = 1;
             break;
         case 's': {
-            char *eq = strchr(optarg, '=');
-            char *end = NULL;
-            if (!eq || ctx.n_settings == MAX_SETTINGS) {
-                fprintf(stderr, "ssm-render: --set wants SYMBOL=VALUE (got \"%s\")\n", optarg);
+            if (ctx.n_settings == MAX_SETTINGS) {
+                fprintf(stderr, "ssm-render: at most %d --set\n", MAX_SETTINGS);
                 return 2;
             }
-            float v = strtof(eq + 1, &end);
-            if (end == eq + 1 || *end || !isfinite(v)) {
-                fprintf(stderr, "ssm-render: --set %s: \"%s\" is not a finite number\n", optarg,
-                        eq + 1);
+            if (chain_spec_setting(optarg, set_buf[ctx.n_settings], sizeof set_buf[ctx.n_settings],
+                                   &ctx.settings[ctx.n_settings], why, sizeof why) != 0) {
+                fprintf(stderr, "ssm-render: %s\n", why);
                 return 2;
             }
-            snprintf(set_buf[ctx.n_settings], sizeof set_buf[ctx.n_settings], "%.*s",
-                     (int)(eq - optarg), optarg);
-            ctx.settings[ctx.n_settings].symbol = set_buf[ctx.n_settings];
-            ctx.settings[ctx.n_settings].value = v;
             ctx.n_settings++;
             break;
         }
@@ -686,20 +680,20 @@ int main(int argc, char **argv)
             return err.status == SSM_ERR_IO || err.status == SSM_ERR_FORMAT ? 1 : 2;
         }
         ssm_processor_destroy(pp);
-    } else if (!(ctx.world = ssm_lv2_world_new(&err))) {
+    } else if (!(ctx.world = ssm_lv2_world_create(&err))) {
         fprintf(stderr, "ssm-render: %s\n", err.message);
         return 1;
     }
     for (uint32_t i = 0; i < n_specs; i++) {
         ctx.stages[i].preset =
-            ssm_lv2_split_spec(ctx.world, specs[i], ctx.stage_uri[i], sizeof ctx.stage_uri[i]);
+            chain_spec_plugin(ctx.world, specs[i], ctx.stage_uri[i], sizeof ctx.stage_uri[i]);
         ctx.stages[i].uri = ctx.stage_uri[i];
         if (!ssm_lv2_world_has_plugin(ctx.world, ctx.stage_uri[i])) {
             fprintf(stderr,
                     "ssm-render: -p %s: no such LV2 plugin installed (lv2ls lists them; "
                     "LV2_PATH adds folders)\n",
                     specs[i]);
-            ssm_lv2_world_free(ctx.world);
+            ssm_lv2_world_destroy(ctx.world);
             return 2;
         }
     }
@@ -708,11 +702,11 @@ int main(int argc, char **argv)
      * usage error, not a failure of every file. */
     if (!ctx.proc_type && (n_specs || ctx.n_settings)) {
         ssm_lv2_config probe = {.sample_rate = 48000, .max_block = 64, .freewheel = 1};
-        ssm_lv2_chain *pc = ssm_lv2_chain_new(ctx.world, ctx.stages, ctx.n_stages, ctx.settings,
-                                              ctx.n_settings, 1, &probe, &err);
+        ssm_lv2_chain *pc = ssm_lv2_chain_create(ctx.world, ctx.stages, ctx.n_stages, ctx.settings,
+                                                 ctx.n_settings, 1, &probe, &err);
         if (!pc && err.status != SSM_ERR_UNSUPPORTED) {
             fprintf(stderr, "ssm-render: %s\n", err.message);
-            ssm_lv2_world_free(ctx.world);
+            ssm_lv2_world_destroy(ctx.world);
             return 2;
         }
         /* A plugin that cannot do its job (a model file it cannot load)
@@ -720,11 +714,11 @@ int main(int argc, char **argv)
         renderer probe_r = {.chain = pc};
         if (pc && renderer_failed(&probe_r, why, sizeof why)) {
             fprintf(stderr, "ssm-render: %s; nothing rendered\n", why);
-            ssm_lv2_chain_free(pc);
-            ssm_lv2_world_free(ctx.world);
+            ssm_lv2_chain_destroy(pc);
+            ssm_lv2_world_destroy(ctx.world);
             return 1;
         }
-        ssm_lv2_chain_free(pc);
+        ssm_lv2_chain_destroy(pc);
     }
 
     /* One input file and an -o that is not a folder: the single-file form. */
@@ -734,7 +728,7 @@ int main(int argc, char **argv)
     if (!ctx.single && !is_dir(output) && mkdir(output, 0777) != 0) {
         fprintf(stderr, "ssm-render: output directory %s: %s\n", output,
                 errno == EEXIST ? "exists and is not a directory" : strerror(errno));
-        ssm_lv2_world_free(ctx.world);
+        ssm_lv2_world_destroy(ctx.world);
         return 1;
     }
     /* The whole list, every shard's: names are checked across all of it. */
@@ -742,7 +736,7 @@ int main(int argc, char **argv)
     if (batch_list_make(&list, argv + optind, (size_t)n_in, output, ctx.single, why, sizeof why) !=
         0) {
         fprintf(stderr, "ssm-render: %s\n", why);
-        ssm_lv2_world_free(ctx.world);
+        ssm_lv2_world_destroy(ctx.world);
         return 1;
     }
     ctx.jobs = calloc(list.n, sizeof *ctx.jobs);
@@ -854,7 +848,7 @@ int main(int argc, char **argv)
     free(th);
     free(ctx.jobs);
     batch_list_free(&list);
-    ssm_lv2_world_free(ctx.world);
+    ssm_lv2_world_destroy(ctx.world);
     if (stop_signal)
         return 128 + stop_signal;
     return failed ? 1 : 0;

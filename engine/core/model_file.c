@@ -115,7 +115,7 @@ static int cmp_spec_begin(const void *a, const void *b)
     return x->end < y->end ? -1 : (x->end > y->end);
 }
 
-void ssm_model_free(ssm_model *m)
+void ssm_model_destroy(ssm_model *m)
 {
     if (!m)
         return;
@@ -462,7 +462,7 @@ fail:
     free(specs);
     free(order);
     json_decref(root);
-    ssm_model_free(m);
+    ssm_model_destroy(m);
     return NULL;
 }
 

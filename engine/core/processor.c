@@ -20,6 +20,10 @@ struct ssm_processor {
     int activated;
     ssm_mode mode;
     float *values; /* last value per parameter, for get_param fallback */
+    /* Per-channel pointers process() moves along a split block; sized at
+     * create for every channel. */
+    const float **in_at;
+    float **out_at;
 };
 
 const char *const *ssm_processor_types(void)
@@ -45,25 +49,27 @@ ssm_processor *ssm_processor_create(const ssm_processor_desc *desc, ssm_error *e
         return NULL;
     }
     ssm_processor *p = calloc(1, sizeof *p);
-    float *values = calloc(vt->n_params ? vt->n_params : 1, sizeof *values);
-    if (!p || !values) {
-        free(p);
-        free(values);
-        ssm_error_set(err, SSM_ERR_NOMEM, "out of memory creating processor \"%s\"", desc->type);
-        return NULL;
-    }
+    if (!p)
+        goto nomem;
     p->vt = vt;
-    p->values = values;
     p->n_channels = desc->n_channels ? desc->n_channels : 1;
+    p->values = calloc(vt->n_params ? vt->n_params : 1, sizeof *p->values);
+    p->in_at = calloc(p->n_channels, sizeof *p->in_at);
+    p->out_at = calloc(p->n_channels, sizeof *p->out_at);
+    if (!p->values || !p->in_at || !p->out_at)
+        goto nomem;
     p->self = vt->create(desc, err);
     if (!p->self) {
-        free(values);
-        free(p);
+        ssm_processor_destroy(p);
         return NULL;
     }
     for (uint32_t i = 0; i < vt->n_params; i++)
         ssm_processor_set_param(p, i, vt->params[i].def);
     return p;
+nomem:
+    ssm_processor_destroy(p);
+    ssm_error_set(err, SSM_ERR_NOMEM, "out of memory creating processor \"%s\"", desc->type);
+    return NULL;
 }
 
 ssm_status ssm_processor_activate(ssm_processor *p, double sample_rate, uint32_t max_block,
@@ -78,6 +84,9 @@ ssm_status ssm_processor_activate(ssm_processor *p, double sample_rate, uint32_t
         ssm_error_set(err, SSM_ERR_INVALID, "maximum block length must be at least 1");
         return SSM_ERR_INVALID;
     }
+    /* A failed activate leaves the type's buffers unknown: silence until
+     * one succeeds. */
+    p->activated = 0;
     ssm_status s = p->vt->activate(p->self, sample_rate, max_block, p->n_channels, err);
     if (s != SSM_OK)
         return s;
@@ -104,22 +113,25 @@ ssm_mode ssm_processor_mode(const ssm_processor *p)
 void ssm_processor_process(ssm_processor *p, const float *const *in, float *const *out,
                            uint32_t n_frames)
 {
+    if (!p->activated) {
+        /* Nothing is sized yet: silence, as a bypassed processor. */
+        for (uint32_t c = 0; c < p->n_channels; c++)
+            memset(out[c], 0, n_frames * sizeof(float));
+        return;
+    }
     uint32_t saved = ssm_denormals_disable();
     /* Hosts may hand us more than they promised; split instead of overrunning
      * buffers sized at activation. */
     uint32_t done = 0;
-    const float *ip[64];
-    float *op[64];
-    uint32_t nc = p->n_channels < 64 ? p->n_channels : 64;
     while (done < n_frames) {
         uint32_t n = n_frames - done;
         if (n > p->max_block)
             n = p->max_block;
-        for (uint32_t c = 0; c < nc; c++) {
-            ip[c] = in[c] + done;
-            op[c] = out[c] + done;
+        for (uint32_t c = 0; c < p->n_channels; c++) {
+            p->in_at[c] = in[c] + done;
+            p->out_at[c] = out[c] + done;
         }
-        p->vt->process(p->self, ip, op, n);
+        p->vt->process(p->self, p->in_at, p->out_at, n);
         done += n;
     }
     ssm_denormals_restore(saved);
@@ -139,8 +151,11 @@ void ssm_processor_destroy(ssm_processor *p)
 {
     if (!p)
         return;
-    p->vt->destroy(p->self);
+    if (p->self)
+        p->vt->destroy(p->self);
     free(p->values);
+    free(p->in_at);
+    free(p->out_at);
     free(p);
 }
 

@@ -83,7 +83,7 @@ struct ssm_rate_bridge {
     uint32_t latency;
 };
 
-void ssm_rate_bridge_free(ssm_rate_bridge *b)
+void ssm_rate_bridge_destroy(ssm_rate_bridge *b)
 {
     if (!b)
         return;
@@ -230,8 +230,8 @@ static int calibrate(ssm_rate_bridge *b)
     return 0;
 }
 
-ssm_rate_bridge *ssm_rate_bridge_new(double host_rate, double inner_rate, uint32_t n_channels,
-                                     uint32_t max_block, ssm_error *err)
+ssm_rate_bridge *ssm_rate_bridge_create(double host_rate, double inner_rate, uint32_t n_channels,
+                                        uint32_t max_block, ssm_error *err)
 {
     if (!(host_rate > 0) || !(inner_rate > 0) || n_channels == 0 || n_channels > 64 ||
         max_block == 0 || !src_is_valid_ratio(inner_rate / host_rate)) {
@@ -256,7 +256,7 @@ ssm_rate_bridge *ssm_rate_bridge_new(double host_rate, double inner_rate, uint32
         b->up = src_new(SRC_SINC_MEDIUM_QUALITY, (int)n_channels, &e);
     if (!b->down || !b->up) {
         ssm_error_set(err, SSM_ERR_NOMEM, "rate bridge: libsamplerate: %s", src_strerror(e));
-        ssm_rate_bridge_free(b);
+        ssm_rate_bridge_destroy(b);
         return NULL;
     }
     b->in_il = calloc((size_t)max_block * n_channels, sizeof(float));
@@ -276,6 +276,6 @@ ssm_rate_bridge *ssm_rate_bridge_new(double host_rate, double inner_rate, uint32
     return b;
 nomem:
     ssm_error_set(err, SSM_ERR_NOMEM, "rate bridge: out of memory");
-    ssm_rate_bridge_free(b);
+    ssm_rate_bridge_destroy(b);
     return NULL;
 }

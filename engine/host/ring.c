@@ -14,7 +14,7 @@ struct ssm_ring {
     unsigned char *buf;
 };
 
-ssm_ring *ssm_ring_new(uint32_t capacity)
+ssm_ring *ssm_ring_create(uint32_t capacity)
 {
     uint32_t size = 64;
     while (size < capacity && size < (1u << 30))
@@ -32,7 +32,7 @@ ssm_ring *ssm_ring_new(uint32_t capacity)
     return r;
 }
 
-void ssm_ring_free(ssm_ring *r)
+void ssm_ring_destroy(ssm_ring *r)
 {
     if (r) {
         free(r->buf);

@@ -8,8 +8,8 @@
 
 typedef struct ssm_ring ssm_ring;
 
-ssm_ring *ssm_ring_new(uint32_t capacity); /* rounded up to a power of two */
-void ssm_ring_free(ssm_ring *r);
+ssm_ring *ssm_ring_create(uint32_t capacity); /* rounded up to a power of two */
+void ssm_ring_destroy(ssm_ring *r);
 uint32_t ssm_ring_read_space(const ssm_ring *r);
 uint32_t ssm_ring_write_space(const ssm_ring *r);
 /* All or nothing: returns n, or 0 when there is not room for n bytes. */

@@ -32,13 +32,16 @@ static inline float exp_fast(float x)
     return p * scale;
 }
 
-SSM_HOT void ssm_act_sigmoid(float *x, size_t n)
+/* The clones are file-local behind plain functions: GCC exports a
+ * target_clones function (an ifunc) whatever its visibility, and these
+ * are no public API. */
+static SSM_HOT void act_sigmoid(float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         x[i] = 1.0f / (1.0f + exp_fast(-x[i]));
 }
 
-SSM_HOT void ssm_act_gelu(float *x, size_t n)
+static SSM_HOT void act_gelu(float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         const float v = x[i];
@@ -55,9 +58,24 @@ SSM_HOT void ssm_act_gelu(float *x, size_t n)
     }
 }
 
-SSM_HOT void ssm_act_glu_add(float *restrict u, float *restrict g, size_t h)
+static SSM_HOT void act_glu_add(float *restrict u, float *restrict g, size_t h)
 {
-    ssm_act_sigmoid(g + h, h);
+    act_sigmoid(g + h, h);
     for (size_t i = 0; i < h; i++)
         u[i] += g[i] * g[h + i];
+}
+
+void ssm_act_sigmoid(float *x, size_t n)
+{
+    act_sigmoid(x, n);
+}
+
+void ssm_act_gelu(float *x, size_t n)
+{
+    act_gelu(x, n);
+}
+
+void ssm_act_glu_add(float *restrict u, float *restrict g, size_t h)
+{
+    act_glu_add(u, g, h);
 }

@@ -3,35 +3,42 @@
  * fbmask-s4d networks carry a learned 48 kHz filterbank whose taps are
  * rate-bound, so their files say ssm.rediscretize = "false" and other host
  * rates are resampled. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "net/network.h"
 
+/* The installed presets (engine/meson.build); an uninstalled build finds
+ * the source tree's through SSM_PRESETS_PATH. */
 #ifndef SSM_PRESETS_DIR
 #define SSM_PRESETS_DIR "/usr/local/share/ssmaudio/presets"
 #endif
-#ifndef SSM_SOURCE_PRESETS_DIR
-#define SSM_SOURCE_PRESETS_DIR "presets"
-#endif
 #define DENOISE_FILE "denoise.safetensors"
 
-const char *ssm_default_denoise_model(void)
+const char *ssm_default_denoise_model(char *buf, size_t size)
 {
+    if (!buf || size == 0)
+        return NULL;
     const char *env = getenv("SSM_DENOISE_MODEL");
     if (env && *env)
         return env;
-    static const char *const candidates[] = {SSM_PRESETS_DIR "/" DENOISE_FILE,
-                                             SSM_SOURCE_PRESETS_DIR "/" DENOISE_FILE};
-    for (size_t i = 0; i < 2; i++)
-        if (access(candidates[i], R_OK) == 0)
-            return candidates[i];
-    return candidates[1];
+    for (const char *d = getenv("SSM_PRESETS_PATH"); d && *d;) {
+        size_t len = strcspn(d, ":");
+        if (len) {
+            snprintf(buf, size, "%.*s/%s", (int)len, d, DENOISE_FILE);
+            if (access(buf, R_OK) == 0)
+                return buf;
+        }
+        d += len + (d[len] == ':');
+    }
+    snprintf(buf, size, "%s/%s", SSM_PRESETS_DIR, DENOISE_FILE);
+    return buf;
 }
 
-ssm_status ssm_netrun_create(ssm_netrun *r, const char *model_path, uint32_t n_channels,
-                             ssm_error *err)
+ssm_status ssm_netrun_init(ssm_netrun *r, const char *model_path, uint32_t n_channels,
+                           ssm_error *err)
 {
     memset(r, 0, sizeof *r);
     r->n_channels = n_channels ? n_channels : 1;
@@ -63,11 +70,11 @@ ssm_status ssm_netrun_activate(ssm_netrun *r, double host_rate, uint32_t max_blo
         ssm_error_set(err, SSM_ERR_FORMAT, "%s", r->why);
         return SSM_ERR_FORMAT;
     }
-    ssm_rate_bridge_free(r->bridge);
+    ssm_rate_bridge_destroy(r->bridge);
     r->bridge = NULL;
     uint32_t inner_block = max_block;
     if (inner != host_rate) {
-        r->bridge = ssm_rate_bridge_new(host_rate, inner, r->n_channels, max_block, err);
+        r->bridge = ssm_rate_bridge_create(host_rate, inner, r->n_channels, max_block, err);
         if (!r->bridge)
             return err ? err->status : SSM_ERR_NOMEM;
         inner_block = ssm_rate_bridge_max_inner_block(r->bridge);
@@ -131,11 +138,11 @@ void ssm_netrun_reset(ssm_netrun *r)
 
 void ssm_netrun_free(ssm_netrun *r)
 {
-    ssm_rate_bridge_free(r->bridge);
+    ssm_rate_bridge_destroy(r->bridge);
     if (r->nets)
         for (uint32_t c = 0; c < r->n_channels; c++)
             ssm_network_destroy(r->nets[c]);
     free(r->nets);
-    ssm_model_free(r->model);
+    ssm_model_destroy(r->model);
     memset(r, 0, sizeof *r);
 }

@@ -172,9 +172,9 @@ fail:
     return NULL;
 }
 
-ssm_status ssm_network_activate(ssm_network *n, uint32_t max_block, ssm_error *err)
+/* The per-block buffers activate sizes. */
+static void free_buffers(ssm_network *n)
 {
-    const size_t T = max_block / n->hop + 1, win = n->fb.win;
     free(n->X);
     free(n->C);
     free(n->Fe);
@@ -182,6 +182,12 @@ ssm_status ssm_network_activate(ssm_network *n, uint32_t max_block, ssm_error *e
     free(n->Z);
     free(n->S);
     free(n->at);
+}
+
+ssm_status ssm_network_activate(ssm_network *n, uint32_t max_block, ssm_error *err)
+{
+    const size_t T = max_block / n->hop + 1, win = n->fb.win;
+    free_buffers(n);
     n->max_frames = T;
     n->X = malloc(T * win * sizeof(float));
     n->C = malloc(T * n->F * sizeof(float));
@@ -296,12 +302,6 @@ void ssm_network_destroy(ssm_network *n)
     ssm_layer_linear_free(&n->vad);
     for (size_t b = 0; b < MAX_BLOCKS; b++)
         ssm_layer_s4d_free(&n->blocks[b]);
-    free(n->X);
-    free(n->C);
-    free(n->Fe);
-    free(n->U);
-    free(n->Z);
-    free(n->S);
-    free(n->at);
+    free_buffers(n);
     free(n);
 }

@@ -118,8 +118,8 @@ typedef struct {
 } ssm_netrun;
 
 /* Loads the model file and builds one network per channel. */
-ssm_status ssm_netrun_create(ssm_netrun *r, const char *model_path, uint32_t n_channels,
-                             ssm_error *err);
+ssm_status ssm_netrun_init(ssm_netrun *r, const char *model_path, uint32_t n_channels,
+                           ssm_error *err);
 ssm_status ssm_netrun_activate(ssm_netrun *r, double host_rate, uint32_t max_block, ssm_error *err);
 void ssm_netrun_set_mode(ssm_netrun *r, ssm_mode mode);
 void ssm_netrun_process(ssm_netrun *r, const float *const *in, float *const *out,
@@ -129,8 +129,11 @@ float ssm_netrun_vad(const ssm_netrun *r);        /* max over channels */
 void ssm_netrun_reset(ssm_netrun *r);
 void ssm_netrun_free(ssm_netrun *r);
 
-/* The bundled denoiser model: $SSM_DENOISE_MODEL, else the installed
- * presets file, else the source tree's (an uninstalled build). */
-const char *ssm_default_denoise_model(void);
+/* The bundled denoiser model: $SSM_DENOISE_MODEL (a file), else
+ * denoise.safetensors in the first directory of $SSM_PRESETS_PATH (a
+ * colon-separated list; `meson devenv` and the test setups point it at the
+ * source tree's presets/) that has one, else the installed presets' file.
+ * buf (size bytes) may hold the result. */
+const char *ssm_default_denoise_model(char *buf, size_t size);
 
 #endif

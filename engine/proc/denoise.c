@@ -3,6 +3,7 @@
  * a dry/wet mix, a click-free bypass, and gain-reduction and voice-activity
  * meters. The dry path is delayed by the model's latency so that mix and
  * bypass blend aligned signals (no comb filtering). */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +39,19 @@ static void *denoise_create(const ssm_processor_desc *desc, ssm_error *err)
         ssm_error_set(err, SSM_ERR_NOMEM, "out of memory creating denoise");
         return NULL;
     }
-    const char *path = desc->model_path ? desc->model_path : ssm_default_denoise_model();
-    if (ssm_netrun_create(&d->run, path, desc->n_channels, err) != SSM_OK) {
+    char buf[PATH_MAX];
+    const char *path =
+        desc->model_path ? desc->model_path : ssm_default_denoise_model(buf, sizeof buf);
+    if (ssm_netrun_init(&d->run, path, desc->n_channels, err) != SSM_OK) {
+        if (!desc->model_path && err && err->status == SSM_ERR_IO) {
+            char why[sizeof err->message];
+            memcpy(why, err->message, sizeof why);
+            ssm_error_set(err, SSM_ERR_IO,
+                          "%s (the denoiser's own model; SSM_DENOISE_MODEL names another file, "
+                          "SSM_PRESETS_PATH other folders; `meson devenv` sets it for a build "
+                          "tree)",
+                          why);
+        }
         free(d);
         return NULL;
     }

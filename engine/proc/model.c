@@ -31,7 +31,7 @@ static void *model_create(const ssm_processor_desc *desc, ssm_error *err)
         ssm_error_set(err, SSM_ERR_NOMEM, "out of memory creating model processor");
         return NULL;
     }
-    if (ssm_netrun_create(&m->run, desc->model_path, desc->n_channels, err) != SSM_OK) {
+    if (ssm_netrun_init(&m->run, desc->model_path, desc->n_channels, err) != SSM_OK) {
         free(m);
         return NULL;
     }

@@ -27,7 +27,7 @@ static void test_amp(ssm_lv2_world *w)
 {
     ssm_error err = {0};
     ssm_lv2_config cfg = {.sample_rate = 48000, .max_block = 256};
-    ssm_lv2_plugin *p = ssm_lv2_plugin_new(w, AMP, &cfg, &err);
+    ssm_lv2_plugin *p = ssm_lv2_plugin_create(w, AMP, &cfg, &err);
     CHECK(p != NULL, "instantiate eg-amp: %s", err.message);
     if (!p)
         return;
@@ -60,14 +60,14 @@ static void test_amp(ssm_lv2_world *w)
     free(ttl);
     CHECK(ssm_lv2_plugin_restore_state(p, "this is not turtle", &err) != SSM_OK,
           "garbage state is refused (\"%s\")", err.message);
-    ssm_lv2_plugin_free(p);
+    ssm_lv2_plugin_destroy(p);
 }
 
 static void test_presets(ssm_lv2_world *w)
 {
     ssm_error err = {0};
     ssm_lv2_config cfg = {.sample_rate = 44100, .max_block = 512};
-    ssm_lv2_plugin *p = ssm_lv2_plugin_new(w, DETUNE, &cfg, &err);
+    ssm_lv2_plugin *p = ssm_lv2_plugin_create(w, DETUNE, &cfg, &err);
     CHECK(p != NULL, "instantiate mda Detune: %s", err.message);
     if (!p)
         return;
@@ -85,7 +85,7 @@ static void test_presets(ssm_lv2_world *w)
     CHECK(ssm_lv2_plugin_apply_preset(p, "No Such", &err) == SSM_ERR_INVALID &&
               strstr(err.message, "Symphonic"),
           "an unknown preset lists the real ones (got \"%s\")", err.message);
-    ssm_lv2_plugin_free(p);
+    ssm_lv2_plugin_destroy(p);
 }
 
 static void test_params(ssm_lv2_world *w)
@@ -93,7 +93,7 @@ static void test_params(ssm_lv2_world *w)
     /* Atom ports (control in/out), state:interface and loadDefaultState. */
     ssm_error err = {0};
     ssm_lv2_config cfg = {.sample_rate = 48000, .max_block = 128};
-    ssm_lv2_plugin *p = ssm_lv2_plugin_new(w, PARAMS, &cfg, &err);
+    ssm_lv2_plugin *p = ssm_lv2_plugin_create(w, PARAMS, &cfg, &err);
     CHECK(p != NULL, "instantiate eg-params (atom ports): %s", err.message);
     if (!p)
         return;
@@ -102,14 +102,14 @@ static void test_params(ssm_lv2_world *w)
     CHECK(ttl && strstr(ttl, "Hello, world"),
           "default state (state:loadDefaultState) is loaded: saved state holds its string");
     free(ttl);
-    ssm_lv2_plugin_free(p);
+    ssm_lv2_plugin_destroy(p);
 }
 
 static void test_delay(ssm_lv2_world *w)
 {
     ssm_error err = {0};
     ssm_lv2_config cfg = {.sample_rate = 48000, .max_block = 512, .freewheel = 1};
-    ssm_lv2_plugin *p = ssm_lv2_plugin_new(w, DELAY, &cfg, &err);
+    ssm_lv2_plugin *p = ssm_lv2_plugin_create(w, DELAY, &cfg, &err);
     CHECK(p != NULL, "instantiate the test delay (LV2_PATH=build/tests/lv2): %s", err.message);
     if (!p)
         return;
@@ -126,7 +126,7 @@ static void test_delay(ssm_lv2_world *w)
     for (int i = 0; i < N; i++)
         want[i] = i >= 10 ? 0.5f * in_l[i - 10] : 0.0f;
     th_close_f("delay preset Half: 0.5 * input delayed 10", out_l, want, N, 1e-6);
-    ssm_lv2_plugin_free(p);
+    ssm_lv2_plugin_destroy(p);
 }
 
 static void test_chain(ssm_lv2_world *w)
@@ -136,7 +136,7 @@ static void test_chain(ssm_lv2_world *w)
     ssm_lv2_stage_desc st[2] = {{AMP, NULL}, {DELAY, "Half"}};
     /* "delay" exists only on the second stage; eg-amp keeps its 0 dB default. */
     ssm_lv2_setting set[1] = {{"delay", 3}};
-    ssm_lv2_chain *c = ssm_lv2_chain_new(w, st, 2, set, 1, 2, &cfg, &err);
+    ssm_lv2_chain *c = ssm_lv2_chain_create(w, st, 2, set, 1, 2, &cfg, &err);
     CHECK(c != NULL, "chain eg-amp -> delay on 2 channels: %s", err.message);
     if (c) {
         for (int i = 0; i < N; i++)
@@ -144,8 +144,8 @@ static void test_chain(ssm_lv2_world *w)
         const float *in[2] = {in_l, in_r};
         float *out[2] = {out_l, out_r};
         ssm_lv2_chain_run(c, in, out, 100); /* latency is known after a run */
-        ssm_lv2_chain_free(c);
-        c = ssm_lv2_chain_new(w, st, 2, set, 1, 2, &cfg, &err);
+        ssm_lv2_chain_destroy(c);
+        c = ssm_lv2_chain_create(w, st, 2, set, 1, 2, &cfg, &err);
         at_reset();
         at_arm();
         ssm_lv2_chain_run(c, in, out, N);
@@ -158,13 +158,13 @@ static void test_chain(ssm_lv2_world *w)
         for (int i = 0; i < N; i++)
             want[i] = i >= 3 ? 0.5f * in_r[i - 3] : 0.0f;
         th_close_f("chain: right = 0 dB amp, 0.5 gain, delay 3", out_r, want, N, 1e-6);
-        ssm_lv2_chain_free(c);
+        ssm_lv2_chain_destroy(c);
     }
     /* mda Detune (2 in, 2 out) on mono: folded. With mix 0 and output 0 dB
      * it passes the dry signal on both sides, so the fold gives it back. */
     ssm_lv2_stage_desc det[1] = {{DETUNE, NULL}};
     ssm_lv2_setting dry[1] = {{"mix", 0.0f}};
-    c = ssm_lv2_chain_new(w, det, 1, dry, 1, 1, &cfg, &err);
+    c = ssm_lv2_chain_create(w, det, 1, dry, 1, 1, &cfg, &err);
     CHECK(c != NULL, "a stereo plugin on a mono signal is folded: %s", err.message);
     if (c) {
         const float *in[1] = {in_l};
@@ -177,22 +177,16 @@ static void test_chain(ssm_lv2_world *w)
         }
         printf("mono through mda Detune (folded): <out,in>/<in,in> = %.3f\n", e / ref);
         CHECK(e / ref > 0.1, "the folded output carries the input (correlation %.3f)", e / ref);
-        ssm_lv2_chain_free(c);
+        ssm_lv2_chain_destroy(c);
     }
-    c = ssm_lv2_chain_new(w, det, 1, NULL, 0, 3, &cfg, &err);
+    c = ssm_lv2_chain_create(w, det, 1, NULL, 0, 3, &cfg, &err);
     CHECK(c == NULL && strstr(err.message, "cannot process 3 channels"),
           "a stereo plugin on 3 channels is refused (got \"%s\")", err.message);
     ssm_lv2_setting bad = {"no_such_symbol", 1};
-    c = ssm_lv2_chain_new(w, st, 1, &bad, 1, 1, &cfg, &err);
-    CHECK(c == NULL && strstr(err.message, "no_such_symbol"), "an unknown --set symbol (\"%s\")",
-          err.message);
-    char uri[256];
-    const char *pr = ssm_lv2_split_spec(w, DETUNE ":Stereo Detune", uri, sizeof uri);
-    CHECK(pr && strcmp(pr, "Stereo Detune") == 0 && strcmp(uri, DETUNE) == 0,
-          "URI:preset splits after the plugin URI");
-    pr = ssm_lv2_split_spec(w, AMP, uri, sizeof uri);
-    CHECK(!pr && strcmp(uri, AMP) == 0, "a bare URI has no preset");
-    CHECK(ssm_lv2_plugin_new(w, "urn:nope", &cfg, &err) == NULL &&
+    c = ssm_lv2_chain_create(w, st, 1, &bad, 1, 1, &cfg, &err);
+    CHECK(c == NULL && strstr(err.message, "no_such_symbol") && !strstr(err.message, "--set"),
+          "an unknown setting names the symbol, not a caller's flag (\"%s\")", err.message);
+    CHECK(ssm_lv2_plugin_create(w, "urn:nope", &cfg, &err) == NULL &&
               strstr(err.message, "not installed"),
           "a missing plugin: %s", err.message);
 }
@@ -217,7 +211,8 @@ static void test_worker(ssm_lv2_world *w, int freewheel)
         ssm_audio_file_close(f, &err);
     }
     ssm_lv2_config cfg = {.sample_rate = 48000, .max_block = 256, .freewheel = freewheel};
-    ssm_lv2_plugin *p = ssm_lv2_plugin_new(w, "http://lv2plug.in/plugins/eg-sampler", &cfg, &err);
+    ssm_lv2_plugin *p =
+        ssm_lv2_plugin_create(w, "http://lv2plug.in/plugins/eg-sampler", &cfg, &err);
     CHECK(p != NULL, "instantiate eg-sampler (worker): %s", err.message);
     if (p) {
         char ttl[1024];
@@ -235,7 +230,7 @@ static void test_worker(ssm_lv2_world *w, int freewheel)
               "%s worker loaded the new sample and run() installed it (state names %s)",
               freewheel ? "inline (freewheeling)" : "threaded", wav);
         free(saved);
-        ssm_lv2_plugin_free(p);
+        ssm_lv2_plugin_destroy(p);
     }
     unlink(wav);
 }
@@ -243,7 +238,7 @@ static void test_worker(ssm_lv2_world *w, int freewheel)
 int main(void)
 {
     ssm_error err = {0};
-    ssm_lv2_world *w = ssm_lv2_world_new(&err);
+    ssm_lv2_world *w = ssm_lv2_world_create(&err);
     CHECK(w != NULL, "world: %s", err.message);
     if (!w)
         return th_finish("test_lv2_host");
@@ -254,6 +249,6 @@ int main(void)
     test_chain(w);
     test_worker(w, 0);
     test_worker(w, 1);
-    ssm_lv2_world_free(w);
+    ssm_lv2_world_destroy(w);
     return th_finish("test_lv2_host");
 }

@@ -1,6 +1,6 @@
 /* Our own plugins (plugins/ssmaudio.lv2, from the build tree) through the
  * engine's LV2 host, as ssm-live and ssm-render run them: each given
- * URI[:preset] on a mono signal (a stereo plugin is folded), streaming
+ * URI[:preset] (split as their -p does) on a mono signal (a stereo plugin is folded), streaming
  * (block 64, freeWheeling off) and offline (block 4096, freeWheeling on).
  * Checks: no allocation inside run (allocation trap), finite output, the
  * latency each reports, and that the two forms give the same samples once
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../tools/chain_spec.h"
 #include "../alloc_trap.h"
 #include "../harness.h"
 #include "ssm/lv2host.h"
@@ -19,7 +20,7 @@ static int run_form(ssm_lv2_world *w, const ssm_lv2_stage_desc *st, int offline,
     ssm_error err = {0};
     uint32_t block = offline ? 4096 : 64;
     ssm_lv2_config cfg = {.sample_rate = 48000, .max_block = block, .freewheel = offline};
-    ssm_lv2_chain *c = ssm_lv2_chain_new(w, st, 1, NULL, 0, 1, &cfg, &err);
+    ssm_lv2_chain *c = ssm_lv2_chain_create(w, st, 1, NULL, 0, 1, &cfg, &err);
     CHECK(c != NULL, "<%s> %s: %s", st->uri, offline ? "offline" : "streaming", err.message);
     if (!c)
         return -1;
@@ -39,14 +40,14 @@ static int run_form(ssm_lv2_world *w, const ssm_lv2_stage_desc *st, int offline,
         finite &= isfinite(y[i]) != 0;
     CHECK(finite, "<%s> %s output is finite", st->uri, offline ? "offline" : "streaming");
     *latency = ssm_lv2_chain_latency(c);
-    ssm_lv2_chain_free(c);
+    ssm_lv2_chain_destroy(c);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
     ssm_error err = {0};
-    ssm_lv2_world *w = ssm_lv2_world_new(&err);
+    ssm_lv2_world *w = ssm_lv2_world_create(&err);
     CHECK(w != NULL, "world: %s", err.message);
     size_t n = th_scale(48000, 12000);
     float *x = malloc(n * sizeof *x), *ys = malloc(n * sizeof *ys), *yo = malloc(n * sizeof *yo);
@@ -55,7 +56,7 @@ int main(int argc, char **argv)
         x[i] = (float)(0.3 * th_normal(&r)) * (i < n / 2 ? 1.0f : 0.0f);
     for (int a = 1; w && a < argc; a++) {
         char uri[512];
-        ssm_lv2_stage_desc st = {uri, ssm_lv2_split_spec(w, argv[a], uri, sizeof uri)};
+        ssm_lv2_stage_desc st = {uri, chain_spec_plugin(w, argv[a], uri, sizeof uri)};
         CHECK(ssm_lv2_world_has_plugin(w, uri), "<%s> is in build/plugins", uri);
         uint32_t ls = 0, lo = 0;
         if (run_form(w, &st, 0, x, ys, n, &ls) || run_form(w, &st, 1, x, yo, n, &lo))
@@ -71,6 +72,6 @@ int main(int argc, char **argv)
     free(x);
     free(ys);
     free(yo);
-    ssm_lv2_world_free(w);
+    ssm_lv2_world_destroy(w);
     return th_finish("test_lv2_ours");
 }

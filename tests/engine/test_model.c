@@ -74,7 +74,7 @@ static void round_trip(void)
     CHECK(ssm_model_require(m, "missing", 2, want, &err) == NULL &&
               strstr(err.message, "\"missing\": missing"),
           "require of an absent tensor (got \"%s\")", err.message);
-    ssm_model_free(m);
+    ssm_model_destroy(m);
 }
 
 /* A one-tensor file in memory: dtype, element size, raw little-endian data. */
@@ -120,12 +120,12 @@ static void non_finite(void)
               "%s with a non-finite element: want \"%s\", got \"%s\"", cases[i].dtype,
               cases[i].want, err.message);
         printf("%-36s -> %s\n", cases[i].dtype, err.message);
-        ssm_model_free(m);
+        ssm_model_destroy(m);
     }
     ssm_error err = {0};
     ssm_model *m = one_tensor("F16", f16_ok, 2, 2, &err);
     CHECK(m != NULL, "finite F16 weights load: %s", err.message);
-    ssm_model_free(m);
+    ssm_model_destroy(m);
 }
 
 /* Paths that are not model files: refused at once, without reading
@@ -160,7 +160,7 @@ static void not_files(void)
         CHECK(m == NULL && strstr(err.message, path) && strstr(err.message, cases[i].want),
               "%s: want \"%s\", got \"%s\"", cases[i].what, cases[i].want, err.message);
         printf("%-36s -> %s\n", cases[i].what, err.message);
-        ssm_model_free(m);
+        ssm_model_destroy(m);
     }
     unlink(fifo);
     unlink(big);
@@ -197,7 +197,7 @@ int main(void)
               "%s: want an error with \"%s\" and \"%s\", got \"%s\"", bad[i].file, bad[i].want1,
               bad[i].want2, err.message);
         printf("%-36s -> %s\n", bad[i].file, err.message);
-        ssm_model_free(m);
+        ssm_model_destroy(m);
     }
 
     ssm_error err = {0};

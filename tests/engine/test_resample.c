@@ -52,11 +52,11 @@ int main(void)
               "continuous-time model at 96 kHz: re-discretise (%s)", why);
         printf("%s\n", why);
     }
-    ssm_model_free(fixed);
-    ssm_model_free(ct);
+    ssm_model_destroy(fixed);
+    ssm_model_destroy(ct);
 
     ssm_error err = {0};
-    ssm_rate_bridge *b = ssm_rate_bridge_new(44100, 48000, 1, 256, &err);
+    ssm_rate_bridge *b = ssm_rate_bridge_create(44100, 48000, 1, 256, &err);
     CHECK(b != NULL, "bridge 44.1 <-> 48 kHz: %s", err.message);
     if (!b)
         return th_finish("test_resample");
@@ -94,6 +94,6 @@ int main(void)
     free(want);
     free(x);
     free(y);
-    ssm_rate_bridge_free(b);
+    ssm_rate_bridge_destroy(b);
     return th_finish("test_resample");
 }

@@ -30,6 +30,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             sink += t->data[k]; /* ASan catches any read outside the arena */
     }
     (void)sink;
-    ssm_model_free(m);
+    ssm_model_destroy(m);
     return 0;
 }

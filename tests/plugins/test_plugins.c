@@ -145,7 +145,7 @@ static ssm_lv2_plugin *open_plugin(ssm_lv2_world *w, const plug *p, double rate,
     char uri[256];
     snprintf(uri, sizeof uri, B "%s", p->name);
     const ssm_lv2_config cfg = {rate, block, block, freewheel};
-    ssm_lv2_plugin *pl = ssm_lv2_plugin_new(w, uri, &cfg, &err);
+    ssm_lv2_plugin *pl = ssm_lv2_plugin_create(w, uri, &cfg, &err);
     CHECK(pl != NULL, "%s at %g Hz, block %u: %s", p->name, rate, block, err.message);
     return pl;
 }
@@ -182,7 +182,7 @@ static void set_all(ssm_lv2_plugin *pl, const plug *p, const float *v)
 int main(void)
 {
     ssm_error err = {0};
-    ssm_lv2_world *w = ssm_lv2_world_new(&err);
+    ssm_lv2_world *w = ssm_lv2_world_create(&err);
     CHECK(w != NULL, "lilv world: %s", err.message);
     if (!w)
         return th_finish("test_plugins");
@@ -235,7 +235,7 @@ int main(void)
             th_close_f(what, y1, y0, m, 1e-6);
         }
         free(ttl);
-        ssm_lv2_plugin_free(c);
+        ssm_lv2_plugin_destroy(c);
 
         /* No allocation in run(), while controls move and across a
          * freewheel switch. */
@@ -250,7 +250,7 @@ int main(void)
 
         /* Presets: each loads by URI, sets ports and changes the output. */
         ssm_lv2_plugin_reset(b);
-        ssm_lv2_plugin_free(b);
+        ssm_lv2_plugin_destroy(b);
         b = open_plugin(w, p, 48000, 256, 0);
         run(b, p, x, y0, n, 256, 0);
         for (int i = 0; i < 4 && p->presets[i] && b; i++) {
@@ -275,7 +275,7 @@ int main(void)
                    p->presets[i], diff / (ref > 0 ? ref : 1), moved ? "yes" : "no");
             CHECK(moved, "preset %s sets no port", uri);
             CHECK(diff > 1e-3 * ref, "preset %s does not change the output", uri);
-            ssm_lv2_plugin_free(q);
+            ssm_lv2_plugin_destroy(q);
         }
 
         /* Hostile inputs, then a parameter sweep with random jumps every
@@ -310,8 +310,8 @@ int main(void)
             peak = isfinite(y0[i]) ? fmax(peak, fabs(y0[i])) : INFINITY;
         printf("%-48s peak %.3g\n", "random control jumps every block", peak);
         CHECK(isfinite(peak) && peak < 1e4, "%s sweep: peak %g", p->name, peak);
-        ssm_lv2_plugin_free(a);
-        ssm_lv2_plugin_free(b);
+        ssm_lv2_plugin_destroy(a);
+        ssm_lv2_plugin_destroy(b);
 
         /* Every rate from 22.05 to 192 kHz. */
         static const double rates[] = {22050, 44100, 88200, 192000};
@@ -324,7 +324,7 @@ int main(void)
             printf("%-48s %g Hz: peak %.3g\n", p->name, rates[i], pk);
             CHECK(isfinite(pk) && pk > 0 && pk < 1e4, "%s at %g Hz: peak %g", p->name, rates[i],
                   pk);
-            ssm_lv2_plugin_free(q);
+            ssm_lv2_plugin_destroy(q);
         }
     }
     /* ssm-model with a real model file: a state naming the file loads it
@@ -370,14 +370,14 @@ int main(void)
             }
             free(saved);
         }
-        ssm_lv2_plugin_free(g);
-        ssm_lv2_plugin_free(a);
-        ssm_lv2_plugin_free(c);
+        ssm_lv2_plugin_destroy(g);
+        ssm_lv2_plugin_destroy(a);
+        ssm_lv2_plugin_destroy(c);
     }
 
     free(x);
     free(y0);
     free(y1);
-    ssm_lv2_world_free(w);
+    ssm_lv2_world_destroy(w);
     return th_finish("test_plugins");
 }

@@ -83,12 +83,12 @@ int main(int argc, char **argv)
     if (block < 1 || block > 65536)
         return 2;
     ssm_error err = {0};
-    ssm_lv2_world *w = ssm_lv2_world_new(&err);
+    ssm_lv2_world *w = ssm_lv2_world_create(&err);
     ssm_lv2_config cfg = {.sample_rate = 48000, .max_block = block};
     ssm_lv2_stage_desc st = {uri, NULL};
-    ssm_lv2_chain *empty = w ? ssm_lv2_chain_new(w, NULL, 0, NULL, 0, 1, &cfg, &err) : NULL;
-    ssm_lv2_chain *one = empty ? ssm_lv2_chain_new(w, &st, 1, NULL, 0, 1, &cfg, &err) : NULL;
-    ssm_lv2_plugin *p = one ? ssm_lv2_plugin_new(w, uri, &cfg, &err) : NULL;
+    ssm_lv2_chain *empty = w ? ssm_lv2_chain_create(w, NULL, 0, NULL, 0, 1, &cfg, &err) : NULL;
+    ssm_lv2_chain *one = empty ? ssm_lv2_chain_create(w, &st, 1, NULL, 0, 1, &cfg, &err) : NULL;
+    ssm_lv2_plugin *p = one ? ssm_lv2_plugin_create(w, uri, &cfg, &err) : NULL;
     if (!p) {
         fprintf(stderr, "ssm-bench-host: %s\n", err.message);
         return 1;
@@ -105,9 +105,9 @@ int main(int argc, char **argv)
     printf("| empty chain (copy in -> out) | %.0f | %.3f |\n", e, 100 * e / audio_ns);
     printf("| ssm_lv2_plugin_run (host + plugin) | %.0f | %.3f |\n", pr, 100 * pr / audio_ns);
     printf("| ssm_lv2_chain_run, 1 stage | %.0f | %.3f |\n", ch, 100 * ch / audio_ns);
-    ssm_lv2_plugin_free(p);
-    ssm_lv2_chain_free(one);
-    ssm_lv2_chain_free(empty);
-    ssm_lv2_world_free(w);
+    ssm_lv2_plugin_destroy(p);
+    ssm_lv2_chain_destroy(one);
+    ssm_lv2_chain_destroy(empty);
+    ssm_lv2_world_destroy(w);
     return 0;
 }

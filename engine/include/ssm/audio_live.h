@@ -56,7 +56,7 @@ typedef struct {
 } ssm_live_backend;
 
 /* "portaudio" (the default when name is NULL); NULL if unknown. */
-const ssm_live_backend *ssm_live_backend_get(const char *name);
+SSM_API const ssm_live_backend *ssm_live_backend_get(const char *name);
 
 #ifdef __cplusplus
 }

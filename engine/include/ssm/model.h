@@ -31,23 +31,23 @@ typedef struct {
 
 typedef struct ssm_model ssm_model;
 
-ssm_model *ssm_model_load(const char *path, ssm_error *err);
+SSM_API ssm_model *ssm_model_load(const char *path, ssm_error *err);
 /* The same from memory (the fuzzer's entry point; `what` names it in errors). */
-ssm_model *ssm_model_load_memory(const void *bytes, size_t n_bytes, const char *what,
-                                 ssm_error *err);
-void ssm_model_free(ssm_model *m);
+SSM_API ssm_model *ssm_model_load_memory(const void *bytes, size_t n_bytes, const char *what,
+                                         ssm_error *err);
+SSM_API void ssm_model_destroy(ssm_model *m);
 
-size_t ssm_model_n_tensors(const ssm_model *m);
-const ssm_tensor *ssm_model_tensor_at(const ssm_model *m, size_t index);
+SSM_API size_t ssm_model_n_tensors(const ssm_model *m);
+SSM_API const ssm_tensor *ssm_model_tensor_at(const ssm_model *m, size_t index);
 /* NULL when absent. */
-const ssm_tensor *ssm_model_tensor(const ssm_model *m, const char *name);
+SSM_API const ssm_tensor *ssm_model_tensor(const ssm_model *m, const char *name);
 /* A tensor that must exist with exactly this shape (ndim values in shape);
  * otherwise NULL and an error naming the file, the tensor and the mismatch. */
-const ssm_tensor *ssm_model_require(const ssm_model *m, const char *name, uint32_t ndim,
-                                    const uint64_t *shape, ssm_error *err);
+SSM_API const ssm_tensor *ssm_model_require(const ssm_model *m, const char *name, uint32_t ndim,
+                                            const uint64_t *shape, ssm_error *err);
 /* A "__metadata__" string value, or NULL. */
-const char *ssm_model_meta(const ssm_model *m, const char *key);
-const char *ssm_model_path(const ssm_model *m);
+SSM_API const char *ssm_model_meta(const ssm_model *m, const char *key);
+SSM_API const char *ssm_model_path(const ssm_model *m);
 
 #ifdef __cplusplus
 }

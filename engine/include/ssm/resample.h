@@ -29,8 +29,8 @@ typedef enum {
  * inner_rate gets the rate the model runs at; why (may be NULL) a sentence
  * naming the file and the path taken, or, for SSM_RATE_INVALID, the key
  * and what is wrong with its value. */
-ssm_rate_path ssm_rate_choose(const ssm_model *m, double host_rate, double *inner_rate, char *why,
-                              size_t why_size);
+SSM_API ssm_rate_path ssm_rate_choose(const ssm_model *m, double host_rate, double *inner_rate,
+                                      char *why, size_t why_size);
 
 /* The inner processing run at the inner rate (real-time rules apply). */
 typedef void (*ssm_rate_inner)(void *user, const float *const *in, float *const *out,
@@ -40,20 +40,21 @@ typedef struct ssm_rate_bridge ssm_rate_bridge;
 
 /* max_block: the most host frames per process call. Measures the bridge's
  * latency once (an impulse through both converters). */
-ssm_rate_bridge *ssm_rate_bridge_new(double host_rate, double inner_rate, uint32_t n_channels,
-                                     uint32_t max_block, ssm_error *err);
-void ssm_rate_bridge_free(ssm_rate_bridge *b);
+SSM_API ssm_rate_bridge *ssm_rate_bridge_create(double host_rate, double inner_rate,
+                                                uint32_t n_channels, uint32_t max_block,
+                                                ssm_error *err);
+SSM_API void ssm_rate_bridge_destroy(ssm_rate_bridge *b);
 /* The most inner frames one inner call gets: size the inner processor's
  * max block with this. */
-uint32_t ssm_rate_bridge_max_inner_block(const ssm_rate_bridge *b);
+SSM_API uint32_t ssm_rate_bridge_max_inner_block(const ssm_rate_bridge *b);
 /* Real-time safe: n_frames (<= max_block) host frames in and out; calls
  * inner zero or more times. in and out may alias. */
-void ssm_rate_bridge_process(ssm_rate_bridge *b, const float *const *in, float *const *out,
-                             uint32_t n_frames, ssm_rate_inner inner, void *user);
+SSM_API void ssm_rate_bridge_process(ssm_rate_bridge *b, const float *const *in, float *const *out,
+                                     uint32_t n_frames, ssm_rate_inner inner, void *user);
 /* Host frames from input to output through both converters and the FIFO
  * (the inner processing's own latency not included). */
-uint32_t ssm_rate_bridge_latency(const ssm_rate_bridge *b);
-void ssm_rate_bridge_reset(ssm_rate_bridge *b);
+SSM_API uint32_t ssm_rate_bridge_latency(const ssm_rate_bridge *b);
+SSM_API void ssm_rate_bridge_reset(ssm_rate_bridge *b);
 
 #ifdef __cplusplus
 }

@@ -28,7 +28,7 @@ typedef struct {
     char message[512];
 } ssm_error;
 
-void ssm_error_set(ssm_error *err, ssm_status status, const char *fmt, ...)
+SSM_API void ssm_error_set(ssm_error *err, ssm_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 typedef enum {
@@ -58,40 +58,41 @@ typedef struct {
 } ssm_processor_desc;
 
 /* NULL-terminated list of the built-in processor type names. */
-const char *const *ssm_processor_types(void);
+SSM_API const char *const *ssm_processor_types(void);
 
-ssm_processor *ssm_processor_create(const ssm_processor_desc *desc, ssm_error *err);
-ssm_status ssm_processor_activate(ssm_processor *p, double sample_rate, uint32_t max_block,
-                                  ssm_error *err);
+SSM_API ssm_processor *ssm_processor_create(const ssm_processor_desc *desc, ssm_error *err);
+SSM_API ssm_status ssm_processor_activate(ssm_processor *p, double sample_rate, uint32_t max_block,
+                                          ssm_error *err);
 /* Switch between the recurrent and the offline form; takes effect at the
  * next block boundary without a click (the state carries over). */
-void ssm_processor_set_mode(ssm_processor *p, ssm_mode mode);
-ssm_mode ssm_processor_mode(const ssm_processor *p);
+SSM_API void ssm_processor_set_mode(ssm_processor *p, ssm_mode mode);
+SSM_API ssm_mode ssm_processor_mode(const ssm_processor *p);
 
 /* in[c] and out[c] for c < n_channels; in and out may be the same buffers.
- * n_frames <= max_block. */
-void ssm_processor_process(ssm_processor *p, const float *const *in, float *const *out,
-                           uint32_t n_frames);
+ * Any n_frames (longer blocks are split at max_block). Before a successful
+ * activate it writes silence. */
+SSM_API void ssm_processor_process(ssm_processor *p, const float *const *in, float *const *out,
+                                   uint32_t n_frames);
 /* Algorithmic latency in frames at the activated rate. */
-uint32_t ssm_processor_latency(const ssm_processor *p);
+SSM_API uint32_t ssm_processor_latency(const ssm_processor *p);
 /* Clear all state (as if freshly activated). Real-time safe. */
-void ssm_processor_reset(ssm_processor *p);
-void ssm_processor_destroy(ssm_processor *p);
+SSM_API void ssm_processor_reset(ssm_processor *p);
+SSM_API void ssm_processor_destroy(ssm_processor *p);
 
-uint32_t ssm_processor_n_channels(const ssm_processor *p);
-uint32_t ssm_processor_n_params(const ssm_processor *p);
-const ssm_param_info *ssm_processor_param_info(const ssm_processor *p, uint32_t index);
+SSM_API uint32_t ssm_processor_n_channels(const ssm_processor *p);
+SSM_API uint32_t ssm_processor_n_params(const ssm_processor *p);
+SSM_API const ssm_param_info *ssm_processor_param_info(const ssm_processor *p, uint32_t index);
 /* Index of a parameter by symbol, or -1. Not real-time: it compares strings. */
-int32_t ssm_processor_param_index(const ssm_processor *p, const char *symbol);
+SSM_API int32_t ssm_processor_param_index(const ssm_processor *p, const char *symbol);
 /* Real-time safe; values are clamped to the parameter's range and smoothed
  * by the processor where a jump would click. */
-void ssm_processor_set_param(ssm_processor *p, uint32_t index, float value);
-float ssm_processor_get_param(const ssm_processor *p, uint32_t index);
+SSM_API void ssm_processor_set_param(ssm_processor *p, uint32_t index, float value);
+SSM_API float ssm_processor_get_param(const ssm_processor *p, uint32_t index);
 
 /* Flush-to-zero and denormals-are-zero for the calling thread's FPU;
  * returns the previous control word for ssm_denormals_restore(). */
-uint32_t ssm_denormals_disable(void);
-void ssm_denormals_restore(uint32_t saved);
+SSM_API uint32_t ssm_denormals_disable(void);
+SSM_API void ssm_denormals_restore(uint32_t saved);
 
 #ifdef __cplusplus
 }

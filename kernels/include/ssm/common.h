@@ -14,6 +14,17 @@
 extern "C" {
 #endif
 
+/* What libssmaudio exports. The engine is compiled with hidden visibility,
+ * so only declarations marked SSM_API ship; tests/library checks that the
+ * library's dynamic symbols are exactly the installed headers' functions.
+ * GCC exports an SSM_HOT (target_clones) function whatever its visibility:
+ * a private one stays static behind a plain function. */
+#if defined(__GNUC__)
+#define SSM_API __attribute__((visibility("default")))
+#else
+#define SSM_API
+#endif
+
 /* Hot loops get AVX2/AVX-512 clones selected once at load time (see the
  * root meson.build); the default clone is plain x86-64 so no CPU faults. */
 #if defined(SSM_SIMD_CLONES) && !defined(__SANITIZE_ADDRESS__)

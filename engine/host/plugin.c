@@ -1,15 +1,13 @@
-/* The LV2 host (ssm/lv2host.h), on lilv: the only engine file that includes
- * LV2 headers. Plugin instances are set up completely (ports, buffers,
- * features, default state, presets) before their first run, so the run path
- * only connects buffers, resets atom sequences and calls the plugin. */
+/* One LV2 plugin instance (ssm/lv2host.h), on lilv. An instance is set up
+ * completely (ports, buffers, features, default state, presets) before its
+ * first run, so the run path only connects buffers, resets atom sequences,
+ * calls the plugin and delivers its worker's responses. */
 #include <lilv/lilv.h>
 #include <lv2/atom/atom.h>
 #include <lv2/buf-size/buf-size.h>
 #include <lv2/core/lv2.h>
 #include <lv2/log/log.h>
 #include <lv2/options/options.h>
-#include <lv2/parameters/parameters.h>
-#include <lv2/presets/presets.h>
 #include <lv2/state/state.h>
 #include <lv2/urid/urid.h>
 #include <lv2/worker/worker.h>
@@ -20,26 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "host/lv2_worker.h"
-#include "ssm/lv2host.h"
+#include "host/internal.h"
+#include "host/worker.h"
 
 #define ATOM_CAPACITY 8192u
-
-struct ssm_lv2_world {
-    LilvWorld *world;
-    const LilvPlugins *plugins;
-    /* lilv is not thread-safe: every use of the world goes through this. */
-    pthread_mutex_t lock;
-    pthread_mutex_t urid_lock;
-    char **uris;
-    uint32_t n_uris, cap_uris;
-    LV2_URID_Map map;
-    LV2_URID_Unmap unmap;
-    LilvNode *audio, *control, *atom, *cv, *input, *output, *freewheel, *enabled, *preset, *label,
-        *default_state, *worker_schedule, *optional;
-    LV2_URID atom_sequence, atom_chunk, atom_float, atom_double, atom_int, atom_long, atom_bool,
-        bs_min, bs_max, bs_nominal, param_sample_rate, log_error;
-};
 
 typedef enum { PORT_AUDIO, PORT_CONTROL, PORT_ATOM, PORT_CV, PORT_OTHER } port_kind;
 
@@ -77,189 +59,6 @@ struct ssm_lv2_plugin {
     const LV2_Feature *features[8];
 };
 
-/* --- URID map ------------------------------------------------------------ */
-
-static LV2_URID map_uri(LV2_URID_Map_Handle handle, const char *uri)
-{
-    ssm_lv2_world *w = handle;
-    pthread_mutex_lock(&w->urid_lock);
-    LV2_URID id = 0;
-    for (uint32_t i = 0; i < w->n_uris; i++)
-        if (strcmp(w->uris[i], uri) == 0) {
-            id = i + 1;
-            break;
-        }
-    if (!id) {
-        if (w->n_uris == w->cap_uris) {
-            uint32_t ncap = w->cap_uris ? w->cap_uris * 2 : 64;
-            char **n = realloc(w->uris, ncap * sizeof *n);
-            if (!n)
-                goto out;
-            w->uris = n;
-            w->cap_uris = ncap;
-        }
-        char *copy = strdup(uri);
-        if (!copy)
-            goto out;
-        w->uris[w->n_uris++] = copy;
-        id = w->n_uris;
-    }
-out:
-    pthread_mutex_unlock(&w->urid_lock);
-    return id;
-}
-
-static const char *unmap_uri(LV2_URID_Unmap_Handle handle, LV2_URID urid)
-{
-    ssm_lv2_world *w = handle;
-    pthread_mutex_lock(&w->urid_lock);
-    const char *s = urid >= 1 && urid <= w->n_uris ? w->uris[urid - 1] : NULL;
-    pthread_mutex_unlock(&w->urid_lock);
-    return s;
-}
-
-/* --- world --------------------------------------------------------------- */
-
-/* lilv 0.24 crashes on a relative directory in LV2_PATH (it cannot make a
- * file URI of it), so make every entry absolute before it reads the path. */
-static void absolutise_lv2_path(void)
-{
-    const char *path = getenv("LV2_PATH");
-    if (!path || !*path)
-        return;
-    size_t cap = strlen(path) * 2 + 4096, at = 0;
-    char *out = malloc(cap), *copy = strdup(path);
-    if (!out || !copy) {
-        free(out);
-        free(copy);
-        return;
-    }
-    out[0] = '\0';
-    char *save = NULL;
-    for (char *tok = strtok_r(copy, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
-        char *abs = tok[0] == '/' || tok[0] == '~' ? NULL : realpath(tok, NULL);
-        const char *use = abs ? abs : tok;
-        if (tok[0] == '/' || tok[0] == '~' || abs)
-            at += (size_t)snprintf(out + at, cap - at, "%s%s", at ? ":" : "", use);
-        free(abs);
-        if (at >= cap)
-            break;
-    }
-    if (at < cap)
-        setenv("LV2_PATH", out, 1);
-    free(out);
-    free(copy);
-}
-
-ssm_lv2_world *ssm_lv2_world_new(ssm_error *err)
-{
-    ssm_lv2_world *w = calloc(1, sizeof *w);
-    if (!w) {
-        ssm_error_set(err, SSM_ERR_NOMEM, "LV2 host: out of memory");
-        return NULL;
-    }
-    pthread_mutex_init(&w->lock, NULL);
-    pthread_mutex_init(&w->urid_lock, NULL);
-    absolutise_lv2_path();
-    w->world = lilv_world_new();
-    if (!w->world) {
-        free(w);
-        ssm_error_set(err, SSM_ERR_NOMEM, "LV2 host: lilv_world_new failed");
-        return NULL;
-    }
-    lilv_world_load_all(w->world);
-    w->plugins = lilv_world_get_all_plugins(w->world);
-    w->map = (LV2_URID_Map){w, map_uri};
-    w->unmap = (LV2_URID_Unmap){w, unmap_uri};
-    LilvWorld *lw = w->world;
-    w->audio = lilv_new_uri(lw, LV2_CORE__AudioPort);
-    w->control = lilv_new_uri(lw, LV2_CORE__ControlPort);
-    w->atom = lilv_new_uri(lw, LV2_ATOM__AtomPort);
-    w->cv = lilv_new_uri(lw, LV2_CORE__CVPort);
-    w->input = lilv_new_uri(lw, LV2_CORE__InputPort);
-    w->output = lilv_new_uri(lw, LV2_CORE__OutputPort);
-    w->freewheel = lilv_new_uri(lw, LV2_CORE__freeWheeling);
-    w->enabled = lilv_new_uri(lw, LV2_CORE__enabled);
-    w->preset = lilv_new_uri(lw, LV2_PRESETS__Preset);
-    w->label = lilv_new_uri(lw, LILV_NS_RDFS "label");
-    w->default_state = lilv_new_uri(lw, LV2_STATE__loadDefaultState);
-    w->worker_schedule = lilv_new_uri(lw, LV2_WORKER__schedule);
-    w->optional = lilv_new_uri(lw, LV2_CORE__connectionOptional);
-    w->atom_sequence = map_uri(w, LV2_ATOM__Sequence);
-    w->atom_chunk = map_uri(w, LV2_ATOM__Chunk);
-    w->atom_float = map_uri(w, LV2_ATOM__Float);
-    w->atom_double = map_uri(w, LV2_ATOM__Double);
-    w->atom_int = map_uri(w, LV2_ATOM__Int);
-    w->atom_long = map_uri(w, LV2_ATOM__Long);
-    w->atom_bool = map_uri(w, LV2_ATOM__Bool);
-    w->bs_min = map_uri(w, LV2_BUF_SIZE__minBlockLength);
-    w->bs_max = map_uri(w, LV2_BUF_SIZE__maxBlockLength);
-    w->bs_nominal = map_uri(w, LV2_BUF_SIZE__nominalBlockLength);
-    w->param_sample_rate = map_uri(w, LV2_PARAMETERS__sampleRate);
-    w->log_error = map_uri(w, LV2_LOG__Error);
-    return w;
-}
-
-void ssm_lv2_world_free(ssm_lv2_world *w)
-{
-    if (!w)
-        return;
-    LilvNode *nodes[] = {w->audio,         w->control,         w->atom,    w->cv,     w->input,
-                         w->output,        w->freewheel,       w->enabled, w->preset, w->label,
-                         w->default_state, w->worker_schedule, w->optional};
-    for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++)
-        lilv_node_free(nodes[i]);
-    lilv_world_free(w->world);
-    for (uint32_t i = 0; i < w->n_uris; i++)
-        free(w->uris[i]);
-    free(w->uris);
-    pthread_mutex_destroy(&w->lock);
-    pthread_mutex_destroy(&w->urid_lock);
-    free(w);
-}
-
-static const LilvPlugin *find_plugin(ssm_lv2_world *w, const char *uri)
-{
-    LilvNode *n = lilv_new_uri(w->world, uri);
-    const LilvPlugin *p = n ? lilv_plugins_get_by_uri(w->plugins, n) : NULL;
-    lilv_node_free(n);
-    return p;
-}
-
-int ssm_lv2_world_has_plugin(ssm_lv2_world *w, const char *uri)
-{
-    pthread_mutex_lock(&w->lock);
-    int has = find_plugin(w, uri) != NULL;
-    pthread_mutex_unlock(&w->lock);
-    return has;
-}
-
-const char *ssm_lv2_split_spec(ssm_lv2_world *w, const char *spec, char *uri, size_t size)
-{
-    snprintf(uri, size, "%s", spec);
-    if (ssm_lv2_world_has_plugin(w, spec))
-        return NULL;
-    /* URIs hold colons themselves ("http://..."): try each split point, the
-     * longest plugin URI first. */
-    for (const char *c = strrchr(spec, ':'); c && c > spec; c--) {
-        if (*c != ':')
-            continue;
-        size_t len = (size_t)(c - spec);
-        /* A prefix with no ':' of its own is no URI ("urn"); lilv would
-         * complain about it on stderr. */
-        if (len + 1 > size || !memchr(spec, ':', len))
-            continue;
-        memcpy(uri, spec, len);
-        uri[len] = '\0';
-        if (ssm_lv2_world_has_plugin(w, uri))
-            return c + 1;
-    }
-    snprintf(uri, size, "%s", spec);
-    return NULL;
-}
-
-/* --- plugin -------------------------------------------------------------- */
-
 static int log_printf(LV2_Log_Handle handle, LV2_URID type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -283,6 +82,11 @@ static int log_vprintf(LV2_Log_Handle handle, LV2_URID type, const char *fmt, va
     return vfprintf(stderr, fmt, ap);
 }
 
+const char *ssm_lv2_plugin_error(const ssm_lv2_plugin *p)
+{
+    return __atomic_load_n(&p->error_ready, __ATOMIC_ACQUIRE) ? p->error : NULL;
+}
+
 static int log_printf(LV2_Log_Handle handle, LV2_URID type, const char *fmt, ...)
 {
     va_list ap;
@@ -298,6 +102,12 @@ static port *find_port(const ssm_lv2_plugin *p, const char *symbol)
         if (p->ports[i].symbol && strcmp(p->ports[i].symbol, symbol) == 0)
             return &p->ports[i];
     return NULL;
+}
+
+int ssm_lv2_plugin_has_input_control(const ssm_lv2_plugin *p, const char *symbol)
+{
+    const port *pt = find_port(p, symbol);
+    return pt && pt->kind == PORT_CONTROL && pt->input;
 }
 
 static void set_port_value(const char *symbol, void *user_data, const void *value, uint32_t size,
@@ -379,8 +189,8 @@ static ssm_status restore_state(ssm_lv2_plugin *p, LilvState *state)
     return SSM_OK;
 }
 
-ssm_lv2_plugin *ssm_lv2_plugin_new(ssm_lv2_world *w, const char *uri, const ssm_lv2_config *cfg,
-                                   ssm_error *err)
+ssm_lv2_plugin *ssm_lv2_plugin_create(ssm_lv2_world *w, const char *uri, const ssm_lv2_config *cfg,
+                                      ssm_error *err)
 {
     if (!cfg || !(cfg->sample_rate > 0.0) || cfg->max_block == 0) {
         ssm_error_set(err, SSM_ERR_INVALID,
@@ -399,7 +209,7 @@ ssm_lv2_plugin *ssm_lv2_plugin_new(ssm_lv2_world *w, const char *uri, const ssm_
         p->cfg.nominal_block = p->cfg.max_block;
     p->latency_port = -1;
     p->uri = strdup(uri);
-    p->plugin = find_plugin(w, uri);
+    p->plugin = ssm_lv2_world_find(w, uri);
     if (!p->plugin) {
         ssm_error_set(err, SSM_ERR_INVALID,
                       "LV2 plugin <%s>: not installed (searched the LV2 path; set LV2_PATH, "
@@ -418,7 +228,7 @@ ssm_lv2_plugin *ssm_lv2_plugin_new(ssm_lv2_world *w, const char *uri, const ssm_
     p->silence = calloc(mb, sizeof(float));
     p->scratch = calloc(mb, sizeof(float));
     p->cv = calloc(mb, sizeof(float));
-    p->worker = ssm_lv2_worker_new(!cfg->freewheel);
+    p->worker = ssm_lv2_worker_create(!cfg->freewheel);
     if (!p->ports || !p->audio_in || !p->audio_out || !mins || !maxs || !defs || !p->silence ||
         !p->scratch || !p->cv || !p->worker) {
         free(mins);
@@ -551,11 +361,11 @@ fail_ranges:
     free(defs);
 fail:
     pthread_mutex_unlock(&w->lock);
-    ssm_lv2_plugin_free(p);
+    ssm_lv2_plugin_destroy(p);
     return NULL;
 }
 
-void ssm_lv2_plugin_free(ssm_lv2_plugin *p)
+void ssm_lv2_plugin_destroy(ssm_lv2_plugin *p)
 {
     if (!p)
         return;
@@ -564,13 +374,13 @@ void ssm_lv2_plugin_free(ssm_lv2_plugin *p)
     if (p->inst) {
         lilv_instance_deactivate(p->inst);
         /* Stop the worker before the instance it calls into goes away. */
-        ssm_lv2_worker_free(p->worker);
+        ssm_lv2_worker_destroy(p->worker);
         p->worker = NULL;
         pthread_mutex_lock(&p->w->lock);
         lilv_instance_free(p->inst);
         pthread_mutex_unlock(&p->w->lock);
     }
-    ssm_lv2_worker_free(p->worker);
+    ssm_lv2_worker_destroy(p->worker);
     for (uint32_t i = 0; i < p->n_ports; i++)
         free(p->ports[i].atom);
     free(p->ports);
@@ -767,231 +577,4 @@ void ssm_lv2_plugin_reset(ssm_lv2_plugin *p)
 {
     lilv_instance_deactivate(p->inst);
     lilv_instance_activate(p->inst);
-}
-
-/* --- chain --------------------------------------------------------------- */
-
-typedef struct {
-    ssm_lv2_plugin **inst;
-    uint32_t n_inst; /* 1, or n_channels for a mono plugin */
-    /* A mono signal through a k-channel plugin: the one channel feeds every
-     * input and the outputs are averaged back to one. */
-    uint32_t fold;   /* k, or 0 */
-    float *fold_mem; /* k * max_block */
-    float **fold_out;
-    const float **fold_in;
-} stage;
-
-struct ssm_lv2_chain {
-    stage *stages;
-    uint32_t n_stages, n_channels, max_block;
-    float *mem;
-    float **buf[2];    /* ping-pong: buf[k][channel] */
-    const float **src; /* per-channel pointers run() moves along, sized at creation */
-    float **dst;
-};
-
-void ssm_lv2_chain_free(ssm_lv2_chain *c)
-{
-    if (!c)
-        return;
-    for (uint32_t s = 0; s < c->n_stages; s++) {
-        for (uint32_t i = 0; i < c->stages[s].n_inst; i++)
-            ssm_lv2_plugin_free(c->stages[s].inst[i]);
-        free(c->stages[s].inst);
-        free(c->stages[s].fold_mem);
-        free(c->stages[s].fold_out);
-        free(c->stages[s].fold_in);
-    }
-    free(c->stages);
-    free(c->buf[0]);
-    free(c->buf[1]);
-    free(c->src);
-    free(c->dst);
-    free(c->mem);
-    free(c);
-}
-
-ssm_lv2_chain *ssm_lv2_chain_new(ssm_lv2_world *w, const ssm_lv2_stage_desc *stages,
-                                 uint32_t n_stages, const ssm_lv2_setting *settings,
-                                 uint32_t n_settings, uint32_t n_channels,
-                                 const ssm_lv2_config *cfg, ssm_error *err)
-{
-    if (n_channels == 0 || n_channels > 64) {
-        ssm_error_set(err, SSM_ERR_INVALID, "LV2 chain: %u channels (1..64 supported)", n_channels);
-        return NULL;
-    }
-    ssm_lv2_chain *c = calloc(1, sizeof *c);
-    if (!c)
-        goto nomem;
-    c->n_channels = n_channels;
-    c->max_block = cfg->max_block;
-    c->stages = calloc(n_stages ? n_stages : 1, sizeof *c->stages);
-    c->mem = calloc((size_t)2 * n_channels * cfg->max_block, sizeof(float));
-    c->buf[0] = calloc(n_channels, sizeof(float *));
-    c->buf[1] = calloc(n_channels, sizeof(float *));
-    c->src = calloc(n_channels, sizeof(float *));
-    c->dst = calloc(n_channels, sizeof(float *));
-    if (!c->stages || !c->mem || !c->buf[0] || !c->buf[1] || !c->src || !c->dst)
-        goto nomem;
-    for (uint32_t k = 0; k < 2; k++)
-        for (uint32_t ch = 0; ch < n_channels; ch++)
-            c->buf[k][ch] = c->mem + ((size_t)k * n_channels + ch) * cfg->max_block;
-    for (uint32_t s = 0; s < n_stages; s++) {
-        stage *st = &c->stages[s];
-        st->inst = calloc(n_channels, sizeof(ssm_lv2_plugin *));
-        if (!st->inst)
-            goto nomem;
-        c->n_stages = s + 1;
-        ssm_lv2_plugin *first = ssm_lv2_plugin_new(w, stages[s].uri, cfg, err);
-        if (!first)
-            goto fail;
-        st->inst[0] = first;
-        st->n_inst = 1;
-        uint32_t ni = first->n_audio_in, no = first->n_audio_out;
-        if (ni == n_channels && no == n_channels) {
-            /* one instance over all channels */
-        } else if (ni == 1 && no == 1) {
-            for (uint32_t ch = 1; ch < n_channels; ch++) {
-                st->inst[ch] = ssm_lv2_plugin_new(w, stages[s].uri, cfg, err);
-                if (!st->inst[ch])
-                    goto fail;
-                st->n_inst++;
-            }
-        } else if (n_channels == 1 && ni == no && ni > 1 && ni <= 64) {
-            st->fold = ni;
-            st->fold_mem = calloc((size_t)ni * cfg->max_block, sizeof(float));
-            st->fold_out = calloc(ni, sizeof(float *));
-            st->fold_in = calloc(ni, sizeof(float *));
-            if (!st->fold_mem || !st->fold_out || !st->fold_in)
-                goto nomem;
-            for (uint32_t k = 0; k < ni; k++)
-                st->fold_out[k] = st->fold_mem + (size_t)k * cfg->max_block;
-        } else {
-            ssm_error_set(err, SSM_ERR_UNSUPPORTED,
-                          "LV2 plugin <%s>: %u audio inputs and %u outputs cannot process %u "
-                          "channel%s (it must match, be mono, or take a mono signal on "
-                          "every input)",
-                          stages[s].uri, ni, no, n_channels, n_channels == 1 ? "" : "s");
-            goto fail;
-        }
-        for (uint32_t i = 0; i < st->n_inst; i++)
-            if (stages[s].preset &&
-                ssm_lv2_plugin_apply_preset(st->inst[i], stages[s].preset, err) != SSM_OK)
-                goto fail;
-    }
-    for (uint32_t k = 0; k < n_settings; k++) {
-        int hit = 0;
-        for (uint32_t s = 0; s < c->n_stages; s++)
-            for (uint32_t i = 0; i < c->stages[s].n_inst; i++) {
-                ssm_lv2_plugin *p = c->stages[s].inst[i];
-                port *pt = find_port(p, settings[k].symbol);
-                if (pt && pt->kind == PORT_CONTROL && pt->input) {
-                    if (ssm_lv2_plugin_set_control(p, settings[k].symbol, settings[k].value, err) !=
-                        SSM_OK)
-                        goto fail;
-                    hit = 1;
-                }
-            }
-        if (!hit) {
-            ssm_error_set(err, SSM_ERR_INVALID,
-                          "--set %s: no plugin in the chain has an input control \"%s\"",
-                          settings[k].symbol, settings[k].symbol);
-            goto fail;
-        }
-    }
-    return c;
-nomem:
-    ssm_error_set(err, SSM_ERR_NOMEM, "LV2 chain: out of memory");
-fail:
-    ssm_lv2_chain_free(c);
-    return NULL;
-}
-
-void ssm_lv2_chain_run(ssm_lv2_chain *c, const float *const *in, float *const *out,
-                       uint32_t n_frames)
-{
-    const float **src = c->src;
-    float **dst = c->dst;
-    uint32_t nc = c->n_channels;
-    uint32_t done = 0;
-    while (done < n_frames) {
-        uint32_t n = n_frames - done;
-        if (n > c->max_block)
-            n = c->max_block;
-        for (uint32_t ch = 0; ch < nc; ch++)
-            src[ch] = in[ch] + done;
-        for (uint32_t s = 0; s < c->n_stages; s++) {
-            const stage *st = &c->stages[s];
-            for (uint32_t ch = 0; ch < nc; ch++)
-                dst[ch] = c->buf[s & 1][ch];
-            if (st->fold) {
-                for (uint32_t k = 0; k < st->fold; k++)
-                    st->fold_in[k] = src[0];
-                ssm_lv2_plugin_run(st->inst[0], st->fold_in, st->fold_out, n);
-                float g = 1.0f / (float)st->fold;
-                for (uint32_t i = 0; i < n; i++) {
-                    float acc = 0.0f;
-                    for (uint32_t k = 0; k < st->fold; k++)
-                        acc += st->fold_out[k][i];
-                    dst[0][i] = g * acc;
-                }
-            } else if (st->n_inst == 1 && st->inst[0]->n_audio_in == nc)
-                ssm_lv2_plugin_run(st->inst[0], src, dst, n);
-            else
-                for (uint32_t ch = 0; ch < nc; ch++)
-                    ssm_lv2_plugin_run(st->inst[ch], &src[ch], &dst[ch], n);
-            for (uint32_t ch = 0; ch < nc; ch++)
-                src[ch] = dst[ch];
-        }
-        /* memmove: with no stages, src is the caller's input, which may be
-         * the output buffer itself. */
-        for (uint32_t ch = 0; ch < nc; ch++)
-            memmove(out[ch] + done, src[ch], n * sizeof(float));
-        done += n;
-    }
-}
-
-uint32_t ssm_lv2_chain_latency(const ssm_lv2_chain *c)
-{
-    uint32_t sum = 0;
-    for (uint32_t s = 0; s < c->n_stages; s++)
-        sum += ssm_lv2_plugin_latency(c->stages[s].inst[0]);
-    return sum;
-}
-
-const char *ssm_lv2_plugin_error(const ssm_lv2_plugin *p)
-{
-    return __atomic_load_n(&p->error_ready, __ATOMIC_ACQUIRE) ? p->error : NULL;
-}
-
-const char *ssm_lv2_chain_error(const ssm_lv2_chain *c, const char **uri)
-{
-    for (uint32_t s = 0; s < c->n_stages; s++)
-        for (uint32_t i = 0; i < c->stages[s].n_inst; i++) {
-            const char *e = ssm_lv2_plugin_error(c->stages[s].inst[i]);
-            if (e) {
-                if (uri)
-                    *uri = c->stages[s].inst[i]->uri;
-                return e;
-            }
-        }
-    return NULL;
-}
-
-uint32_t ssm_lv2_chain_n_stages(const ssm_lv2_chain *c)
-{
-    return c->n_stages;
-}
-
-ssm_lv2_plugin *ssm_lv2_chain_stage(ssm_lv2_chain *c, uint32_t i)
-{
-    return i < c->n_stages ? c->stages[i].inst[0] : NULL;
-}
-
-void ssm_lv2_chain_reset(ssm_lv2_chain *c)
-{
-    for (uint32_t s = 0; s < c->n_stages; s++)
-        for (uint32_t i = 0; i < c->stages[s].n_inst; i++)
-            ssm_lv2_plugin_reset(c->stages[s].inst[i]);
 }

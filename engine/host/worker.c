@@ -1,4 +1,4 @@
-/* LV2 worker, host side (see lv2_worker.h). The audio thread only writes to
+/* LV2 worker, host side (see worker.h). The audio thread only writes to
  * a lock-free ring and posts a semaphore (sem_post is async-signal-safe and
  * never blocks), so run() stays real-time safe however slow work() is. */
 #include <pthread.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "host/lv2_worker.h"
+#include "host/worker.h"
 #include "host/ring.h"
 
 #define RING_BYTES (1u << 16)
@@ -26,6 +26,20 @@ struct ssm_lv2_worker {
     int exit;
     int pending; /* requests scheduled and not yet worked */
 };
+
+/* A message is its size, then its payload: two ring writes, each published
+ * on its own, so a reader can see the size before the payload is there.
+ * Take a message only when all of it is there. */
+static int read_message(ssm_ring *r, void *buf, uint32_t *size)
+{
+    uint32_t space = ssm_ring_read_space(r);
+    if (space < sizeof *size || ssm_ring_peek(r, size, sizeof *size) != sizeof *size ||
+        space - sizeof *size < *size)
+        return 0;
+    ssm_ring_read(r, size, sizeof *size);
+    ssm_ring_read(r, buf, *size);
+    return 1;
+}
 
 static LV2_Worker_Status respond(LV2_Worker_Respond_Handle handle, uint32_t size, const void *data)
 {
@@ -46,29 +60,28 @@ static void *worker_main(void *arg)
         if (__atomic_load_n(&w->exit, __ATOMIC_ACQUIRE))
             break;
         uint32_t size = 0;
-        if (ssm_ring_read(w->requests, &size, sizeof size) != sizeof size)
+        if (!read_message(w->requests, w->work_buf, &size))
             continue;
-        ssm_ring_read(w->requests, w->work_buf, size);
         w->iface->work(lilv_instance_get_handle(w->instance), respond, w, size, w->work_buf);
         __atomic_sub_fetch(&w->pending, 1, __ATOMIC_RELEASE);
     }
     return NULL;
 }
 
-ssm_lv2_worker *ssm_lv2_worker_new(int threaded)
+ssm_lv2_worker *ssm_lv2_worker_create(int threaded)
 {
     ssm_lv2_worker *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
     w->threaded = threaded;
-    w->requests = ssm_ring_new(RING_BYTES);
-    w->responses = ssm_ring_new(RING_BYTES);
+    w->requests = ssm_ring_create(RING_BYTES);
+    w->responses = ssm_ring_create(RING_BYTES);
     w->work_buf = malloc(MAX_MSG);
     w->deliver_buf = malloc(MAX_MSG);
     if (!w->requests || !w->responses || !w->work_buf || !w->deliver_buf ||
         sem_init(&w->sem, 0, 0) != 0) {
-        ssm_ring_free(w->requests);
-        ssm_ring_free(w->responses);
+        ssm_ring_destroy(w->requests);
+        ssm_ring_destroy(w->responses);
         free(w->work_buf);
         free(w->deliver_buf);
         free(w);
@@ -90,7 +103,7 @@ int ssm_lv2_worker_bind(ssm_lv2_worker *w, LilvInstance *instance,
     return 0;
 }
 
-void ssm_lv2_worker_free(ssm_lv2_worker *w)
+void ssm_lv2_worker_destroy(ssm_lv2_worker *w)
 {
     if (!w)
         return;
@@ -100,8 +113,8 @@ void ssm_lv2_worker_free(ssm_lv2_worker *w)
         pthread_join(w->thread, NULL);
     }
     sem_destroy(&w->sem);
-    ssm_ring_free(w->requests);
-    ssm_ring_free(w->responses);
+    ssm_ring_destroy(w->requests);
+    ssm_ring_destroy(w->responses);
     free(w->work_buf);
     free(w->deliver_buf);
     free(w);
@@ -130,12 +143,13 @@ void ssm_lv2_worker_deliver(ssm_lv2_worker *w)
 {
     if (!w->iface)
         return;
-    uint32_t size = 0;
-    while (ssm_ring_read_space(w->responses) >= sizeof size) {
-        ssm_ring_read(w->responses, &size, sizeof size);
-        ssm_ring_read(w->responses, w->deliver_buf, size);
+    /* Only what was there on entry: a busy worker cannot hold the audio
+     * thread here. */
+    uint32_t left = ssm_ring_read_space(w->responses), size = 0;
+    while (left >= sizeof size && read_message(w->responses, w->deliver_buf, &size)) {
         if (w->iface->work_response)
             w->iface->work_response(lilv_instance_get_handle(w->instance), size, w->deliver_buf);
+        left = left > sizeof size + size ? left - (uint32_t)sizeof size - size : 0;
     }
     if (w->iface->end_run)
         w->iface->end_run(lilv_instance_get_handle(w->instance));
