@@ -44,7 +44,7 @@ SSM_HOT void ssm_silu(float *out, const float *in, size_t n)
 SSM_HOT void ssm_gelu(float *out, const float *in, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        out[i] = ssm_geluf(in[i]);
+        out[i] = ssm_geluf_fast(in[i]);
 }
 
 SSM_HOT void ssm_softplus(float *out, const float *in, size_t n)
@@ -59,10 +59,16 @@ SSM_HOT void ssm_sigmoid(float *out, const float *in, size_t n)
         out[i] = ssm_sigmoidf_fast(in[i]);
 }
 
-void ssm_glu(float *out, const float *in, size_t n)
+SSM_HOT void ssm_glu(float *out, const float *in, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        out[i] = in[i] * ssm_sigmoidf(in[n + i]);
+        out[i] = in[i] * ssm_sigmoidf_fast(in[n + i]);
+}
+
+SSM_HOT void ssm_glu_add(float *restrict acc, const float *restrict in, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        acc[i] += in[i] * ssm_sigmoidf_fast(in[n + i]);
 }
 
 void ssm_layernorm(float *out, const float *in, const float *w, const float *b, size_t n, float eps)

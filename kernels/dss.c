@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-ssm_status ssm_dss_params_alloc(ssm_dss_params *p, size_t channels, size_t modes)
+ssm_status ssm_dss_params_init(ssm_dss_params *p, size_t channels, size_t modes)
 {
     memset(p, 0, sizeof *p);
     if (channels == 0 || modes == 0)

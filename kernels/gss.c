@@ -5,34 +5,31 @@
 
 #include "ssm/activations.h"
 #include "ssm/diag.h"
-#include "ssm/fftconv.h"
 #include "ssm/linalg.h"
 
 struct ssm_gss {
     size_t E, F, H, max_block;
-    int offline;
     float *vu_wt, *vu_b; /* [v; u] stacked, F + H outputs, transposed */
     float *c_wt, *c_b, *o_wt, *o_b;
-    ssm_diag_bank bank;
-    ssm_diag_state state;
-    ssm_diag_conv *conv;
+    ssm_diag *dss; /* both forms */
     float *vu, *wc, *yc, *g;
 };
 
-ssm_status ssm_gss_create(ssm_gss **out, const ssm_gss_weights *w, double dt_scale, size_t chunk,
-                          size_t max_block)
+ssm_gss *ssm_gss_create(const ssm_gss_weights *w, double dt_scale, size_t chunk, size_t max_block,
+                        ssm_status *status)
 {
-    *out = NULL;
+    ssm_status st = SSM_ERR_INVALID;
+    ssm_gss *m = NULL;
+    float *W = NULL;
     if (!w || !w->d_model || !w->d_ff || !w->d_ssm || !w->v_w || !w->u_w || !w->dss ||
         w->dss->channels != w->d_ssm || !w->c_w || !w->o_w || !chunk || !max_block)
-        return SSM_ERR_INVALID;
-    ssm_gss *m = calloc(1, sizeof *m);
-    if (!m)
-        return SSM_ERR_NOMEM;
+        goto fail;
+    st = SSM_ERR_NOMEM;
+    if (!(m = calloc(1, sizeof *m)))
+        goto fail;
     const size_t E = w->d_model, F = w->d_ff, H = w->d_ssm, T = max_block;
     m->E = E, m->F = F, m->H = H, m->max_block = T;
-    ssm_status st = SSM_ERR_NOMEM;
-    float *W = malloc((F + H) * E * sizeof *W);
+    W = malloc((F + H) * E * sizeof *W);
     m->vu_wt = malloc((F + H) * E * sizeof *m->vu_wt);
     m->vu_b = calloc(F + H, sizeof *m->vu_b);
     m->c_wt = malloc(H * F * sizeof *m->c_wt);
@@ -59,35 +56,33 @@ ssm_status ssm_gss_create(ssm_gss **out, const ssm_gss_weights *w, double dt_sca
     ssm_transpose(m->o_wt, w->o_w, E, F);
     if (w->o_b)
         memcpy(m->o_b, w->o_b, E * sizeof *m->o_b);
-    st = ssm_diag_bank_alloc(&m->bank, H, w->dss->modes);
+    ssm_diag_bank bank;
+    st = ssm_diag_bank_init(&bank, H, w->dss->modes);
     if (st != SSM_OK)
         goto fail;
-    st = ssm_dss_discretize(w->dss, w->variant, w->l_max, dt_scale, &m->bank);
-    if (st != SSM_OK)
-        goto fail;
-    st = ssm_diag_state_alloc(&m->state, &m->bank);
-    if (st != SSM_OK)
-        goto fail;
-    m->conv = ssm_diag_conv_create(&m->bank, chunk, SSM_PLAN_ESTIMATE, &st);
-    if (!m->conv)
+    st = ssm_dss_discretize(w->dss, w->variant, w->l_max, dt_scale, &bank);
+    if (st == SSM_OK)
+        m->dss = ssm_diag_create(&bank, &(ssm_diag_config){.chunk = chunk}, &st);
+    ssm_diag_bank_free(&bank);
+    if (!m->dss)
         goto fail;
     free(W);
-    *out = m;
-    return SSM_OK;
+    if (status)
+        *status = SSM_OK;
+    return m;
 fail:
     free(W);
     ssm_gss_destroy(m);
-    return st == SSM_OK ? SSM_ERR_NOMEM : st;
+    if (status)
+        *status = st == SSM_OK ? SSM_ERR_NOMEM : st;
+    return NULL;
 }
 
 void ssm_gss_destroy(ssm_gss *m)
 {
     if (!m)
         return;
-    if (m->conv)
-        ssm_diag_conv_destroy(m->conv);
-    ssm_diag_state_free(&m->state);
-    ssm_diag_bank_free(&m->bank);
+    ssm_diag_destroy(m->dss);
     float *bufs[] = {m->vu_wt, m->vu_b, m->c_wt, m->c_b, m->o_wt,
                      m->o_b,   m->vu,   m->wc,   m->yc,  m->g};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
@@ -97,12 +92,12 @@ void ssm_gss_destroy(ssm_gss *m)
 
 void ssm_gss_reset(ssm_gss *m)
 {
-    ssm_diag_state_reset(&m->state);
+    ssm_diag_reset(m->dss);
 }
 
-void ssm_gss_set_offline(ssm_gss *m, int offline)
+void ssm_gss_set_mode(ssm_gss *m, ssm_mode mode)
 {
-    m->offline = offline;
+    ssm_diag_set_mode(m->dss, mode);
 }
 
 static void gss_piece(ssm_gss *m, const float *u, float *y, size_t n)
@@ -113,10 +108,7 @@ static void gss_piece(ssm_gss *m, const float *u, float *y, size_t n)
     for (size_t h = 0; h < H; h++)
         for (size_t t = 0; t < n; t++)
             m->wc[h * mb + t] = m->vu[t * (F + H) + F + h];
-    if (m->offline)
-        ssm_diag_conv_process(m->conv, &m->state, m->wc, mb, m->yc, mb, n);
-    else
-        ssm_diag_step(&m->bank, &m->state, m->wc, mb, m->yc, mb, n);
+    ssm_diag_process(m->dss, m->wc, mb, m->yc, mb, n);
     /* Back to time-major for the W_c product, reusing wc. */
     for (size_t t = 0; t < n; t++)
         for (size_t h = 0; h < H; h++)

@@ -4,36 +4,33 @@
 #include <string.h>
 
 #include "ssm/diag.h"
-#include "ssm/fftconv.h"
 #include "ssm/linalg.h"
 
 struct ssm_h3 {
     size_t H, ns, max_block;
-    int offline;
     float *qkv_wt, *qkv_b; /* [q; k; v] stacked: 3H outputs, transposed */
     float *out_wt, *out_b, *shift_D;
-    float *ksh;   /* H x ns shift FIR taps, reversed */
-    float *khist; /* H x (ns-1): last inputs of the shift FIR */
-    ssm_diag_bank bank;
-    ssm_diag_state state;
-    ssm_diag_conv *conv;
+    float *ksh;    /* H x ns shift FIR taps, reversed */
+    float *khist;  /* H x (ns-1): last inputs of the shift FIR */
+    ssm_diag *ssm; /* the S4D part, both forms */
     float *qkv, *kv, *yc, *win, *yy;
 };
 
-ssm_status ssm_h3_create(ssm_h3 **out, const ssm_h3_weights *w, ssm_discretization disc,
-                         double dt_scale, size_t chunk, size_t max_block)
+ssm_h3 *ssm_h3_create(const ssm_h3_weights *w, ssm_discretization disc, double dt_scale,
+                      size_t chunk, size_t max_block, ssm_status *status)
 {
-    *out = NULL;
+    ssm_status st = SSM_ERR_INVALID;
+    ssm_h3 *m = NULL;
+    float *W = NULL;
     if (!w || !w->d_model || !w->shift_n || !w->q_w || !w->k_w || !w->v_w || !w->shift_B ||
         !w->shift_C || !w->shift_D || !w->ssm || !w->out_w || w->ssm->channels != w->d_model ||
         !chunk || !max_block)
-        return SSM_ERR_INVALID;
-    ssm_h3 *m = calloc(1, sizeof *m);
-    if (!m)
-        return SSM_ERR_NOMEM;
+        goto fail;
+    st = SSM_ERR_NOMEM;
+    if (!(m = calloc(1, sizeof *m)))
+        goto fail;
     const size_t H = w->d_model, ns = w->shift_n;
     m->H = H, m->ns = ns, m->max_block = max_block;
-    ssm_status st = SSM_ERR_NOMEM;
     m->qkv_wt = malloc(3 * H * H * sizeof *m->qkv_wt);
     m->qkv_b = calloc(3 * H, sizeof *m->qkv_b);
     m->out_wt = malloc(H * H * sizeof *m->out_wt);
@@ -46,7 +43,7 @@ ssm_status ssm_h3_create(ssm_h3 **out, const ssm_h3_weights *w, ssm_discretizati
     m->yc = malloc(H * max_block * sizeof *m->yc);
     m->win = malloc((ns - 1 + max_block) * sizeof *m->win);
     m->yy = malloc(max_block * H * sizeof *m->yy);
-    float *W = malloc(3 * H * H * sizeof *W);
+    W = malloc(3 * H * H * sizeof *W);
     if (!m->qkv_wt || !m->qkv_b || !m->out_wt || !m->out_b || !m->shift_D || !m->ksh || !m->khist ||
         !m->qkv || !m->kv || !m->yc || !m->win || !m->yy || !W)
         goto fail;
@@ -73,35 +70,33 @@ ssm_status ssm_h3_create(ssm_h3 **out, const ssm_h3_weights *w, ssm_discretizati
                 acc += (double)w->shift_B[h * ns + mm] * w->shift_C[h * ns + mm + j];
             m->ksh[h * ns + (ns - 1 - j)] = (float)acc;
         }
-    st = ssm_diag_bank_alloc(&m->bank, H, w->ssm->modes);
+    ssm_diag_bank bank;
+    st = ssm_diag_bank_init(&bank, H, w->ssm->modes);
     if (st != SSM_OK)
         goto fail;
-    st = ssm_s4d_discretize(w->ssm, disc, dt_scale, &m->bank);
-    if (st != SSM_OK)
-        goto fail;
-    st = ssm_diag_state_alloc(&m->state, &m->bank);
-    if (st != SSM_OK)
-        goto fail;
-    m->conv = ssm_diag_conv_create(&m->bank, chunk, SSM_PLAN_ESTIMATE, &st);
-    if (!m->conv)
+    st = ssm_s4d_discretize(w->ssm, disc, dt_scale, &bank);
+    if (st == SSM_OK)
+        m->ssm = ssm_diag_create(&bank, &(ssm_diag_config){.chunk = chunk}, &st);
+    ssm_diag_bank_free(&bank);
+    if (!m->ssm)
         goto fail;
     free(W);
-    *out = m;
-    return SSM_OK;
+    if (status)
+        *status = SSM_OK;
+    return m;
 fail:
     free(W);
     ssm_h3_destroy(m);
-    return st == SSM_OK ? SSM_ERR_NOMEM : st;
+    if (status)
+        *status = st == SSM_OK ? SSM_ERR_NOMEM : st;
+    return NULL;
 }
 
 void ssm_h3_destroy(ssm_h3 *m)
 {
     if (!m)
         return;
-    if (m->conv)
-        ssm_diag_conv_destroy(m->conv);
-    ssm_diag_state_free(&m->state);
-    ssm_diag_bank_free(&m->bank);
+    ssm_diag_destroy(m->ssm);
     float *bufs[] = {m->qkv_wt, m->qkv_b, m->out_wt, m->out_b, m->shift_D, m->ksh,
                      m->khist,  m->qkv,   m->kv,     m->yc,    m->win,     m->yy};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
@@ -112,12 +107,12 @@ void ssm_h3_destroy(ssm_h3 *m)
 void ssm_h3_reset(ssm_h3 *m)
 {
     memset(m->khist, 0, m->H * (m->ns - 1) * sizeof *m->khist);
-    ssm_diag_state_reset(&m->state);
+    ssm_diag_reset(m->ssm);
 }
 
-void ssm_h3_set_offline(ssm_h3 *m, int offline)
+void ssm_h3_set_mode(ssm_h3 *m, ssm_mode mode)
 {
-    m->offline = offline;
+    ssm_diag_set_mode(m->ssm, mode);
 }
 
 /* Shift FIR of channel h over n samples of x (stride 1) into out. */
@@ -154,10 +149,7 @@ static void h3_piece(ssm_h3 *m, const float *u, float *y, size_t n)
             kvh[t] = (kvh[t] + sd * kh[t]) * m->qkv[t * 3 * H + 2 * H + h];
     }
     /* S4D (+ D kv, the bank's d) on kv, by either form, same state. */
-    if (m->offline)
-        ssm_diag_conv_process(m->conv, &m->state, m->kv, mb, m->yc, mb, n);
-    else
-        ssm_diag_step(&m->bank, &m->state, m->kv, mb, m->yc, mb, n);
+    ssm_diag_process(m->ssm, m->kv, mb, m->yc, mb, n);
     for (size_t t = 0; t < n; t++)
         for (size_t h = 0; h < H; h++)
             m->yy[t * H + h] = m->yc[h * mb + t] * m->qkv[t * 3 * H + h];

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ssm/fftconv.h"
+#include "ssm/fft.h"
 #include "ssm/linalg.h"
 #include "ssm/partconv.h"
 
@@ -211,15 +211,20 @@ static float *dup_or_null(const float *src, size_t n, int *fail)
     return p;
 }
 
-ssm_status ssm_hyena_create(ssm_hyena **out, const ssm_hyena_weights *w, double dt_scale,
-                            size_t block, size_t max_block)
+ssm_hyena *ssm_hyena_create(const ssm_hyena_weights *w, double dt_scale, size_t block,
+                            size_t max_block, ssm_status *status)
 {
-    *out = NULL;
-    if (!weights_ok(w) || !(dt_scale > 0.0) || block < 16 || (block & (block - 1)) || !max_block)
-        return SSM_ERR_INVALID;
+    if (!weights_ok(w) || !(dt_scale > 0.0) || block < 16 || (block & (block - 1)) || !max_block) {
+        if (status)
+            *status = SSM_ERR_INVALID;
+        return NULL;
+    }
     ssm_hyena *m = calloc(1, sizeof *m);
-    if (!m)
-        return SSM_ERR_NOMEM;
+    if (!m) {
+        if (status)
+            *status = SSM_ERR_NOMEM;
+        return NULL;
+    }
     const size_t d = w->d_model, O = w->order - 1, C = (w->order + 1) * d;
     m->d = d, m->order = w->order, m->C = C, m->B = block, m->max_block = max_block;
     m->taps = taps_at(w, dt_scale);
@@ -269,12 +274,15 @@ ssm_status ssm_hyena_create(ssm_hyena **out, const ssm_hyena_weights *w, double 
         }
     }
     free(kall);
-    *out = m;
-    return SSM_OK;
+    if (status)
+        *status = SSM_OK;
+    return m;
 fail:
     free(kall);
     ssm_hyena_destroy(m);
-    return st == SSM_OK ? SSM_ERR_NOMEM : st;
+    if (status)
+        *status = st == SSM_OK ? SSM_ERR_NOMEM : st;
+    return NULL;
 }
 
 void ssm_hyena_destroy(ssm_hyena *m)

@@ -18,7 +18,7 @@ struct ssm_liquid {
 };
 
 ssm_liquid *ssm_liquid_create(const ssm_s4_params *p, ssm_liquid_kernel kind, unsigned degree,
-                              ssm_status *err)
+                              ssm_status *status)
 {
     ssm_status st = SSM_ERR_INVALID;
     ssm_liquid *l = NULL;
@@ -42,13 +42,13 @@ ssm_liquid *ssm_liquid_create(const ssm_s4_params *p, ssm_liquid_kernel kind, un
     l->p.lambda = l->own, l->p.b = l->own + h, l->p.c = l->own + 2 * h;
     l->p.p = l->p.q = NULL;
     l->kind = kind, l->degree = degree;
-    if (err)
-        *err = SSM_OK;
+    if (status)
+        *status = SSM_OK;
     return l;
 fail:
     ssm_liquid_destroy(l);
-    if (err)
-        *err = st;
+    if (status)
+        *status = st;
     return NULL;
 }
 
@@ -133,7 +133,12 @@ static void correlation(ssm_liquid *l, const float *in, float *v, size_t n)
     }
 }
 
-static void run(ssm_liquid *l, const float *in, float *out, size_t n, int chunked)
+void ssm_liquid_set_mode(ssm_liquid *l, ssm_mode mode)
+{
+    ssm_s4_set_mode(l->s4, mode);
+}
+
+void ssm_liquid_process(ssm_liquid *l, const float *in, float *out, size_t n)
 {
     while (n) {
         size_t m = n < l->T ? n : l->T;
@@ -142,30 +147,14 @@ static void run(ssm_liquid *l, const float *in, float *out, size_t n, int chunke
             for (size_t t = 0; t < m; t++)
                 l->v[t] += in[t];
             memcpy(l->w, in, m * sizeof *l->w);
-            if (chunked)
-                ssm_s4_chunked_drive(l->s4, l->v, l->w, out, m);
-            else
-                ssm_s4_step_drive(l->s4, l->v, l->w, out, m);
+            ssm_s4_process_drive(l->s4, l->v, l->w, out, m);
         } else {
-            if (chunked)
-                ssm_s4_process_chunked(l->s4, in, out, m);
-            else
-                ssm_s4_step(l->s4, in, out, m);
+            ssm_s4_process(l->s4, in, out, m);
             for (size_t t = 0; t < m; t++)
                 out[t] += l->v[t];
         }
         in += m, out += m, n -= m;
     }
-}
-
-void ssm_liquid_step(ssm_liquid *l, const float *in, float *out, size_t n)
-{
-    run(l, in, out, n, 0);
-}
-
-void ssm_liquid_process_chunked(ssm_liquid *l, const float *in, float *out, size_t n)
-{
-    run(l, in, out, n, 1);
 }
 
 void ssm_liquid_destroy(ssm_liquid *l)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-ssm_status ssm_lru_params_alloc(ssm_lru_params *p, size_t channels, size_t states)
+ssm_status ssm_lru_params_init(ssm_lru_params *p, size_t channels, size_t states)
 {
     memset(p, 0, sizeof *p);
     if (channels == 0 || states == 0)
@@ -45,8 +45,8 @@ void ssm_lru_params_free(ssm_lru_params *p)
     memset(p, 0, sizeof *p);
 }
 
-ssm_status ssm_lru_init(ssm_lru_params *p, double r_min, double r_max, double max_phase,
-                        uint64_t seed)
+ssm_status ssm_lru_params_draw(ssm_lru_params *p, double r_min, double r_max, double max_phase,
+                               uint64_t seed)
 {
     if (!(r_min >= 0.0 && r_min < r_max && r_max < 1.0 && max_phase > 0.0))
         return SSM_ERR_INVALID;

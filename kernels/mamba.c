@@ -10,6 +10,7 @@
 struct ssm_mamba {
     size_t dm, di, ns, kc, rk, max_chunk;
     float dt_scale;
+    ssm_mode mode;
     /* Weights transposed for ssm_gemv_t, conv taps as d_conv x d_inner. */
     float *in_wt, *in_b, *conv_wt, *conv_b, *x_wt, *dt_wt, *dt_b, *A, *D, *out_wt, *out_b;
     /* State: the last d_conv-1 conv inputs (oldest first), then h. */
@@ -34,16 +35,21 @@ static float *dup_transposed(const float *src, size_t rows, size_t cols)
     return p;
 }
 
-ssm_status ssm_mamba_create(ssm_mamba **out, const ssm_mamba_weights *w, size_t max_chunk)
+ssm_mamba *ssm_mamba_create(const ssm_mamba_weights *w, size_t max_chunk, ssm_status *status)
 {
-    *out = NULL;
     if (!w || !w->d_model || !w->d_inner || !w->d_state || !w->d_conv || !w->dt_rank ||
         !max_chunk || !w->in_proj_w || !w->conv_w || !w->x_proj_w || !w->dt_proj_w ||
-        !w->dt_proj_b || !w->A_log || !w->D || !w->out_proj_w)
-        return SSM_ERR_INVALID;
+        !w->dt_proj_b || !w->A_log || !w->D || !w->out_proj_w) {
+        if (status)
+            *status = SSM_ERR_INVALID;
+        return NULL;
+    }
     ssm_mamba *m = calloc(1, sizeof *m);
-    if (!m)
-        return SSM_ERR_NOMEM;
+    if (!m) {
+        if (status)
+            *status = SSM_ERR_NOMEM;
+        return NULL;
+    }
     size_t dm = w->d_model, di = w->d_inner, ns = w->d_state, kc = w->d_conv, rk = w->dt_rank;
     size_t nx = rk + 2 * ns, T = max_chunk;
     m->dm = dm, m->di = di, m->ns = ns, m->kc = kc, m->rk = rk, m->max_chunk = T;
@@ -70,15 +76,19 @@ ssm_status ssm_mamba_create(ssm_mamba **out, const ssm_mamba_weights *w, size_t 
         !m->A || !m->D || !m->out_wt || !m->out_b || !m->state || !m->xz || !m->win || !m->xc ||
         !m->xdbl || !m->dt || !m->y) {
         ssm_mamba_destroy(m);
-        return SSM_ERR_NOMEM;
+        if (status)
+            *status = SSM_ERR_NOMEM;
+        return NULL;
     }
     for (size_t d = 0; d < di; d++)
         for (size_t k = 0; k < ns; k++)
             m->A[k * di + d] = -expf(w->A_log[d * ns + k]);
     m->conv_state = m->state;
     m->h = m->state + (kc - 1) * di;
-    *out = m;
-    return SSM_OK;
+    m->mode = SSM_MODE_STREAM;
+    if (status)
+        *status = SSM_OK;
+    return m;
 }
 
 void ssm_mamba_destroy(ssm_mamba *m)
@@ -197,15 +207,16 @@ SSM_HOT static void mamba_chunk(ssm_mamba *m, const float *u, float *out, size_t
     ssm_gemm_t(out, dm, m->y, di, m->out_wt, dm, m->out_b, T, dm, di);
 }
 
-void ssm_mamba_step(ssm_mamba *m, const float *u, float *y)
+void ssm_mamba_set_mode(ssm_mamba *m, ssm_mode mode)
 {
-    mamba_chunk(m, u, y, 1);
+    m->mode = mode;
 }
 
 void ssm_mamba_process(ssm_mamba *m, const float *u, float *y, size_t n)
 {
-    for (size_t i = 0; i < n; i += m->max_chunk) {
-        size_t T = n - i < m->max_chunk ? n - i : m->max_chunk;
-        mamba_chunk(m, u + i * m->dm, y + i * m->dm, T);
+    const size_t T = m->mode == SSM_MODE_OFFLINE ? m->max_chunk : 1;
+    for (size_t i = 0; i < n; i += T) {
+        const size_t len = n - i < T ? n - i : T;
+        mamba_chunk(m, u + i * m->dm, y + i * m->dm, len);
     }
 }

@@ -1,6 +1,7 @@
-/* MIMO diagonal bank (S5, LRU): step and chunked scan. */
+/* MIMO diagonal bank (S5, LRU): storage, and the object that runs the
+ * recurrent step and the chunked scan on one state. */
 #include "ssm/mimo.h"
-#include "ssm/fftconv.h"
+#include "ssm/fft.h"
 #include "ssm/diag.h"
 
 #include <complex.h>
@@ -10,7 +11,7 @@
 
 #define LANES SSM_DIAG_LANES
 
-ssm_status ssm_mimo_bank_alloc(ssm_mimo_bank *b, size_t channels, size_t states)
+ssm_status ssm_mimo_bank_init(ssm_mimo_bank *b, size_t channels, size_t states)
 {
     memset(b, 0, sizeof *b);
     if (channels == 0 || states == 0)
@@ -34,13 +35,13 @@ ssm_status ssm_mimo_bank_alloc(ssm_mimo_bank *b, size_t channels, size_t states)
 
 void ssm_mimo_bank_free(ssm_mimo_bank *b)
 {
-    free(b->lam_re);
-    free(b->lam_im);
-    free(b->b_re);
-    free(b->b_im);
-    free(b->c_re);
-    free(b->c_im);
-    free(b->d);
+    ssm_fft_free(b->lam_re);
+    ssm_fft_free(b->lam_im);
+    ssm_fft_free(b->b_re);
+    ssm_fft_free(b->b_im);
+    ssm_fft_free(b->c_re);
+    ssm_fft_free(b->c_im);
+    ssm_fft_free(b->d);
     memset(b, 0, sizeof *b);
 }
 
@@ -53,31 +54,6 @@ double ssm_mimo_bank_max_pole(const ssm_mimo_bank *b)
             mx = r;
     }
     return mx;
-}
-
-ssm_status ssm_mimo_state_alloc(ssm_mimo_state *s, const ssm_mimo_bank *b)
-{
-    s->stride = b->stride;
-    s->re = ssm_fft_alloc(b->stride);
-    s->im = ssm_fft_alloc(b->stride);
-    if (!s->re || !s->im) {
-        ssm_mimo_state_free(s);
-        return SSM_ERR_NOMEM;
-    }
-    return SSM_OK;
-}
-
-void ssm_mimo_state_reset(ssm_mimo_state *s)
-{
-    memset(s->re, 0, s->stride * sizeof(float));
-    memset(s->im, 0, s->stride * sizeof(float));
-}
-
-void ssm_mimo_state_free(ssm_mimo_state *s)
-{
-    free(s->re);
-    free(s->im);
-    s->re = s->im = NULL;
 }
 
 /* y_h = Re(sum_p C[h][p] x[p]) with lane-parallel partial sums. */
@@ -113,60 +89,28 @@ SSM_HOT static void inject(const float *restrict br, const float *restrict bi, f
     }
 }
 
-void ssm_mimo_step(const ssm_mimo_bank *b, ssm_mimo_state *s, const float *in, size_t in_ts,
-                   size_t in_cs, float *out, size_t out_ts, size_t out_cs, size_t n)
+struct ssm_mimo {
+    ssm_mimo_bank bank;
+    float *sr, *si; /* [stride] the state both forms share */
+    size_t T;
+    float *xr, *xi; /* [T][stride] the offline form's chunk of states */
+    ssm_mode mode;
+};
+
+static void step(const ssm_mimo_bank *b, float *sr, float *si, const float *in, size_t in_ts,
+                 size_t in_cs, float *out, size_t out_ts, size_t out_cs, size_t n)
 {
     const size_t S = b->stride, H = b->channels;
     for (size_t t = 0; t < n; t++) {
         const float *u = in + t * in_ts;
-        advance(b->lam_re, b->lam_im, s->re, s->im, S);
+        advance(b->lam_re, b->lam_im, sr, si, S);
         for (size_t h = 0; h < H; h++)
-            inject(b->b_re + h * S, b->b_im + h * S, u[h * in_cs], s->re, s->im, S);
+            inject(b->b_re + h * S, b->b_im + h * S, u[h * in_cs], sr, si, S);
         float *y = out + t * out_ts;
         for (size_t h = 0; h < H; h++)
             y[h * out_cs] =
-                readout(b->c_re + h * S, b->c_im + h * S, s->re, s->im, S) + b->d[h] * u[h * in_cs];
+                readout(b->c_re + h * S, b->c_im + h * S, sr, si, S) + b->d[h] * u[h * in_cs];
     }
-}
-
-struct ssm_mimo_scan {
-    size_t T, S;
-    float *xr, *xi; /* [T][S] */
-};
-
-ssm_mimo_scan *ssm_mimo_scan_create(const ssm_mimo_bank *b, size_t chunk, ssm_status *err)
-{
-    ssm_mimo_scan *w = NULL;
-    if (!b || chunk == 0) {
-        if (err)
-            *err = SSM_ERR_INVALID;
-        return NULL;
-    }
-    w = calloc(1, sizeof *w);
-    if (w) {
-        w->T = chunk;
-        w->S = b->stride;
-        w->xr = ssm_fft_alloc(chunk * b->stride);
-        w->xi = ssm_fft_alloc(chunk * b->stride);
-    }
-    if (!w || !w->xr || !w->xi) {
-        ssm_mimo_scan_destroy(w);
-        if (err)
-            *err = SSM_ERR_NOMEM;
-        return NULL;
-    }
-    if (err)
-        *err = SSM_OK;
-    return w;
-}
-
-void ssm_mimo_scan_destroy(ssm_mimo_scan *w)
-{
-    if (!w)
-        return;
-    free(w->xr);
-    free(w->xi);
-    free(w);
 }
 
 SSM_HOT static void scan_chunk(const float *restrict lr, const float *restrict li,
@@ -188,10 +132,10 @@ SSM_HOT static void scan_chunk(const float *restrict lr, const float *restrict l
     }
 }
 
-void ssm_mimo_scan_process(ssm_mimo_scan *w, const ssm_mimo_bank *b, ssm_mimo_state *s,
-                           const float *in, size_t in_ts, size_t in_cs, float *out, size_t out_ts,
-                           size_t out_cs, size_t n)
+static void scan(ssm_mimo *w, const float *in, size_t in_ts, size_t in_cs, float *out,
+                 size_t out_ts, size_t out_cs, size_t n)
 {
+    const ssm_mimo_bank *b = &w->bank;
     const size_t S = b->stride, H = b->channels;
     for (size_t t0 = 0; t0 < n; t0 += w->T) {
         const size_t c = n - t0 < w->T ? n - t0 : w->T;
@@ -204,7 +148,7 @@ void ssm_mimo_scan_process(ssm_mimo_scan *w, const ssm_mimo_bank *b, ssm_mimo_st
                 inject(b->b_re + h * S, b->b_im + h * S, u[h * in_cs], w->xr + t * S, w->xi + t * S,
                        S);
         }
-        scan_chunk(b->lam_re, b->lam_im, w->xr, w->xi, s->re, s->im, S, c);
+        scan_chunk(b->lam_re, b->lam_im, w->xr, w->xi, w->sr, w->si, S, c);
         for (size_t t = 0; t < c; t++) {
             const float *u = in + (t0 + t) * in_ts;
             float *y = out + (t0 + t) * out_ts;
@@ -214,6 +158,78 @@ void ssm_mimo_scan_process(ssm_mimo_scan *w, const ssm_mimo_bank *b, ssm_mimo_st
                     b->d[h] * u[h * in_cs];
         }
     }
+}
+
+ssm_mimo *ssm_mimo_create(const ssm_mimo_bank *b, size_t chunk, ssm_status *status)
+{
+    ssm_status st = SSM_ERR_INVALID;
+    ssm_mimo *m = NULL;
+    if (!b || !b->channels || !b->states || chunk == 0)
+        goto fail;
+    st = SSM_ERR_NOMEM;
+    m = calloc(1, sizeof *m);
+    if (!m)
+        goto fail;
+    st = ssm_mimo_bank_init(&m->bank, b->channels, b->states);
+    if (st != SSM_OK)
+        goto fail;
+    const size_t S = b->stride, H = b->channels;
+    memcpy(m->bank.lam_re, b->lam_re, S * sizeof(float));
+    memcpy(m->bank.lam_im, b->lam_im, S * sizeof(float));
+    memcpy(m->bank.b_re, b->b_re, H * S * sizeof(float));
+    memcpy(m->bank.b_im, b->b_im, H * S * sizeof(float));
+    memcpy(m->bank.c_re, b->c_re, H * S * sizeof(float));
+    memcpy(m->bank.c_im, b->c_im, H * S * sizeof(float));
+    memcpy(m->bank.d, b->d, H * sizeof(float));
+    st = SSM_ERR_NOMEM;
+    m->T = chunk;
+    m->sr = ssm_fft_alloc(S);
+    m->si = ssm_fft_alloc(S);
+    m->xr = ssm_fft_alloc(chunk * S);
+    m->xi = ssm_fft_alloc(chunk * S);
+    if (!m->sr || !m->si || !m->xr || !m->xi)
+        goto fail;
+    m->mode = SSM_MODE_STREAM;
+    if (status)
+        *status = SSM_OK;
+    return m;
+fail:
+    ssm_mimo_destroy(m);
+    if (status)
+        *status = st;
+    return NULL;
+}
+
+void ssm_mimo_destroy(ssm_mimo *m)
+{
+    if (!m)
+        return;
+    ssm_fft_free(m->sr);
+    ssm_fft_free(m->si);
+    ssm_fft_free(m->xr);
+    ssm_fft_free(m->xi);
+    ssm_mimo_bank_free(&m->bank);
+    free(m);
+}
+
+void ssm_mimo_set_mode(ssm_mimo *m, ssm_mode mode)
+{
+    m->mode = mode;
+}
+
+void ssm_mimo_reset(ssm_mimo *m)
+{
+    memset(m->sr, 0, m->bank.stride * sizeof(float));
+    memset(m->si, 0, m->bank.stride * sizeof(float));
+}
+
+void ssm_mimo_process(ssm_mimo *m, const float *in, size_t in_ts, size_t in_cs, float *out,
+                      size_t out_ts, size_t out_cs, size_t n)
+{
+    if (m->mode == SSM_MODE_OFFLINE)
+        scan(m, in, in_ts, in_cs, out, out_ts, out_cs, n);
+    else
+        step(&m->bank, m->sr, m->si, in, in_ts, in_cs, out, out_ts, out_cs, n);
 }
 
 ssm_status ssm_mimo_kernel(const ssm_mimo_bank *b, float *K, size_t L)

@@ -87,7 +87,7 @@ void ssm_partconv_destroy(ssm_partconv *p)
 }
 
 ssm_partconv *ssm_partconv_create(const float *filter, size_t length, size_t block,
-                                  const ssm_partconv_config *cfg, ssm_status *err)
+                                  const ssm_partconv_config *cfg, ssm_status *status)
 {
     ssm_status st = SSM_ERR_INVALID;
     ssm_partconv *p = NULL;
@@ -125,13 +125,13 @@ ssm_partconv *ssm_partconv_create(const float *filter, size_t length, size_t blo
         offset += n * P;
         P = nextP;
     }
-    if (err)
-        *err = SSM_OK;
+    if (status)
+        *status = SSM_OK;
     return p;
 fail:
     ssm_partconv_destroy(p);
-    if (err)
-        *err = st;
+    if (status)
+        *status = st;
     return NULL;
 }
 

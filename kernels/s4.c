@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ssm/fftconv.h"
+#include "ssm/fft.h"
 #include "ssm/hippo.h"
 #include "ssm/linalg.h"
 #include "ssm/s4.h"
@@ -23,6 +23,7 @@ struct ssm_s4 {
     float *spec, *kspec;    /* split spectra of size 2T (ssm_rfft layout) */
     ssm_rfft *fft;          /* size 2T */
     size_t bs;              /* bins stride of the 2T spectra */
+    ssm_mode mode;
 };
 
 /* ---- activation-time math (double) ---- */
@@ -349,7 +350,7 @@ static void free_tables(ssm_s4 *s)
     s->T = 0;
 }
 
-ssm_s4 *ssm_s4_create(const ssm_s4_params *p, ssm_status *err)
+ssm_s4 *ssm_s4_create(const ssm_s4_params *p, ssm_status *status)
 {
     ssm_status st = SSM_ERR_INVALID;
     ssm_s4 *s = NULL;
@@ -372,15 +373,16 @@ ssm_s4 *ssm_s4_create(const ssm_s4_params *p, ssm_status *err)
     s->p.p = o + 3 * h, s->p.q = o + (3 + r) * h;
     s->n = p->n;
     s->d = (float)p->d;
-    if (err)
-        *err = SSM_OK;
+    s->mode = SSM_MODE_STREAM;
+    if (status)
+        *status = SSM_OK;
     return s;
 fail:
     if (s)
         free(s->own);
     free(s);
-    if (err)
-        *err = st;
+    if (status)
+        *status = st;
     return NULL;
 }
 
@@ -544,7 +546,7 @@ SSM_HOT static float dot(const float *restrict a, const float *restrict b, size_
     return (s0 + s1) + (s2 + s3);
 }
 
-void ssm_s4_step_drive(ssm_s4 *s, const float *drive, const float *skip, float *out, size_t n)
+static void step_drive(ssm_s4 *s, const float *drive, const float *skip, float *out, size_t n)
 {
     size_t N = s->n;
     float *restrict x = s->x, *restrict t = s->tmp;
@@ -557,11 +559,6 @@ void ssm_s4_step_drive(ssm_s4 *s, const float *drive, const float *skip, float *
         memcpy(x, t, N * sizeof *x);
         out[i] = dot(s->C, x, N) + s->d * v;
     }
-}
-
-void ssm_s4_step(ssm_s4 *s, const float *in, float *out, size_t n)
-{
-    ssm_s4_step_drive(s, in, in, out, n);
 }
 
 /* x <- Abar^m x by the binary powers table. */
@@ -603,8 +600,17 @@ static void chunk_once(ssm_s4 *s, const float *drive, const float *skip, float *
     cols_axpy(s->x, s->F, N, s->urev, N, m);
 }
 
-void ssm_s4_chunked_drive(ssm_s4 *s, const float *drive, const float *skip, float *out, size_t n)
+void ssm_s4_set_mode(ssm_s4 *s, ssm_mode mode)
 {
+    s->mode = mode;
+}
+
+void ssm_s4_process_drive(ssm_s4 *s, const float *drive, const float *skip, float *out, size_t n)
+{
+    if (s->mode != SSM_MODE_OFFLINE) {
+        step_drive(s, drive, skip, out, n);
+        return;
+    }
     while (n) {
         size_t m = n < s->T ? n : s->T;
         chunk_once(s, drive, skip, out, m);
@@ -612,7 +618,7 @@ void ssm_s4_chunked_drive(ssm_s4 *s, const float *drive, const float *skip, floa
     }
 }
 
-void ssm_s4_process_chunked(ssm_s4 *s, const float *in, float *out, size_t n)
+void ssm_s4_process(ssm_s4 *s, const float *in, float *out, size_t n)
 {
-    ssm_s4_chunked_drive(s, in, in, out, n);
+    ssm_s4_process_drive(s, in, in, out, n);
 }

@@ -12,7 +12,7 @@ static float *fzalloc(size_t n)
     return calloc(n ? n : 1, sizeof(float));
 }
 
-ssm_status ssm_s4d_params_alloc(ssm_s4d_params *p, size_t channels, size_t modes)
+ssm_status ssm_s4d_params_init(ssm_s4d_params *p, size_t channels, size_t modes)
 {
     memset(p, 0, sizeof *p);
     if (channels == 0 || modes == 0)
@@ -51,8 +51,8 @@ void ssm_s4d_params_free(ssm_s4d_params *p)
     memset(p, 0, sizeof *p);
 }
 
-void ssm_s4d_init(ssm_s4d_params *p, ssm_s4d_init_kind kind, double dt_min, double dt_max,
-                  uint64_t seed)
+void ssm_s4d_params_draw(ssm_s4d_params *p, ssm_s4d_init_kind kind, double dt_min, double dt_max,
+                         uint64_t seed)
 {
     uint64_t s = seed;
     const size_t M = p->modes;

@@ -1,7 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ssm/fftconv.h"
+#include "ssm/fft.h"
 #include "ssm/s4nd.h"
 
 struct ssm_s4nd {
@@ -23,7 +23,8 @@ void ssm_s4nd_destroy(ssm_s4nd *s)
 }
 
 ssm_s4nd *ssm_s4nd_create(size_t frames, size_t bins, const float *k_time, size_t lt,
-                          const float *k_freq, size_t lf, ssm_s4nd_freq_mode mode, ssm_status *err)
+                          const float *k_freq, size_t lf, ssm_s4nd_freq_mode mode,
+                          ssm_status *status)
 {
     ssm_status st = SSM_ERR_INVALID;
     ssm_s4nd *s = NULL;
@@ -61,13 +62,13 @@ ssm_s4nd *ssm_s4nd_create(size_t frames, size_t bins, const float *k_time, size_
             s->buf[s->nf - b] = k_freq[b] / (float)s->nf;
     }
     ssm_rfft_forward(s->ff, s->buf, s->kf_spec);
-    if (err)
-        *err = SSM_OK;
+    if (status)
+        *status = SSM_OK;
     return s;
 fail:
     ssm_s4nd_destroy(s);
-    if (err)
-        *err = st;
+    if (status)
+        *status = st;
     return NULL;
 }
 

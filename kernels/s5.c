@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-ssm_status ssm_s5_params_alloc(ssm_s5_params *p, size_t channels, size_t states)
+ssm_status ssm_s5_params_init(ssm_s5_params *p, size_t channels, size_t states)
 {
     memset(p, 0, sizeof *p);
     if (channels == 0 || states == 0)
@@ -47,7 +47,7 @@ void ssm_s5_params_free(ssm_s5_params *p)
     memset(p, 0, sizeof *p);
 }
 
-ssm_status ssm_s5_init(ssm_s5_params *p, double dt_min, double dt_max, uint64_t seed)
+ssm_status ssm_s5_params_draw(ssm_s5_params *p, double dt_min, double dt_max, uint64_t seed)
 {
     if (!(dt_min > 0.0 && dt_max >= dt_min))
         return SSM_ERR_INVALID;

@@ -124,7 +124,7 @@ void ssm_ssd_chunked(const ssm_ssd_shape *s, float *restrict y, size_t ldy, floa
 struct ssm_mamba2 {
     ssm_ssd_shape shape;
     size_t dm, di, kc, cd, nproj, Q, max_block;
-    int offline;
+    ssm_mode mode;
     float dt_scale, eps;
     float *in_wt, *in_b, *conv_wt, *conv_b, *dt_bias, *A, *D, *norm_w, *out_wt, *out_b;
     float *conv_state, *ssm_state;
@@ -139,18 +139,23 @@ static float *copy_or_zero(const float *src, size_t n)
     return p;
 }
 
-ssm_status ssm_mamba2_create(ssm_mamba2 **out, const ssm_mamba2_weights *w, size_t chunk,
-                             size_t max_block)
+ssm_mamba2 *ssm_mamba2_create(const ssm_mamba2_weights *w, size_t chunk, size_t max_block,
+                              ssm_status *status)
 {
-    *out = NULL;
     if (!w || !w->d_model || !w->d_inner || !w->head_dim || !w->groups || !w->d_state ||
         !w->d_conv || w->d_inner % w->head_dim || (w->d_inner / w->head_dim) % w->groups ||
         !w->in_proj_w || !w->conv_w || !w->dt_bias || !w->A_log || !w->D || !w->norm_w ||
-        !w->out_proj_w || !chunk || !max_block)
-        return SSM_ERR_INVALID;
+        !w->out_proj_w || !chunk || !max_block) {
+        if (status)
+            *status = SSM_ERR_INVALID;
+        return NULL;
+    }
     ssm_mamba2 *m = calloc(1, sizeof *m);
-    if (!m)
-        return SSM_ERR_NOMEM;
+    if (!m) {
+        if (status)
+            *status = SSM_ERR_NOMEM;
+        return NULL;
+    }
     const size_t dm = w->d_model, di = w->d_inner, H = di / w->head_dim, G = w->groups;
     const size_t N = w->d_state, kc = w->d_conv, cd = di + 2 * G * N, np = 2 * di + 2 * G * N + H;
     const size_t T = max_block;
@@ -179,15 +184,19 @@ ssm_status ssm_mamba2_create(ssm_mamba2 **out, const ssm_mamba2_weights *w, size
         !m->norm_w || !m->out_wt || !m->out_b || !m->conv_state || !m->ssm_state || !m->zxbcdt ||
         !m->win || !m->xbc || !m->dt || !m->y || !m->work) {
         ssm_mamba2_destroy(m);
-        return SSM_ERR_NOMEM;
+        if (status)
+            *status = SSM_ERR_NOMEM;
+        return NULL;
     }
     ssm_transpose(m->in_wt, w->in_proj_w, np, dm);
     ssm_transpose(m->conv_wt, w->conv_w, cd, kc);
     ssm_transpose(m->out_wt, w->out_proj_w, dm, di);
     for (size_t h = 0; h < H; h++)
         m->A[h] = -expf(w->A_log[h]);
-    *out = m;
-    return SSM_OK;
+    m->mode = SSM_MODE_STREAM;
+    if (status)
+        *status = SSM_OK;
+    return m;
 }
 
 void ssm_mamba2_destroy(ssm_mamba2 *m)
@@ -214,9 +223,9 @@ void ssm_mamba2_set_dt_scale(ssm_mamba2 *m, float scale)
     m->dt_scale = scale;
 }
 
-void ssm_mamba2_set_offline(ssm_mamba2 *m, int offline)
+void ssm_mamba2_set_mode(ssm_mamba2 *m, ssm_mode mode)
 {
-    m->offline = offline;
+    m->mode = mode;
 }
 
 SSM_HOT static void mamba2_piece(ssm_mamba2 *m, const float *u, float *out, size_t T)
@@ -246,7 +255,7 @@ SSM_HOT static void mamba2_piece(ssm_mamba2 *m, const float *u, float *out, size
             dt[h] = ssm_softplusf_fast(dr[h] + m->dt_bias[h]) * m->dt_scale;
     }
     const float *x = m->xbc, *B = m->xbc + di, *C = m->xbc + di + G * N;
-    if (m->offline)
+    if (m->mode == SSM_MODE_OFFLINE)
         ssm_ssd_chunked(&m->shape, m->y, di, m->ssm_state, x, cd, m->dt, H, m->A, B, C, cd, m->D, T,
                         m->Q, m->work);
     else

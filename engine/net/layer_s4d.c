@@ -2,9 +2,9 @@
  *
  * The S4D system is stored continuous-time in the model file and
  * discretised by ZOH for the frame rate (kernels/s4d.c); both forms run on
- * the same ssm_diag_state: the recurrence (ssm_diag_step, live) and the
- * exact chunked FFT convolution (ssm_diag_conv_process, offline), so a mode
- * switch at a block boundary is seamless. */
+ * one ssm_diag (kernels/diag.c): the recurrence live and the exact chunked
+ * FFT convolution offline, on one state, so a mode switch at a block
+ * boundary is seamless. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,8 +54,8 @@ ssm_status ssm_layer_s4d_init(ssm_layer_s4d *l, const ssm_model *m, const char *
     if (st != SSM_OK)
         return st;
     l->norm_w = nw->data;
-    if (ssm_s4d_params_alloc(&l->params, H, M) != SSM_OK ||
-        ssm_diag_bank_alloc(&l->bank, H, M) != SSM_OK) {
+    if (ssm_s4d_params_init(&l->params, H, M) != SSM_OK ||
+        ssm_diag_bank_init(&l->bank, H, M) != SSM_OK) {
         ssm_layer_s4d_free(l);
         ssm_error_set(err, SSM_ERR_NOMEM, "%s: out of memory for %s", ssm_model_path(m), prefix);
         return SSM_ERR_NOMEM;
@@ -71,8 +71,6 @@ ssm_status ssm_layer_s4d_init(ssm_layer_s4d *l, const ssm_model *m, const char *
     st = ssm_s4d_discretize(&l->params, SSM_ZOH, 1.0, &l->bank);
     if (st == SSM_OK && !(ssm_diag_bank_max_pole(&l->bank) < 1.0))
         st = SSM_ERR_FORMAT;
-    if (st == SSM_OK)
-        st = ssm_diag_state_alloc(&l->state, &l->bank);
     if (st != SSM_OK) {
         ssm_layer_s4d_free(l);
         ssm_error_set(err, st, "%s: %s: S4D parameters give no stable discrete system",
@@ -87,16 +85,16 @@ ssm_status ssm_layer_s4d_activate(ssm_layer_s4d *l, size_t max_frames, ssm_error
     free(l->z);
     free(l->s);
     free(l->z2);
-    ssm_diag_conv_destroy(l->conv);
-    l->conv = NULL;
+    ssm_diag_destroy(l->ssm);
+    l->ssm = NULL;
     l->max_frames = max_frames;
     l->z = malloc(max_frames * H * sizeof *l->z);
     l->s = malloc(max_frames * H * sizeof *l->s);
     l->z2 = malloc(max_frames * 2 * H * sizeof *l->z2);
     ssm_status st = SSM_OK;
     if (l->z && l->s && l->z2)
-        l->conv = ssm_diag_conv_create(&l->bank, max_frames, SSM_PLAN_ESTIMATE, &st);
-    if (!l->conv) {
+        l->ssm = ssm_diag_create(&l->bank, &(ssm_diag_config){.chunk = max_frames}, &st);
+    if (!l->ssm) {
         ssm_error_set(err, SSM_ERR_NOMEM, "out of memory activating an S4D block");
         return SSM_ERR_NOMEM;
     }
@@ -105,8 +103,7 @@ ssm_status ssm_layer_s4d_activate(ssm_layer_s4d *l, size_t max_frames, ssm_error
 
 void ssm_layer_s4d_free(ssm_layer_s4d *l)
 {
-    ssm_diag_conv_destroy(l->conv);
-    ssm_diag_state_free(&l->state);
+    ssm_diag_destroy(l->ssm);
     ssm_diag_bank_free(&l->bank);
     ssm_s4d_params_free(&l->params);
     ssm_layer_linear_free(&l->out);
@@ -118,10 +115,11 @@ void ssm_layer_s4d_free(ssm_layer_s4d *l)
 
 void ssm_layer_s4d_reset(ssm_layer_s4d *l)
 {
-    ssm_diag_state_reset(&l->state);
+    if (l->ssm)
+        ssm_diag_reset(l->ssm);
 }
 
-void ssm_layer_s4d_run(ssm_layer_s4d *l, float *U, size_t T, int offline)
+void ssm_layer_s4d_run(ssm_layer_s4d *l, float *U, size_t T, ssm_mode mode)
 {
     const size_t H = l->width, ld = l->max_frames;
     for (size_t t = 0; t < T; t++) {
@@ -129,15 +127,13 @@ void ssm_layer_s4d_run(ssm_layer_s4d *l, float *U, size_t T, int offline)
         for (size_t h = 0; h < H; h++)
             l->s[h * ld + t] = l->z[t * H + h];
     }
-    if (offline)
-        ssm_diag_conv_process(l->conv, &l->state, l->s, ld, l->s, ld, T);
-    else
-        ssm_diag_step(&l->bank, &l->state, l->s, ld, l->s, ld, T);
+    ssm_diag_set_mode(l->ssm, mode);
+    ssm_diag_process(l->ssm, l->s, ld, l->s, ld, T);
     for (size_t t = 0; t < T; t++)
         for (size_t h = 0; h < H; h++)
             l->z[t * H + h] = l->s[h * ld + t];
-    ssm_act_gelu(l->z, T * H);
+    ssm_gelu(l->z, l->z, T * H);
     ssm_layer_linear_run(&l->out, l->z, l->z2, T);
     for (size_t t = 0; t < T; t++)
-        ssm_act_glu_add(U + t * H, l->z2 + t * 2 * H, H);
+        ssm_glu_add(U + t * H, l->z2 + t * 2 * H, H);
 }

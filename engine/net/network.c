@@ -223,11 +223,11 @@ static void run_frames(ssm_network *n, size_t T)
         n->Fe[i] = logf(n->C[i] * n->C[i] + n->feat_eps);
     ssm_layer_linear_run(&n->inp, n->Fe, n->U, T);
     for (size_t b = 0; b < n->n_blocks; b++)
-        ssm_layer_s4d_run(&n->blocks[b], n->U, T, n->mode == SSM_MODE_OFFLINE);
+        ssm_layer_s4d_run(&n->blocks[b], n->U, T, n->mode);
     for (size_t t = 0; t < T; t++)
         ssm_rmsnorm(n->Z + t * H, n->U + t * H, n->normf_w, H, n->norm_eps);
     ssm_layer_linear_run(&n->mask, n->Z, n->Fe, T);
-    ssm_act_sigmoid(n->Fe, T * F);
+    ssm_sigmoid(n->Fe, n->Fe, T * F);
     for (size_t i = 0; i < T * F; i++)
         n->Fe[i] *= n->C[i];
     float v = 0.0f;

@@ -16,7 +16,6 @@
 #include <stdint.h>
 
 #include "ssm/diag.h"
-#include "ssm/fftconv.h"
 #include "ssm/model.h"
 #include "ssm/resample.h"
 #include "ssm/s4d.h"
@@ -65,9 +64,8 @@ typedef struct {
     float norm_eps;
     const float *norm_w;
     ssm_s4d_params params;
-    ssm_diag_bank bank;
-    ssm_diag_state state;
-    ssm_diag_conv *conv; /* offline form, made at activate */
+    ssm_diag_bank bank; /* discretised at init */
+    ssm_diag *ssm;      /* the bank in both forms, made at activate */
     ssm_layer_linear out;
     float *z;  /* [T][H] */
     float *s;  /* [H][max_frames] channel-major for the S4D bank */
@@ -79,15 +77,8 @@ ssm_status ssm_layer_s4d_init(ssm_layer_s4d *l, const ssm_model *m, const char *
 ssm_status ssm_layer_s4d_activate(ssm_layer_s4d *l, size_t max_frames, ssm_error *err);
 void ssm_layer_s4d_free(ssm_layer_s4d *l);
 void ssm_layer_s4d_reset(ssm_layer_s4d *l);
-/* In place on U [T][H]; offline != 0 takes the chunked-FFT form. */
-void ssm_layer_s4d_run(ssm_layer_s4d *l, float *U, size_t T, int offline);
-
-/* Vectorising activations (engine/net/layer_act.c), in place over n values. */
-void ssm_act_sigmoid(float *x, size_t n);
-void ssm_act_gelu(float *x, size_t n);
-/* u[i] += g[i] * sigmoid(g[h + i]) for i < h (a GLU into the residual);
- * overwrites g[h..2h) with the sigmoids. */
-void ssm_act_glu_add(float *restrict u, float *restrict g, size_t h);
+/* In place on U [T][H], in the form of `mode`. */
+void ssm_layer_s4d_run(ssm_layer_s4d *l, float *U, size_t T, ssm_mode mode);
 
 /* ---- network: mono audio at the model's rate ---- */
 

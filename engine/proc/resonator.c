@@ -5,21 +5,30 @@
  * sets b. A handful of musical controls (body shape, pitch, inharmonicity,
  * decay, damping, brightness, modes, mix, level) are mapped onto all of
  * them; when a control moves it glides on a 64-sample grid and the poles
- * glide linearly in between (see modal_bank_ramp), so nothing zips and no
- * pole ever leaves the unit disc. */
+ * glide linearly in between (ssm_diag_glide), so nothing zips and no pole
+ * ever leaves the unit disc.
+ *
+ * The modes run on the kernels' diagonal bank with the gains on the input
+ * (ssm/diag.h): a gain that changes acts on new input, never on what is
+ * already ringing. Live, the recurrence; offline, the exact chunked scan;
+ * both the same function. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "proc/modal_bank.h"
 #include "core/processor_impl.h"
 #include "proc/smoother.h"
+#include "ssm/diag.h"
 
 #define MAX_MODES 64
-#define GRID      64    /* samples between control updates */
-#define CHUNK     1024  /* offline form: FFT convolution chunk */
-#define GLIDE_S   0.030 /* control glide time constant */
-#define LN1000    6.907755278982137
+#define GRID      64 /* samples between control updates */
+/* Offline form: the chunked scan (no transform), in chunks of CHUNK. With
+ * 64 modes it runs as fast as the recurrence, where the FFT schedule costs
+ * 1.4x more, and re-deriving its tables after a glide costs O(M SUB), not
+ * O(M CHUNK) (docs/benchmarks.md). */
+#define CHUNK   1024
+#define GLIDE_S 0.030 /* control glide time constant */
+#define LN1000  6.907755278982137
 
 enum {
     P_SHAPE,
@@ -51,7 +60,8 @@ static const ssm_param_info params[] = {
 typedef struct {
     double ratio[N_SHAPES][MAX_MODES]; /* partial / fundamental, per body */
     double sr;
-    modal_bank bank;
+    ssm_diag *bank;       /* the modes in use, both forms */
+    ssm_diag_bank target; /* where the controls put them */
     int shape, shape_target;
     smoother ctl[N_PARAMS]; /* P_SHAPE unused; pitch and decay in log2 */
     float dry, dry_target;
@@ -136,12 +146,13 @@ static void *resonator_create(const ssm_processor_desc *desc, ssm_error *err)
 static void resonator_destroy(void *self)
 {
     resonator *r = self;
-    modal_bank_free(&r->bank);
+    ssm_diag_destroy(r->bank);
+    ssm_diag_bank_free(&r->target);
     free(r->wet);
     free(r);
 }
 
-/* Controls (as they are now) -> the bank's target coefficients. */
+/* Controls (as they are now) -> the target coefficients. */
 static void derive(resonator *r)
 {
     const double sr = r->sr;
@@ -169,8 +180,8 @@ static void derive(resonator *r)
         const double tk = fmax(0.002, t60 * pow(rk, -1.5 * damp));
         const double rad = exp(-LN1000 / (tk * sr));
         const double w = 2.0 * M_PI * fmin(f, flim) / sr;
-        r->bank.tar[k] = (float)(rad * cos(w));
-        r->bank.tai[k] = (float)(rad * sin(w));
+        r->target.lam_re[k] = (float)(rad * cos(w));
+        r->target.lam_im[k] = (float)(rad * sin(w));
         /* sqrt(1 - r^2) gives every mode an impulse response of unit
          * energy whatever its decay, so decay does not change loudness. */
         mag[k] = g * sqrt(1.0 - rad * rad);
@@ -180,8 +191,8 @@ static void derive(resonator *r)
     for (int k = 0; k < MAX_MODES; k++) {
         /* b = -i |b|: each mode starts as a sine, so a struck resonator
          * does not click at its onset. */
-        r->bank.tbr[k] = 0.0f;
-        r->bank.tbi[k] = (float)(-mag[k] * norm);
+        r->target.w_re[k] = 0.0f;
+        r->target.w_im[k] = (float)(-mag[k] * norm);
     }
     r->dry_target = (float)(1.0 - mix);
 }
@@ -194,14 +205,21 @@ static ssm_status resonator_activate(void *self, double sr, uint32_t max_block, 
         ssm_error_set(err, SSM_ERR_INVALID, "resonator is mono (got %u channels)", n_channels);
         return SSM_ERR_INVALID;
     }
-    modal_bank_free(&r->bank);
+    ssm_diag_destroy(r->bank);
+    r->bank = NULL;
+    ssm_diag_bank_free(&r->target);
     free(r->wet);
     r->wet = NULL;
-    if (modal_bank_init(&r->bank, MAX_MODES, CHUNK) != SSM_OK ||
-        !(r->wet = calloc(max_block, sizeof(float)))) {
+    if (ssm_diag_bank_init(&r->target, 1, MAX_MODES) == SSM_OK) {
+        r->target.weighting = SSM_DIAG_WEIGHT_INPUT;
+        r->bank = ssm_diag_create(
+            &r->target, &(ssm_diag_config){.chunk = CHUNK, .method = SSM_DIAG_SCAN}, NULL);
+    }
+    if (!r->bank || !(r->wet = calloc(max_block, sizeof(float)))) {
         ssm_error_set(err, SSM_ERR_NOMEM, "out of memory activating resonator");
         return SSM_ERR_NOMEM;
     }
+    ssm_diag_set_mode(r->bank, r->mode);
     r->sr = sr;
     r->fresh = 1;
     r->phase = 0;
@@ -210,7 +228,10 @@ static ssm_status resonator_activate(void *self, double sr, uint32_t max_block, 
 
 static void resonator_set_mode(void *self, ssm_mode mode)
 {
-    ((resonator *)self)->mode = mode;
+    resonator *r = self;
+    r->mode = mode;
+    if (r->bank)
+        ssm_diag_set_mode(r->bank, mode);
 }
 
 static void resonator_set_param(void *self, uint32_t index, float value)
@@ -237,7 +258,8 @@ static float resonator_get_param(const void *self, uint32_t index)
 static void resonator_reset(void *self)
 {
     resonator *r = self;
-    modal_bank_clear_state(&r->bank);
+    if (r->bank)
+        ssm_diag_reset(r->bank);
     r->fresh = 1;
     r->phase = 0;
 }
@@ -251,7 +273,7 @@ static void grid_step(resonator *r)
             smoother_snap(&r->ctl[i]);
         r->shape = r->shape_target;
         derive(r);
-        modal_bank_jump(&r->bank);
+        ssm_diag_set_bank(r->bank, &r->target);
         r->dry = r->dry_target;
         r->fresh = 0;
         r->moving = 0;
@@ -280,7 +302,7 @@ static void resonator_process(void *self, const float *const *in, float *const *
             const uint32_t left = GRID - r->phase;
             if (len > left)
                 len = left;
-            modal_bank_ramp(&r->bank, x + pos, r->wet, len, left);
+            ssm_diag_glide(r->bank, &r->target, x + pos, 0, r->wet, 0, len, left);
             const float d0 = r->dry, dd = (r->dry_target - r->dry) / (float)left;
             for (uint32_t t = 0; t < len; t++)
                 y[pos + t] = (d0 + dd * (float)(t + 1)) * x[pos + t] + r->wet[t];
@@ -294,10 +316,7 @@ static void resonator_process(void *self, const float *const *in, float *const *
                 waiting = r->ctl[i].value != r->ctl[i].target;
             if (waiting && len > left)
                 len = left;
-            if (r->mode == SSM_MODE_OFFLINE)
-                modal_bank_run_chunked(&r->bank, x + pos, r->wet, len);
-            else
-                modal_bank_run(&r->bank, x + pos, r->wet, len);
+            ssm_diag_process(r->bank, x + pos, 0, r->wet, 0, len);
             for (uint32_t t = 0; t < len; t++)
                 y[pos + t] = r->dry * x[pos + t] + r->wet[t];
         }

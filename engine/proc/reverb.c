@@ -9,21 +9,27 @@
  * share of the band, so the tail's colour and loudness do not change with
  * the decay time.
  *
- * Live, the banks run their recurrence (zero latency). Offline they run the
- * exact chunked FFT form; both are the same function (modal_bank.h).
+ * The modes run on the kernels' diagonal bank, one channel of it per output
+ * channel, with the gains on the input (ssm/diag.h). Live, the recurrence
+ * (zero latency); offline, the exact chunked scan; both are the same
+ * function.
  * Changing the pre-delay or the size cross-fades from the old taps to the
  * new ones over one grid period, so moving them never clicks. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "proc/modal_bank.h"
 #include "core/processor_impl.h"
 #include "proc/smoother.h"
+#include "ssm/diag.h"
 
-#define N_MODES  1024
-#define N_TAPS   8
-#define GRID     128
+#define N_MODES 1024
+#define N_TAPS  8
+#define GRID    128
+/* Offline form: the chunked scan (no transform), in chunks of CHUNK: with
+ * 1024 modes per channel it is 1.2x faster than the FFT schedule, and
+ * re-deriving its tables after a glide costs O(M SUB), not O(M CHUNK)
+ * (docs/benchmarks.md). */
 #define CHUNK    2048
 #define GLIDE_S  0.050
 #define MAX_PRE  200.0 /* ms */
@@ -42,7 +48,6 @@ static const ssm_param_info params[] = {
 };
 
 typedef struct {
-    modal_bank bank;
     double freq[N_MODES];             /* Hz */
     float cw[N_MODES], sw[N_MODES];   /* e^(i w) per mode */
     float cph[N_MODES], sph[N_MODES]; /* the mode's random initial phase */
@@ -56,11 +61,15 @@ typedef struct {
     uint32_t n_channels;
     double sr;
     channel ch[2];
+    ssm_diag *bank;       /* one channel per output channel, both forms */
+    ssm_diag_bank target; /* where the controls put the modes */
     smoother ctl[N_PARAMS];
     float dry, dry_target, er, er_target;
     float *ring; /* input delay line, power of two */
     uint32_t mask, wpos;
-    float *mono, *fir, *wet;
+    float *mono;
+    float *fir, *wet; /* [n_channels][max_block] */
+    uint32_t max_block;
     uint32_t phase;
     int moving, xfade, fresh;
     ssm_mode mode;
@@ -89,8 +98,9 @@ static void *reverb_create(const ssm_processor_desc *desc, ssm_error *err)
 
 static void reverb_free_buffers(reverb *r)
 {
-    for (int c = 0; c < 2; c++)
-        modal_bank_free(&r->ch[c].bank);
+    ssm_diag_destroy(r->bank);
+    r->bank = NULL;
+    ssm_diag_bank_free(&r->target);
     free(r->ring);
     free(r->mono);
     free(r->fir);
@@ -160,19 +170,26 @@ static ssm_status reverb_activate(void *self, double sr, uint32_t max_block, uin
     r->ring = calloc(ring, sizeof(float));
     r->mask = ring - 1;
     r->wpos = 0;
+    r->max_block = max_block;
     r->mono = calloc(max_block, sizeof(float));
-    r->fir = calloc(max_block, sizeof(float));
-    r->wet = calloc(max_block, sizeof(float));
-    int ok = r->ring && r->mono && r->fir && r->wet;
-    for (uint32_t c = 0; c < n_channels && ok; c++) {
-        ok = modal_bank_init(&r->ch[c].bank, N_MODES, CHUNK) == SSM_OK;
-        layout(&r->ch[c], sr, 0x9E3779B97F4A7C15ULL * (c + 1));
+    r->fir = calloc((size_t)n_channels * max_block, sizeof(float));
+    r->wet = calloc((size_t)n_channels * max_block, sizeof(float));
+    int ok = r->ring && r->mono && r->fir && r->wet &&
+             ssm_diag_bank_init(&r->target, n_channels, N_MODES) == SSM_OK;
+    if (ok) {
+        r->target.weighting = SSM_DIAG_WEIGHT_INPUT;
+        r->bank = ssm_diag_create(
+            &r->target, &(ssm_diag_config){.chunk = CHUNK, .method = SSM_DIAG_SCAN}, NULL);
+        ok = r->bank != NULL;
     }
+    for (uint32_t c = 0; c < n_channels && ok; c++)
+        layout(&r->ch[c], sr, 0x9E3779B97F4A7C15ULL * (c + 1));
     if (!ok) {
         reverb_free_buffers(r);
         ssm_error_set(err, SSM_ERR_NOMEM, "out of memory activating reverb");
         return SSM_ERR_NOMEM;
     }
+    ssm_diag_set_mode(r->bank, r->mode);
     r->fresh = 1;
     r->phase = 0;
     return SSM_OK;
@@ -188,7 +205,7 @@ static void derive(reverb *r)
     const double span = (2.0 + (MAX_SIZE - 2.0) * r->ctl[P_SIZE].value * 0.01) * 1e-3 * sr;
     for (uint32_t c = 0; c < r->n_channels; c++) {
         channel *ch = &r->ch[c];
-        modal_bank *b = &ch->bank;
+        const size_t o = c * r->target.stride;
         for (int k = 0; k < N_MODES; k++) {
             /* Air and walls absorb highs: T60 falls with f^2 above ~8 kHz
              * at full damping. */
@@ -196,10 +213,10 @@ static void derive(reverb *r)
             const double tk = t60 / (1.0 + 4.0 * damp * q * q);
             const float rad = (float)exp(-LN1000 / (tk * sr));
             const float m = ch->share[k] * sqrtf(1.0f - rad * rad) * (float)mix;
-            b->tar[k] = rad * ch->cw[k];
-            b->tai[k] = rad * ch->sw[k];
-            b->tbr[k] = m * ch->cph[k];
-            b->tbi[k] = m * ch->sph[k];
+            r->target.lam_re[o + k] = rad * ch->cw[k];
+            r->target.lam_im[o + k] = rad * ch->sw[k];
+            r->target.w_re[o + k] = m * ch->cph[k];
+            r->target.w_im[o + k] = m * ch->sph[k];
         }
         for (int j = 0; j < N_TAPS; j++)
             ch->tap_next[j] = (uint32_t)lrint(pre + span * ch->tap_pos[j]);
@@ -210,7 +227,10 @@ static void derive(reverb *r)
 
 static void reverb_set_mode(void *self, ssm_mode mode)
 {
-    ((reverb *)self)->mode = mode;
+    reverb *r = self;
+    r->mode = mode;
+    if (r->bank)
+        ssm_diag_set_mode(r->bank, mode);
 }
 
 static void reverb_set_param(void *self, uint32_t index, float value)
@@ -226,8 +246,9 @@ static float reverb_get_param(const void *self, uint32_t index)
 static void reverb_reset(void *self)
 {
     reverb *r = self;
-    for (uint32_t c = 0; c < r->n_channels; c++)
-        modal_bank_clear_state(&r->ch[c].bank);
+    if (!r->bank)
+        return;
+    ssm_diag_reset(r->bank);
     memset(r->ring, 0, (r->mask + 1) * sizeof(float));
     r->fresh = 1;
     r->phase = 0;
@@ -248,10 +269,9 @@ static void grid_step(reverb *r)
         for (int i = 0; i < N_PARAMS; i++)
             smoother_snap(&r->ctl[i]);
         derive(r);
-        for (uint32_t c = 0; c < r->n_channels; c++) {
-            modal_bank_jump(&r->ch[c].bank);
+        ssm_diag_set_bank(r->bank, &r->target);
+        for (uint32_t c = 0; c < r->n_channels; c++)
             memcpy(r->ch[c].tap, r->ch[c].tap_next, sizeof r->ch[c].tap);
-        }
         r->dry = r->dry_target;
         r->er = r->er_target;
         r->fresh = r->moving = r->xfade = 0;
@@ -279,9 +299,10 @@ static int waiting(const reverb *r)
     return 0;
 }
 
-/* The early-reflection taps for samples [pos, pos + len) of this block,
- * cross-faded from the current taps to the next ones when they move. */
-static void read_taps(const reverb *r, const channel *ch, uint32_t pos, uint32_t len, int xfade)
+/* The early-reflection taps for samples [pos, pos + len) of this block into
+ * fir, cross-faded from the current taps to the next ones when they move. */
+static void read_taps(const reverb *r, const channel *ch, float *fir, uint32_t pos, uint32_t len,
+                      int xfade)
 {
     const uint32_t base = r->wpos + pos;
     const float *ring = r->ring;
@@ -291,7 +312,7 @@ static void read_taps(const reverb *r, const channel *ch, uint32_t pos, uint32_t
             float a = 0.0f;
             for (int j = 0; j < N_TAPS; j++)
                 a += ch->tap_gain[j] * ring[(base + t - ch->tap[j]) & mask];
-            r->fir[t] = a;
+            fir[t] = a;
         }
         return;
     }
@@ -303,7 +324,7 @@ static void read_taps(const reverb *r, const channel *ch, uint32_t pos, uint32_t
             b += ch->tap_gain[j] * ring[(base + t - ch->tap_next[j]) & mask];
         }
         const float w = w0 + dw * (float)(t + 1);
-        r->fir[t] = a + w * (b - a);
+        fir[t] = a + w * (b - a);
     }
 }
 
@@ -328,20 +349,19 @@ static void reverb_process(void *self, const float *const *in, float *const *out
         const float step = 1.0f / (float)left;
         const float dd = r->moving ? (r->dry_target - r->dry) * step : 0.0f;
         const float de = r->moving ? (r->er_target - r->er) * step : 0.0f;
+        const size_t ld = r->max_block;
+        for (uint32_t c = 0; c < nc; c++)
+            read_taps(r, &r->ch[c], r->fir + c * ld, pos, len, r->xfade);
+        if (r->moving)
+            ssm_diag_glide(r->bank, &r->target, r->fir, ld, r->wet, ld, len, left);
+        else
+            ssm_diag_process(r->bank, r->fir, ld, r->wet, ld, len);
         for (uint32_t c = 0; c < nc; c++) {
-            channel *ch = &r->ch[c];
-            read_taps(r, ch, pos, len, r->xfade);
-            if (r->moving)
-                modal_bank_ramp(&ch->bank, r->fir, r->wet, len, left);
-            else if (r->mode == SSM_MODE_OFFLINE)
-                modal_bank_run_chunked(&ch->bank, r->fir, r->wet, len);
-            else
-                modal_bank_run(&ch->bank, r->fir, r->wet, len);
-            const float *x = in[c] + pos;
+            const float *x = in[c] + pos, *fir = r->fir + c * ld, *wet = r->wet + c * ld;
             float *y = out[c] + pos;
             for (uint32_t t = 0; t < len; t++) {
                 const float g = (float)(t + 1);
-                y[t] = (r->dry + dd * g) * x[t] + r->wet[t] + (r->er + de * g) * r->fir[t];
+                y[t] = (r->dry + dd * g) * x[t] + wet[t] + (r->er + de * g) * fir[t];
             }
         }
         if (r->moving) {

@@ -7,9 +7,24 @@ Run from the repository root with Debian's numpy:
 
 It writes tests/golden/lti_diag/<case>.f32 (little-endian float32). Each
 file is a header of small integers stored as floats, the parameters (drawn
-here with a fixed seed), then the kernel computed by the reference formulas
-of ../../../shared/ssm-spec.md, directly in float64 numpy, independent of
-the C code:
+here with a fixed seed), then the kernel computed by the papers' formulas,
+directly in float64 numpy, independent of the C code. Sources:
+
+  S4D: Gu, Gupta, Goel, Re, "On the Parameterization and Initialization of
+       Diagonal State Space Models" (NeurIPS 2022): ZOH and bilinear
+       discretisation, the Vandermonde kernel, S4D-Lin and S4D-Inv;
+       reference code state-spaces/s4, models/s4/s4d.py.
+  DSS: Gupta, Gu, Berant, "Diagonal State Spaces are as Effective as
+       Structured State Spaces" (NeurIPS 2022), Proposition 1 (DSS-exp,
+       DSS-softmax); reference code ag1988/dss.
+  S5:  Smith, Warrington, Linderman, "Simplified State Space Layers for
+       Sequence Modeling" (ICLR 2023); reference code lindermanlab/S5,
+       s5/ssm.py and s5/ssm_init.py.
+  LRU: Orvieto et al., "Resurrecting Recurrent Neural Networks for Long
+       Sequences" (ICML 2023): the exponential parametrisation, gamma
+       normalisation and ring initialisation.
+
+Files:
 
   s4d_*:  [H, M, L, disc] log_dt[H] log_a_real[HM] a_imag[HM] b_re[HM]
           b_im[HM] c_re[HM] c_im[HM] d[H] K[H L]

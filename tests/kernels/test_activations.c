@@ -1,4 +1,9 @@
-/* Activations and norms against their defining formulas in double. */
+/* Activations and norms against their defining formulas in double: the
+ * array forms norm-wise, the fast scalar forms pointwise over the whole
+ * float range they accept, with the error bound each header states; and
+ * NaN and infinite input give the values the header defines (no undefined
+ * behaviour: the sanitizer build runs this too). */
+#include <float.h>
 #include <math.h>
 
 #include "../harness.h"
@@ -34,25 +39,75 @@ int main(void)
     CHECK(ssm_sigmoidf(-1000.0f) == 0.0f && ssm_sigmoidf(1000.0f) == 1.0f,
           "sigmoid saturates without NaN");
 
-    /* The vectorisable exp/log: pointwise relative error (not norm-wise),
-     * across the whole range the kernels feed them. */
-    double emax = 0.0, lmax = 0.0;
-    for (int i = 0; i <= 100000; i++) {
-        float xe = -87.0f + 175.0f * (float)i / 100000.0f;
+    /* Pointwise bounds of the fast forms on a fine grid over their range:
+     * relative error where the function stays away from zero, absolute
+     * where it crosses it (erf, GELU). */
+    double emax = 0.0, lmax = 0.0, smax = 0.0, simax = 0.0, spmax = 0.0, erfmax = 0.0, gmax = 0.0;
+    for (int i = 0; i <= 200000; i++) {
+        float xe = -87.0f + 175.0f * (float)i / 200000.0f;
         double re = fabs(ssm_expf_fast(xe) / exp((double)xe) - 1.0);
         emax = re > emax ? re : emax;
-        float xl = ldexpf(1.0f + (float)(i % 1000) / 1000.0f, i / 1000 - 50);
+        float xl = ldexpf(1.0f + (float)(i % 1000) / 1000.0f, i / 2000 - 50);
         double rl = fabs(ssm_logf_fast(xl) - log((double)xl)) / fmax(fabs(log((double)xl)), 1e-3);
         lmax = rl > lmax ? rl : lmax;
+        /* sigmoid, SiLU, softplus on [-80, 80]; erf, GELU on [-20, 20]. */
+        const float xf = (float)(-80.0 + 160.0 * (double)i / 200000.0);
+        const double sg = 1.0 / (1.0 + exp(-(double)xf));
+        smax = fmax(smax, fabs(ssm_sigmoidf_fast(xf) / sg - 1.0));
+        if (xf != 0.0f)
+            simax = fmax(simax, fabs(ssm_siluf_fast(xf) / ((double)xf * sg) - 1.0));
+        spmax = fmax(spmax, fabs(ssm_softplusf_fast(xf) / log1p(exp((double)xf)) - 1.0));
+        const float xg = xf * 0.25f;
+        erfmax = fmax(erfmax, fabs(ssm_erff_fast(xg) - erf((double)xg)));
+        const double g = 0.5 * xg * (1.0 + erf(xg / sqrt(2.0)));
+        gmax = fmax(gmax, fabs(ssm_geluf_fast(xg) - g) / fmax(1.0, fabs((double)xg)));
     }
-    printf("ssm_expf_fast on [-87, 88]: max rel err %.3g; ssm_logf_fast: %.3g\n", emax, lmax);
-    CHECK(emax < 5e-7, "expf_fast rel err %g", emax);
-    CHECK(lmax < 5e-7, "logf_fast rel err %g", lmax);
+    printf("ssm_expf_fast on [-87, 88]: max rel err %.3g (bound 1.2e-7)\n", emax);
+    printf("ssm_logf_fast on [2^-50, 2^51]: max rel err %.3g (bound 2e-7)\n", lmax);
+    printf("sigmoid / silu / softplus fast on [-80, 80]: max rel err %.3g / %.3g / %.3g "
+           "(bound 3e-7)\n",
+           smax, simax, spmax);
+    printf("erf fast on [-20, 20]: max abs err %.3g (bound 5e-7); gelu: max abs err / "
+           "max(1, |x|) %.3g (bound 2.5e-7)\n",
+           erfmax, gmax);
+    CHECK(emax < 1.2e-7, "expf_fast rel err %g", emax);
+    CHECK(lmax < 2e-7, "logf_fast rel err %g", lmax);
+    CHECK(smax < 3e-7 && simax < 3e-7 && spmax < 3e-7, "sigmoid %g silu %g softplus %g", smax,
+          simax, spmax);
+    CHECK(erfmax < 5e-7, "erf_fast abs err %g", erfmax);
+    CHECK(gmax < 2.5e-7, "gelu_fast err %g", gmax);
     CHECK(ssm_expf_fast(-1000.0f) > 0.0f && isfinite(ssm_expf_fast(1000.0f)),
           "expf_fast clamps instead of giving 0/denormal or inf");
     float sp_small = ssm_softplusf_fast(-30.0f);
     CHECK(fabs(sp_small / exp(-30.0) - 1.0) < 1e-6, "softplus(-30) %g keeps relative accuracy",
           sp_small);
+
+    /* Non-finite input: NaN propagates, infinities give the stated limits. */
+    const float nan = NAN, inf = INFINITY;
+    CHECK(isnan(ssm_expf_fast(nan)) && isnan(ssm_sigmoidf_fast(nan)) &&
+              isnan(ssm_siluf_fast(nan)) && isnan(ssm_softplusf_fast(nan)) &&
+              isnan(ssm_erff_fast(nan)) && isnan(ssm_geluf_fast(nan)),
+          "NaN in gives NaN out");
+    CHECK(ssm_expf_fast(-inf) == ssm_expf_fast(-87.0f) &&
+              ssm_expf_fast(inf) == ssm_expf_fast(88.0f),
+          "exp(+-inf) is the clamped value");
+    CHECK(ssm_expf_fast(-inf) >= FLT_MIN, "exp(-inf) %g is a normal float",
+          (double)ssm_expf_fast(-inf));
+    CHECK(ssm_sigmoidf_fast(inf) == 1.0f && ssm_sigmoidf_fast(-inf) >= 0.0f &&
+              ssm_sigmoidf_fast(-inf) < 1e-37f,
+          "sigmoid(+inf) = 1, sigmoid(-inf) ~ 0");
+    CHECK(ssm_siluf_fast(inf) == inf && ssm_siluf_fast(-inf) == -inf, "silu(+-inf) = +-inf");
+    CHECK(ssm_softplusf_fast(inf) == inf && ssm_softplusf_fast(-inf) == ssm_expf_fast(-87.0f),
+          "softplus(+inf) = inf, softplus(-inf) = e^-87");
+    CHECK(ssm_erff_fast(inf) == 1.0f && ssm_erff_fast(-inf) == -1.0f, "erf(+-inf) = +-1");
+    CHECK(ssm_geluf_fast(inf) == inf && isfinite(ssm_geluf_fast(-inf)) &&
+              fabsf(ssm_geluf_fast(-inf)) < 1e-30f,
+          "gelu(+inf) = inf, gelu(-inf) ~ 0 (finite)");
+
+    /* The array forms are the fast ones, elementwise. */
+    float one[1], v1[1] = {0.731f};
+    ssm_gelu(one, v1, 1);
+    CHECK(one[0] == ssm_geluf_fast(v1[0]), "ssm_gelu uses ssm_geluf_fast");
 
     float glu_in[2 * 8], glu_out[8], glu_want[8];
     for (int i = 0; i < 16; i++)
@@ -61,6 +116,12 @@ int main(void)
     for (int i = 0; i < 8; i++)
         glu_want[i] = (float)(glu_in[i] / (1.0 + exp(-(double)glu_in[8 + i])));
     th_close_f("glu a*sigmoid(b)", glu_out, glu_want, 8, 1e-6);
+    for (int i = 0; i < 8; i++) {
+        glu_out[i] = (float)i;
+        glu_want[i] += (float)i;
+    }
+    ssm_glu_add(glu_out, glu_in, 8);
+    th_close_f("glu_add acc + a*sigmoid(b)", glu_out, glu_want, 8, 1e-6);
 
     /* LayerNorm of a shifted ramp: mean 0 and unit variance afterwards. */
     float v[64], y[64];

@@ -39,7 +39,7 @@ static int load(gss_case *c, const char *name)
     w->v_b = q, q += F;
     w->u_w = q, q += H * E;
     w->u_b = q, q += H;
-    CHECK(ssm_dss_params_alloc(&c->p, H, M) == SSM_OK, "dss alloc");
+    CHECK(ssm_dss_params_init(&c->p, H, M) == SSM_OK, "dss alloc");
     memcpy(c->p.log_dt, q, H * sizeof *q), q += H;
     memcpy(c->p.lam_re, q, H * M * sizeof *q), q += H * M;
     memcpy(c->p.lam_im, q, H * M * sizeof *q), q += H * M;
@@ -68,14 +68,15 @@ int main(void)
         float *y = malloc(L * E * sizeof *y);
         char what[128];
         ssm_gss *m;
-        CHECK(ssm_gss_create(&m, &c.w, 1.0, 32, 40) == SSM_OK, "create");
+        m = ssm_gss_create(&c.w, 1.0, 32, 40, NULL);
+        CHECK(m != NULL, "create");
         if (m) {
             for (size_t t = 0; t < L; t++)
                 ssm_gss_process(m, c.u + t * E, y + t * E, 1);
             snprintf(what, sizeof what, "gss recurrent (per sample) vs numpy %s", names[i]);
             th_close_f(what, y, c.y, L * E, 2e-5);
             ssm_gss_reset(m);
-            ssm_gss_set_offline(m, 1);
+            ssm_gss_set_mode(m, SSM_MODE_OFFLINE);
             ssm_gss_process(m, c.u, y, L);
             snprintf(what, sizeof what, "gss chunked FFT (chunk 32) vs numpy %s", names[i]);
             th_close_f(what, y, c.y, L * E, 2e-5);
@@ -87,13 +88,13 @@ int main(void)
             for (size_t k = 0; k < LL * E; k++)
                 u[k] = (float)th_normal(&r);
             ssm_gss_reset(m);
-            ssm_gss_set_offline(m, 0);
+            ssm_gss_set_mode(m, SSM_MODE_STREAM);
             ssm_gss_process(m, u, ys, LL);
             ssm_gss_reset(m);
             for (size_t t = 0; t < LL;) {
                 size_t k = 1 + (size_t)(th_uniform(&r) * 300.0);
                 k = k > LL - t ? LL - t : k;
-                ssm_gss_set_offline(m, th_uniform(&r) < 0.5);
+                ssm_gss_set_mode(m, th_uniform(&r) < 0.5 ? SSM_MODE_OFFLINE : SSM_MODE_STREAM);
                 ssm_gss_process(m, u + t * E, ym + t * E, k);
                 t += k;
             }

@@ -39,7 +39,7 @@ static int load(h3_case *c, const char *name)
     w->shift_B = q, q += H * Ns;
     w->shift_C = q, q += H * Ns;
     w->shift_D = q, q += H;
-    CHECK(ssm_s4d_params_alloc(&c->p, H, M) == SSM_OK, "s4d alloc");
+    CHECK(ssm_s4d_params_init(&c->p, H, M) == SSM_OK, "s4d alloc");
     memcpy(c->p.log_dt, q, H * sizeof *q), q += H;
     memcpy(c->p.log_a_real, q, H * M * sizeof *q), q += H * M;
     memcpy(c->p.a_imag, q, H * M * sizeof *q), q += H * M;
@@ -64,14 +64,15 @@ static void golden(const char *name)
     float *y = malloc(L * H * sizeof *y);
     char what[128];
     ssm_h3 *m;
-    CHECK(ssm_h3_create(&m, &c.w, SSM_ZOH, 1.0, 32, 50) == SSM_OK, "create");
+    m = ssm_h3_create(&c.w, SSM_ZOH, 1.0, 32, 50, NULL);
+    CHECK(m != NULL, "create");
     if (m) {
         for (size_t t = 0; t < L; t++)
             ssm_h3_process(m, c.u + t * H, y + t * H, 1);
         snprintf(what, sizeof what, "h3 recurrent (per sample) vs numpy %s", name);
         th_close_f(what, y, c.y, L * H, 2e-5);
         ssm_h3_reset(m);
-        ssm_h3_set_offline(m, 1);
+        ssm_h3_set_mode(m, SSM_MODE_OFFLINE);
         ssm_h3_process(m, c.u, y, L);
         snprintf(what, sizeof what, "h3 chunked FFT (chunk 32) vs numpy %s", name);
         th_close_f(what, y, c.y, L * H, 2e-5);
@@ -95,15 +96,17 @@ int main(void)
         for (size_t i = 0; i < L * H; i++)
             u[i] = (float)th_normal(&r);
         ssm_h3 *a, *b;
-        CHECK(ssm_h3_create(&a, &c.w, SSM_ZOH, 1.0, 256, 512) == SSM_OK, "create a");
-        CHECK(ssm_h3_create(&b, &c.w, SSM_ZOH, 1.0, 256, 512) == SSM_OK, "create b");
+        a = ssm_h3_create(&c.w, SSM_ZOH, 1.0, 256, 512, NULL);
+        CHECK(a != NULL, "create a");
+        b = ssm_h3_create(&c.w, SSM_ZOH, 1.0, 256, 512, NULL);
+        CHECK(b != NULL, "create b");
         if (a && b) {
             ssm_h3_process(a, u, ys, L);
             /* Random blocks, each in a randomly chosen form. */
             for (size_t t = 0; t < L;) {
                 size_t n = 1 + (size_t)(th_uniform(&r) * 900.0);
                 n = n > L - t ? L - t : n;
-                ssm_h3_set_offline(b, th_uniform(&r) < 0.5);
+                ssm_h3_set_mode(b, th_uniform(&r) < 0.5 ? SSM_MODE_OFFLINE : SSM_MODE_STREAM);
                 ssm_h3_process(b, u + t * H, ym + t * H, n);
                 t += n;
             }

@@ -3,6 +3,19 @@
  * random input with random blocks; zero in -> zero out; split == whole. */
 #include "dplr_golden.h"
 
+/* Either form of one object: the mode, then one process call. */
+static void liquid_step(ssm_liquid *s, const float *in, float *out, size_t n)
+{
+    ssm_liquid_set_mode(s, SSM_MODE_STREAM);
+    ssm_liquid_process(s, in, out, n);
+}
+
+static void liquid_chunked(ssm_liquid *s, const float *in, float *out, size_t n)
+{
+    ssm_liquid_set_mode(s, SSM_MODE_OFFLINE);
+    ssm_liquid_process(s, in, out, n);
+}
+
 static void one(ssm_liquid_kernel kind, unsigned p, th_rng *r)
 {
     const char *kn = kind == SSM_LIQUID_PB ? "pb" : "kb";
@@ -26,10 +39,10 @@ static void one(ssm_liquid_kernel kind, unsigned p, th_rng *r)
     ssm_liquid_activate(a, 48000.0, T);
     ssm_liquid_activate(b, 48000.0, T);
     float *y = malloc(cnt * sizeof *y);
-    ssm_liquid_step(a, u, y, cnt);
+    liquid_step(a, u, y, cnt);
     snprintf(what, sizeof what, "Liquid %s p=%u step vs numpy loop", kn, p);
     th_close_f(what, y, want, cnt, 1e-5);
-    ssm_liquid_process_chunked(b, u, y, cnt);
+    liquid_chunked(b, u, y, cnt);
     snprintf(what, sizeof what, "Liquid %s p=%u chunked vs numpy loop", kn, p);
     th_close_f(what, y, want, cnt, 1e-5);
 
@@ -39,11 +52,11 @@ static void one(ssm_liquid_kernel kind, unsigned p, th_rng *r)
     for (size_t i = 0; i < len; i++)
         x[i] = (float)(0.5 * th_normal(r));
     ssm_liquid_reset(a), ssm_liquid_reset(b);
-    ssm_liquid_step(a, x, ya, len);
+    liquid_step(a, x, ya, len);
     for (size_t pos = 0; pos < len;) {
         size_t blk = 1 + (size_t)(th_uniform(r) * 3.0 * (double)T);
         blk = blk > len - pos ? len - pos : blk;
-        ssm_liquid_process_chunked(b, x + pos, yb + pos, blk);
+        liquid_chunked(b, x + pos, yb + pos, blk);
         pos += blk;
     }
     snprintf(what, sizeof what, "Liquid %s p=%u step vs chunked (random blocks)", kn, p);
@@ -54,18 +67,18 @@ static void one(ssm_liquid_kernel kind, unsigned p, th_rng *r)
     ssm_liquid_activate(c, 48000.0, T);
     size_t half = len / 3;
     ssm_liquid_reset(b);
-    ssm_liquid_process_chunked(b, x, yb, half);
+    liquid_chunked(b, x, yb, half);
     memcpy(ssm_s4_state(ssm_liquid_s4(c)), ssm_s4_state(ssm_liquid_s4(b)), 16 * sizeof(float));
     memcpy(ssm_liquid_corr_state(c), ssm_liquid_corr_state(b), (p - 1) * sizeof(float));
-    ssm_liquid_process_chunked(c, x + half, yb + half, len - half);
+    liquid_chunked(c, x + half, yb + half, len - half);
     ssm_liquid_reset(b);
-    ssm_liquid_process_chunked(b, x, ya, len);
+    liquid_chunked(b, x, ya, len);
     snprintf(what, sizeof what, "Liquid %s p=%u split + carried state vs whole", kn, p);
     th_close_f(what, yb, ya, len, 1e-6);
 
     ssm_liquid_reset(a);
     memset(x, 0, T * sizeof *x);
-    ssm_liquid_step(a, x, ya, T);
+    liquid_step(a, x, ya, T);
     double mx = 0.0;
     for (size_t i = 0; i < T; i++)
         mx = fmax(mx, fabs(ya[i]));

@@ -39,7 +39,7 @@ static void s4d_case(const char *name)
     size_t H = (size_t)g[0], M = (size_t)g[1], L = (size_t)g[2];
     ssm_discretization disc = g[3] > 0.5f ? SSM_BILINEAR : SSM_ZOH;
     ssm_s4d_params p;
-    ssm_s4d_params_alloc(&p, H, M);
+    ssm_s4d_params_init(&p, H, M);
     const float *c = g + 4;
     c = take(c, p.log_dt, H);
     c = take(c, p.log_a_real, H * M);
@@ -59,18 +59,19 @@ static void s4d_case(const char *name)
     th_close_f(what, K, Kg, H * L, 1e-5);
     /* Impulse response of the recurrent form (float bank), minus D. */
     ssm_diag_bank b;
-    ssm_diag_state s;
-    ssm_diag_bank_alloc(&b, H, M);
+    ssm_diag_bank_init(&b, H, M);
     ssm_s4d_discretize(&p, disc, 1.0, &b);
-    ssm_diag_state_alloc(&s, &b);
+    ssm_diag *d = ssm_diag_create(&b, NULL, NULL);
+    CHECK(d != NULL, "%s: create", name);
     for (size_t h = 0; h < H; h++)
         imp[h * L] = 1.0f;
-    ssm_diag_step(&b, &s, imp, L, y, L, L);
+    if (d)
+        ssm_diag_process(d, imp, L, y, L, L);
     for (size_t h = 0; h < H; h++)
         y[h * L] -= p.d[h];
     snprintf(what, sizeof what, "%s step impulse response", name);
     th_close_f(what, y, Kg, H * L, 2e-5);
-    ssm_diag_state_free(&s);
+    ssm_diag_destroy(d);
     ssm_diag_bank_free(&b);
     ssm_s4d_params_free(&p);
     free(K);
@@ -87,8 +88,8 @@ static void s4d_init_case(const char *name)
         return;
     size_t M = (size_t)g[0];
     ssm_s4d_params p;
-    ssm_s4d_params_alloc(&p, 1, M);
-    ssm_s4d_init(&p, g[1] > 0.5f ? SSM_S4D_INV : SSM_S4D_LIN, 1e-3, 1e-1, 7);
+    ssm_s4d_params_init(&p, 1, M);
+    ssm_s4d_params_draw(&p, g[1] > 0.5f ? SSM_S4D_INV : SSM_S4D_LIN, 1e-3, 1e-1, 7);
     char what[96];
     snprintf(what, sizeof what, "%s A imaginary parts", name);
     th_close_f(what, p.a_imag, g + 2, M, 1e-6);
@@ -109,7 +110,7 @@ static void dss_case(const char *name)
     size_t H = (size_t)g[0], M = (size_t)g[1], L = (size_t)g[2], lmax = (size_t)g[4];
     ssm_dss_variant v = g[3] > 0.5f ? SSM_DSS_SOFTMAX : SSM_DSS_EXP;
     ssm_dss_params p;
-    ssm_dss_params_alloc(&p, H, M);
+    ssm_dss_params_init(&p, H, M);
     const float *c = g + 5;
     c = take(c, p.log_dt, H);
     c = take(c, p.lam_re, H * M);
@@ -126,18 +127,19 @@ static void dss_case(const char *name)
     snprintf(what, sizeof what, "%s kernel", name);
     th_close_f(what, K, Kg, H * L, 1e-5);
     ssm_diag_bank b;
-    ssm_diag_state s;
-    ssm_diag_bank_alloc(&b, H, M);
+    ssm_diag_bank_init(&b, H, M);
     CHECK(ssm_dss_discretize(&p, v, lmax, 1.0, &b) == SSM_OK, "dss discretize");
-    ssm_diag_state_alloc(&s, &b);
+    ssm_diag *d = ssm_diag_create(&b, NULL, NULL);
+    CHECK(d != NULL, "%s: create", name);
     for (size_t h = 0; h < H; h++)
         imp[h * L] = 1.0f;
-    ssm_diag_step(&b, &s, imp, L, y, L, L);
+    if (d)
+        ssm_diag_process(d, imp, L, y, L, L);
     for (size_t h = 0; h < H; h++)
         y[h * L] -= p.d[h];
     snprintf(what, sizeof what, "%s step impulse response", name);
     th_close_f(what, y, Kg, H * L, 2e-5);
-    ssm_diag_state_free(&s);
+    ssm_diag_destroy(d);
     ssm_diag_bank_free(&b);
     ssm_dss_params_free(&p);
     free(K);
@@ -152,19 +154,16 @@ static void mimo_check(const char *name, const ssm_mimo_bank *b, const float *Kg
     const size_t H = b->channels;
     float *u = malloc(L * H * sizeof(float)), *y = malloc(L * H * sizeof(float));
     float *got = malloc(H * H * L * sizeof(float)), *got2 = malloc(H * H * L * sizeof(float));
-    ssm_mimo_state s;
-    ssm_mimo_state_alloc(&s, b);
     ssm_status st;
-    ssm_mimo_scan *w = ssm_mimo_scan_create(b, 100, &st);
-    for (size_t i = 0; i < H; i++) {
+    ssm_mimo *m = ssm_mimo_create(b, 100, &st);
+    CHECK(m != NULL, "%s: create: %s", name, ssm_status_string(st));
+    for (size_t i = 0; m && i < H; i++) {
         memset(u, 0, L * H * sizeof(float));
         u[i] = 1.0f; /* frame-major: t * H + h */
         for (int form = 0; form < 2; form++) {
-            ssm_mimo_state_reset(&s);
-            if (form == 0)
-                ssm_mimo_step(b, &s, u, H, 1, y, H, 1, L);
-            else
-                ssm_mimo_scan_process(w, b, &s, u, H, 1, y, H, 1, L);
+            ssm_mimo_reset(m);
+            ssm_mimo_set_mode(m, form == 0 ? SSM_MODE_STREAM : SSM_MODE_OFFLINE);
+            ssm_mimo_process(m, u, H, 1, y, H, 1, L);
             float *dst = form == 0 ? got : got2;
             for (size_t o = 0; o < H; o++)
                 for (size_t l = 0; l < L; l++)
@@ -176,8 +175,7 @@ static void mimo_check(const char *name, const ssm_mimo_bank *b, const float *Kg
     th_close_f(what, got, Kg, H * H * L, 2e-5);
     snprintf(what, sizeof what, "%s scan impulse responses", name);
     th_close_f(what, got2, Kg, H * H * L, 2e-5);
-    ssm_mimo_scan_destroy(w);
-    ssm_mimo_state_free(&s);
+    ssm_mimo_destroy(m);
     free(u);
     free(y);
     free(got);
@@ -192,7 +190,7 @@ static void s5_case(const char *name)
         return;
     size_t H = (size_t)g[0], P = (size_t)g[1], L = (size_t)g[2];
     ssm_s5_params p;
-    ssm_s5_params_alloc(&p, H, P);
+    ssm_s5_params_init(&p, H, P);
     p.conj_sym = g[4] > 0.5f;
     const float *c = g + 5;
     c = take(c, p.lam_re, P);
@@ -205,7 +203,7 @@ static void s5_case(const char *name)
     c = take(c, p.d, H);
     CHECK((size_t)(c + H * H * L - g) == n, "%s: size %zu", name, n);
     ssm_mimo_bank b;
-    ssm_mimo_bank_alloc(&b, H, P);
+    ssm_mimo_bank_init(&b, H, P);
     ssm_s5_discretize(&p, g[3] > 0.5f ? SSM_BILINEAR : SSM_ZOH, 1.0, &b);
     mimo_check(name, &b, c, L);
     ssm_mimo_bank_free(&b);
@@ -222,7 +220,7 @@ static void lru_case(const char *name)
     size_t H = (size_t)g[0], P = (size_t)g[1], L = (size_t)g[2];
     double r = g[3] / 1000.0;
     ssm_lru_params p;
-    ssm_lru_params_alloc(&p, H, P);
+    ssm_lru_params_init(&p, H, P);
     const float *c = g + 4;
     c = take(c, p.nu_log, P);
     c = take(c, p.theta_log, P);
@@ -234,7 +232,7 @@ static void lru_case(const char *name)
     c = take(c, p.d, H);
     CHECK((size_t)(c + H * H * L - g) == n, "%s: size %zu", name, n);
     ssm_mimo_bank b;
-    ssm_mimo_bank_alloc(&b, H, P);
+    ssm_mimo_bank_init(&b, H, P);
     ssm_lru_discretize(&p, r, &b);
     mimo_check(name, &b, c, L);
     ssm_mimo_bank_free(&b);
@@ -252,15 +250,15 @@ static void s5_init_case(const char *name)
         return;
     size_t P = (size_t)g[0], H = 3;
     ssm_s5_params p;
-    ssm_s5_params_alloc(&p, H, P);
-    CHECK(ssm_s5_init(&p, 1e-3, 1e-1, 11) == SSM_OK, "s5 init");
+    ssm_s5_params_init(&p, H, P);
+    CHECK(ssm_s5_params_draw(&p, 1e-3, 1e-1, 11) == SSM_OK, "s5 init");
     char what[96];
     snprintf(what, sizeof what, "%s Lambda real parts", name);
     th_close_f(what, p.lam_re, g + 1, P, 1e-5);
     snprintf(what, sizeof what, "%s Lambda imaginary parts", name);
     th_close_f(what, p.lam_im, g + 1 + P, P, 1e-5);
     ssm_mimo_bank b;
-    ssm_mimo_bank_alloc(&b, H, P);
+    ssm_mimo_bank_init(&b, H, P);
     ssm_s5_discretize(&p, SSM_ZOH, 1.0, &b);
     double mp = ssm_mimo_bank_max_pole(&b);
     printf("%s: max |lambda| after ZOH %.6f\n", name, mp);

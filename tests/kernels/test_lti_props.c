@@ -25,8 +25,8 @@ static void poles_s4d(void)
                     continue;
                 ssm_s4d_params p;
                 ssm_diag_bank b;
-                ssm_s4d_params_alloc(&p, 1, 16);
-                ssm_diag_bank_alloc(&b, 1, 16);
+                ssm_s4d_params_init(&p, 1, 16);
+                ssm_diag_bank_init(&b, 1, 16);
                 p.log_dt[0] = (float)log(dt);
                 for (size_t n = 0; n < 16; n++) {
                     p.log_a_real[n] = (float)log(ar);
@@ -46,9 +46,9 @@ static void poles_s4d(void)
 
     ssm_lru_params lp;
     ssm_mimo_bank mb;
-    ssm_lru_params_alloc(&lp, 2, 256);
-    ssm_lru_init(&lp, 0.0, 0.999, 2.0 * M_PI, 3);
-    ssm_mimo_bank_alloc(&mb, 2, 256);
+    ssm_lru_params_init(&lp, 2, 256);
+    ssm_lru_params_draw(&lp, 0.0, 0.999, 2.0 * M_PI, 3);
+    ssm_mimo_bank_init(&mb, 2, 256);
     ssm_lru_discretize(&lp, 1.0, &mb);
     double mp = ssm_mimo_bank_max_pole(&mb);
     printf("LRU ring init r in [0, 0.999], 256 states: max |lambda| %.6f\n", mp);
@@ -94,16 +94,16 @@ static void resample_s4d(void)
     for (int disc = 0; disc < 2; disc++) {
         ssm_s4d_params p;
         ssm_diag_bank b0, b1;
-        ssm_s4d_params_alloc(&p, 1, 16);
-        ssm_s4d_init(&p, SSM_S4D_LIN, 1e-3, 1e-1, 99);
+        ssm_s4d_params_init(&p, 1, 16);
+        ssm_s4d_params_draw(&p, SSM_S4D_LIN, 1e-3, 1e-1, 99);
         p.log_dt[0] = (float)log(1e-2);
         /* D = 0: S4D's discrete kernel sits half a sample early against the
          * continuous one (K[l] ~ dt h((l + 1/2) dt)), a phase shift that
          * only shows in |H| when a direct path is added to it; the
          * state-space path alone is what re-discretisation must keep. */
         p.d[0] = 0.0f;
-        ssm_diag_bank_alloc(&b0, 1, 16);
-        ssm_diag_bank_alloc(&b1, 1, 16);
+        ssm_diag_bank_init(&b0, 1, 16);
+        ssm_diag_bank_init(&b1, 1, 16);
         ssm_s4d_discretize(&p, disc ? SSM_BILINEAR : SSM_ZOH, 1.0, &b0);
         ssm_s4d_discretize(&p, disc ? SSM_BILINEAR : SSM_ZOH, f0 / f1, &b1);
         double dt = exp((double)p.log_dt[0]);
@@ -142,17 +142,18 @@ static void mimo_forms(const char *name, const ssm_mimo_bank *b, size_t n)
     float *y2 = malloc(n * H * sizeof(float)), *y3 = malloc(n * H * sizeof(float));
     for (size_t i = 0; i < n * H; i++)
         u[i] = (float)th_normal(&r);
-    ssm_mimo_state s1, s2;
-    ssm_mimo_state_alloc(&s1, b);
-    ssm_mimo_state_alloc(&s2, b);
-    ssm_status st;
-    ssm_mimo_scan *w = ssm_mimo_scan_create(b, 256, &st);
-    ssm_mimo_step(b, &s1, u, H, 1, y1, H, 1, n);
+    ssm_status st1, st2;
+    ssm_mimo *m1 = ssm_mimo_create(b, 256, &st1), *m2 = ssm_mimo_create(b, 256, &st2);
+    CHECK(m1 && m2, "create: %s %s", ssm_status_string(st1), ssm_status_string(st2));
+    if (!m1 || !m2)
+        goto out;
+    ssm_mimo_set_mode(m2, SSM_MODE_OFFLINE);
+    ssm_mimo_process(m1, u, H, 1, y1, H, 1, n);
     for (size_t t = 0; t < n;) {
         size_t k = 1 + (size_t)(th_uniform(&r) * 700.0);
         if (k > n - t)
             k = n - t;
-        ssm_mimo_scan_process(w, b, &s2, u + t * H, H, 1, y2 + t * H, H, 1, k);
+        ssm_mimo_process(m2, u + t * H, H, 1, y2 + t * H, H, 1, k);
         t += k;
     }
     char what[96];
@@ -163,24 +164,26 @@ static void mimo_forms(const char *name, const ssm_mimo_bank *b, size_t n)
     for (size_t t = 0; t < n; t++)
         for (size_t h = 0; h < H; h++)
             up[h * n + t] = u[t * H + h];
-    ssm_mimo_state_reset(&s1);
+    ssm_mimo_reset(m1);
     size_t half = n / 3 + 5;
-    ssm_mimo_scan_process(w, b, &s1, up, 1, n, yp, 1, n, half);
-    ssm_mimo_step(b, &s1, up + half, 1, n, yp + half, 1, n, n - half);
+    ssm_mimo_set_mode(m1, SSM_MODE_OFFLINE);
+    ssm_mimo_process(m1, up, 1, n, yp, 1, n, half);
+    ssm_mimo_set_mode(m1, SSM_MODE_STREAM);
+    ssm_mimo_process(m1, up + half, 1, n, yp + half, 1, n, n - half);
     for (size_t t = 0; t < n; t++)
         for (size_t h = 0; h < H; h++)
             y3[t * H + h] = yp[h * n + t];
     snprintf(what, sizeof what, "%s split scan|step (planar) vs whole", name);
     th_close_f(what, y3, y1, n * H, 1e-4);
-    ssm_mimo_scan_destroy(w);
-    ssm_mimo_state_free(&s1);
-    ssm_mimo_state_free(&s2);
+    free(up);
+    free(yp);
+out:
+    ssm_mimo_destroy(m1);
+    ssm_mimo_destroy(m2);
     free(u);
     free(y1);
     free(y2);
     free(y3);
-    free(up);
-    free(yp);
 }
 
 static void mimo_equivalence(void)
@@ -188,16 +191,16 @@ static void mimo_equivalence(void)
     size_t n = th_scale(200000, 5000);
     ssm_lru_params lp;
     ssm_mimo_bank mb;
-    ssm_lru_params_alloc(&lp, 4, 48);
-    ssm_lru_init(&lp, 0.9, 0.9999, M_PI / 10, 5);
-    ssm_mimo_bank_alloc(&mb, 4, 48);
+    ssm_lru_params_init(&lp, 4, 48);
+    ssm_lru_params_draw(&lp, 0.9, 0.9999, M_PI / 10, 5);
+    ssm_mimo_bank_init(&mb, 4, 48);
     ssm_lru_discretize(&lp, 1.0, &mb);
     mimo_forms("LRU H=4 P=48 r in [0.9,0.9999]", &mb, n);
     ssm_mimo_bank_free(&mb);
     ssm_lru_params_free(&lp);
 
     ssm_s5_params sp;
-    ssm_s5_params_alloc(&sp, 3, 32);
+    ssm_s5_params_init(&sp, 3, 32);
     th_rng r = {5};
     for (size_t q = 0; q < 32; q++) {
         sp.lam_re[q] = -0.5f;
@@ -210,7 +213,7 @@ static void mimo_equivalence(void)
             sp.c_im[h * 32 + q] = (float)th_normal(&r);
         }
     }
-    ssm_mimo_bank_alloc(&mb, 3, 32);
+    ssm_mimo_bank_init(&mb, 3, 32);
     ssm_s5_discretize(&sp, SSM_ZOH, 1.0, &mb);
     mimo_forms("S5 H=3 P=32 zoh", &mb, n);
     ssm_mimo_bank_free(&mb);

@@ -39,9 +39,11 @@ static int golden(size_t L)
     CHECK((size_t)(want_h + di * N - g) == n, "golden file size %zu", n);
 
     ssm_mamba *m;
-    CHECK(ssm_mamba_create(&m, &w, 16) == SSM_OK, "create");
+    m = ssm_mamba_create(&w, 16, NULL);
+    CHECK(m != NULL, "create");
     float *y = malloc(L * dm * sizeof *y), *st = malloc(ssm_mamba_state_size(m) * sizeof *st);
     char what[96];
+    ssm_mamba_set_mode(m, SSM_MODE_OFFLINE);
     ssm_mamba_process(m, u, y, L);
     snprintf(what, sizeof what, "mamba offline (chunk 16) vs numpy, L=%zu", L);
     th_close_f(what, y, want, L * dm, 2e-5);
@@ -56,8 +58,8 @@ static int golden(size_t L)
     free(ht);
 
     ssm_mamba_reset(m);
-    for (size_t t = 0; t < L; t++)
-        ssm_mamba_step(m, u + t * dm, y + t * dm);
+    ssm_mamba_set_mode(m, SSM_MODE_STREAM);
+    ssm_mamba_process(m, u, y, L);
     snprintf(what, sizeof what, "mamba step vs numpy, L=%zu", L);
     th_close_f(what, y, want, L * dm, 2e-5);
     ssm_mamba_destroy(m);
@@ -137,11 +139,13 @@ int main(void)
         u[i] = (float)th_normal(&r);
 
     ssm_mamba *a, *b;
-    CHECK(ssm_mamba_create(&a, &rm.w, 128) == SSM_OK, "create a");
-    CHECK(ssm_mamba_create(&b, &rm.w, 128) == SSM_OK, "create b");
-    for (size_t t = 0; t < L; t++)
-        ssm_mamba_step(a, u + t * dm, ys + t * dm);
+    a = ssm_mamba_create(&rm.w, 128, NULL);
+    CHECK(a != NULL, "create a");
+    b = ssm_mamba_create(&rm.w, 128, NULL);
+    CHECK(b != NULL, "create b");
+    ssm_mamba_process(a, u, ys, L); /* the recurrent form, one step at a time */
     /* Offline with random block lengths 1..700 (beyond and below the chunk). */
+    ssm_mamba_set_mode(b, SSM_MODE_OFFLINE);
     for (size_t t = 0; t < L;) {
         size_t n = 1 + (size_t)(th_uniform(&r) * 700.0);
         if (n > L - t)
@@ -157,11 +161,14 @@ int main(void)
     size_t h = L / 2 + 3, ssz = ssm_mamba_state_size(a);
     float *st = malloc(ssz * sizeof *st), *y2 = malloc(L * dm * sizeof *y2);
     ssm_mamba_reset(a);
+    ssm_mamba_set_mode(a, SSM_MODE_OFFLINE);
     ssm_mamba_process(a, u, y2, h);
     ssm_mamba_get_state(a, st);
     ssm_mamba_destroy(a);
-    CHECK(ssm_mamba_create(&a, &rm.w, 64) == SSM_OK, "create a again");
+    a = ssm_mamba_create(&rm.w, 64, NULL);
+    CHECK(a != NULL, "create a again");
     ssm_mamba_set_state(a, st);
+    ssm_mamba_set_mode(a, SSM_MODE_OFFLINE);
     ssm_mamba_process(a, u + h * dm, y2 + h * dm, L - h);
     snprintf(what, sizeof what, "mamba two halves + carried state vs whole");
     th_close_f(what, y2, ys, L * dm, 1e-4);

@@ -5,6 +5,19 @@
  * 96 kHz give the same continuous-time magnitude response. */
 #include "dplr_golden.h"
 
+/* Either form of one object: the mode, then one process call. */
+static void s4_step(ssm_s4 *s, const float *in, float *out, size_t n)
+{
+    ssm_s4_set_mode(s, SSM_MODE_STREAM);
+    ssm_s4_process(s, in, out, n);
+}
+
+static void s4_chunked(ssm_s4 *s, const float *in, float *out, size_t n)
+{
+    ssm_s4_set_mode(s, SSM_MODE_OFFLINE);
+    ssm_s4_process(s, in, out, n);
+}
+
 static void golden_kernel(size_t n)
 {
     dg_s4 g;
@@ -60,7 +73,7 @@ static void golden_rank2(void)
     ssm_s4 *s = ssm_s4_create(&prm, NULL);
     CHECK(s && ssm_s4_activate(s, 48000.0, 32) == SSM_OK, "activate");
     u[0] = 1.0f;
-    ssm_s4_step(s, u, y, kc);
+    s4_step(s, u, y, kc);
     y[0] -= (float)prm.d;
     th_close_f("S4 LegT rank 2 N=16 step impulse vs powers", y, want, kc, 1e-5);
     ssm_s4_destroy(s);
@@ -98,7 +111,7 @@ static void forms_equal(size_t n, size_t T, size_t len, double dt, th_rng *r)
     /* impulse response == K (T samples) and == the standalone kernel */
     memset(u, 0, T * sizeof *u);
     u[0] = 1.0f;
-    ssm_s4_step(a, u, ya, T);
+    s4_step(a, u, ya, T);
     ya[0] -= (float)m.prm.d;
     snprintf(what, sizeof what, "S4 N=%zu impulse response of step == K", n);
     th_close_f(what, ya, ssm_s4_activated_kernel(a), T, 1e-5);
@@ -107,12 +120,12 @@ static void forms_equal(size_t n, size_t T, size_t len, double dt, th_rng *r)
     /* long random input, random block boundaries, both forms */
     for (size_t i = 0; i < len; i++)
         u[i] = (float)th_normal(r);
-    ssm_s4_step(a, u, ya, len);
+    s4_step(a, u, ya, len);
     for (size_t pos = 0; pos < len;) {
         size_t blk = 1 + (size_t)(th_uniform(r) * (double)(3 * T));
         if (blk > len - pos)
             blk = len - pos;
-        ssm_s4_process_chunked(b, u + pos, yb + pos, blk);
+        s4_chunked(b, u + pos, yb + pos, blk);
         pos += blk;
     }
     snprintf(what, sizeof what, "S4 N=%zu T=%zu step vs chunked (random blocks)", n, T);
@@ -123,9 +136,9 @@ static void forms_equal(size_t n, size_t T, size_t len, double dt, th_rng *r)
     /* switching forms mid-stream at a block boundary */
     ssm_s4_reset(a), ssm_s4_reset(b);
     size_t half = len / 2 + 7;
-    ssm_s4_step(a, u, ya, len);
-    ssm_s4_process_chunked(b, u, yb, half);
-    ssm_s4_step(b, u + half, yb + half, len - half);
+    s4_step(a, u, ya, len);
+    s4_chunked(b, u, yb, half);
+    s4_step(b, u + half, yb + half, len - half);
     snprintf(what, sizeof what, "S4 N=%zu chunked then step (switch) vs step", n);
     th_close_f(what, yb, ya, len, 1e-4);
 
@@ -133,19 +146,19 @@ static void forms_equal(size_t n, size_t T, size_t len, double dt, th_rng *r)
     ssm_s4 *c = ssm_s4_create(&m.prm, &st);
     ssm_s4_activate(c, 48000.0, T);
     ssm_s4_reset(b);
-    ssm_s4_process_chunked(b, u, yb, half);
+    s4_chunked(b, u, yb, half);
     memcpy(ssm_s4_state(c), ssm_s4_state(b), n * sizeof(float));
-    ssm_s4_process_chunked(c, u + half, yb + half, len - half);
+    s4_chunked(c, u + half, yb + half, len - half);
     ssm_s4_reset(b);
-    ssm_s4_process_chunked(b, u, ya, len);
+    s4_chunked(b, u, ya, len);
     snprintf(what, sizeof what, "S4 N=%zu split + carried state vs whole", n);
     th_close_f(what, yb, ya, len, 1e-6);
 
     /* zero in -> zero out, both forms */
     ssm_s4_reset(a), ssm_s4_reset(b);
     memset(u, 0, T * sizeof *u);
-    ssm_s4_step(a, u, ya, T);
-    ssm_s4_process_chunked(b, u, yb, T);
+    s4_step(a, u, ya, T);
+    s4_chunked(b, u, yb, T);
     double mx = 0.0;
     for (size_t i = 0; i < T; i++)
         mx = fmax(mx, fmax(fabs(ya[i]), fabs(yb[i])));
@@ -184,7 +197,7 @@ static void float_vs_double(size_t n, size_t len, double dt, double tol, th_rng 
     }
     ssm_s4 *s = ssm_s4_create(&m.prm, NULL);
     ssm_s4_activate(s, 48000.0, 64);
-    ssm_s4_step(s, u, y, len);
+    s4_step(s, u, y, len);
     char what[96];
     snprintf(what, sizeof what, "S4 N=%zu dt=%g float32 step vs double", n, dt);
     th_close_f(what, y, yd, len, tol);
@@ -233,7 +246,7 @@ static void rate_invariance(size_t n, th_rng *r)
     for (int k = 0; k < 2; k++) {
         ssm_s4 *s = ssm_s4_create(&m.prm, NULL);
         ssm_s4_activate(s, rates[k], 64);
-        ssm_s4_step(s, u, y, len);
+        s4_step(s, u, y, len);
         y[0] -= (float)m.prm.d;
         double dt = dt0 * 48000.0 / rates[k];
         for (size_t i = 0; i < nf; i++) {

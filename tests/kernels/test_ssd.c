@@ -86,14 +86,15 @@ static void golden_block(const char *name)
     float *y = malloc(L * dm * sizeof *y);
     char what[128];
     ssm_mamba2 *m;
-    CHECK(ssm_mamba2_create(&m, &w, 16, 64) == SSM_OK, "create");
+    m = ssm_mamba2_create(&w, 16, 64, NULL);
+    CHECK(m != NULL, "create");
     if (m) {
         for (size_t t = 0; t < L; t++)
             ssm_mamba2_process(m, u + t * dm, y + t * dm, 1);
         snprintf(what, sizeof what, "mamba2 block, step, vs numpy %s", name);
         th_close_f(what, y, want, L * dm, 2e-5);
         ssm_mamba2_reset(m);
-        ssm_mamba2_set_offline(m, 1);
+        ssm_mamba2_set_mode(m, SSM_MODE_OFFLINE);
         ssm_mamba2_process(m, u, y, L);
         snprintf(what, sizeof what, "mamba2 block, chunked SSD, vs numpy %s", name);
         th_close_f(what, y, want, L * dm, 2e-5);
@@ -106,13 +107,13 @@ static void golden_block(const char *name)
         for (size_t i = 0; i < LL * dm; i++)
             uu[i] = (float)th_normal(&r);
         ssm_mamba2_reset(m);
-        ssm_mamba2_set_offline(m, 0);
+        ssm_mamba2_set_mode(m, SSM_MODE_STREAM);
         ssm_mamba2_process(m, uu, ys, LL);
         ssm_mamba2_reset(m);
         for (size_t t = 0; t < LL;) {
             size_t k = 1 + (size_t)(th_uniform(&r) * 200.0);
             k = k > LL - t ? LL - t : k;
-            ssm_mamba2_set_offline(m, th_uniform(&r) < 0.5);
+            ssm_mamba2_set_mode(m, th_uniform(&r) < 0.5 ? SSM_MODE_OFFLINE : SSM_MODE_STREAM);
             ssm_mamba2_process(m, uu + t * dm, ym + t * dm, k);
             t += k;
         }

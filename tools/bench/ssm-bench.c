@@ -1,67 +1,84 @@
-/* ssm-bench: kernel benchmarks (never a timed test). Prints, per family and
- * state size N (complex modes per channel), ns per sample per channel of
- * the recurrent step and of the chunked FFT form at blocks 64..8192, the
- * GFLOP/s reached and the share of this CPU's FMA peak, peak memory, and
- * the 10 s partitioned convolution at 64-sample latency as % of one core
- * at 48 kHz next to zita-convolver on the same filter and block.
+/* ssm-bench: every benchmark of the project in one program, by section.
  *
- * Usage: ssm-bench [--quick] [diag] [mimo] [partconv] [dplr]   (no section: all)
+ *   ssm-bench [--quick] [--seconds S] [--repeats R] [--block N] [--uri URI]
+ *             [SECTION...]            (no section: all but host)
  *
- * FMA peak: cpu MHz (from /proc/cpuinfo) x 2 FMA units x 8 float lanes
- * (AVX2) x 2 flops = 32 flops per cycle per core. The AVX-512 figure (x2)
- * is printed too; whether a given Xeon has one or two 512-bit FMA units is
- * not visible from inside a VM, so the AVX2 peak is the reference.
+ * Sections:
+ *   diag       S4D/DSS diagonal bank: step, chunked FFT, chunked scan (bench_lti.c)
+ *   mimo       S5/LRU MIMO bank: step and chunked scan (bench_lti.c)
+ *   partconv   10 s partitioned convolution at 64-sample latency, beside
+ *              zita-convolver when built with it (bench_lti.c)
+ *   dplr       S4-DPLR, Liquid-S4, S4ND (bench_lti.c)
+ *   selective  Mamba, the selective scan, SSD, Hyena, H3, GSS
+ *              (bench_selective.c)
+ *   proc       the engine's built-in processors, streaming against offline
+ *              (bench_engine.c)
+ *   host       the LV2 host's overhead around a plugin, default eg-amp
+ *              (bench_engine.c; needs the plugin installed)
  *
- * Flop counts (per sample per channel, M modes): step 11 M (complex
- * multiply 6, input add 1, Re(w x) 3, accumulate 1); chunked FFT 8 M for
- * the state terms + 10 log2(2T) for two real FFTs of 2T per T samples + 6
- * for the spectrum product; chunked scan (no FFT) 8 M + 2 SUB (the
- * in-sub-chunk convolution, SUB = 32); MIMO (H channels, P states) per
- * sample: 8 P H + 6 P.
+ * Results go to docs/benchmarks.md with the machine line this prints.
+ *
+ * FMA peak, the one definition every section uses: the clock (/proc/cpuinfo
+ * "cpu MHz", the nominal clock inside a VM) times the flops per cycle of
+ * the SIMD level the kernels' target_clones dispatch picks on this CPU:
+ *   AVX-512:   2 FMA units x 16 lanes x 2 flops = 64 per cycle
+ *   AVX2+FMA:  2 FMA units x  8 lanes x 2 flops = 32 per cycle
+ *   SSE2:      one 4-lane multiply and one 4-lane add = 8 per cycle
+ * Two 512-bit FMA units is an upper bound: whether a CPU has them is not
+ * visible from inside a VM, and some (AMD Zen 4, some Xeons) run 512-bit
+ * FMAs at the 256-bit rate, which halves the AVX-512 figure.
  */
-#include "ssm/kernels.h"
-
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <time.h>
 #if defined(__SSE__)
 #include <xmmintrin.h>
 #endif
 
-#ifdef SSM_BENCH_ZITA
-typedef struct zshim zshim;
-zshim *zshim_create(const float *filter, unsigned length, unsigned block, unsigned maxpart);
-void zshim_process(zshim *z, const float *in, float *out);
-void zshim_destroy(zshim *z);
-#endif
+#include "bench.h"
 
-static int quick;
-static double peak_gflops; /* AVX2 */
+static double peak_gflops;
+static const char *peak_level = "SSE2";
 
-/* Thread CPU time: the build machine is shared, and time spent descheduled
- * is not the kernel's cost. */
-static double now(void)
+double bench_now(bench_clock c)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    clock_gettime(c == BENCH_THREAD_CPU    ? CLOCK_THREAD_CPUTIME_ID
+                  : c == BENCH_PROCESS_CPU ? CLOCK_PROCESS_CPUTIME_ID
+                                           : CLOCK_MONOTONIC,
+                  &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static double cpu_now(void)
+double bench_peak(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    return peak_gflops;
 }
 
-static long maxrss_mb(void)
+const char *bench_peak_level(void)
+{
+    return peak_level;
+}
+
+long bench_maxrss_mb(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_maxrss / 1024;
+}
+
+void bench_noise(float *x, size_t n, unsigned seed)
+{
+    unsigned long long s = 0x9E3779B97F4A7C15ULL ^ seed;
+    for (size_t i = 0; i < n; i++) {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        x[i] = (float)((double)(s >> 11) / 9007199254740992.0 - 0.5);
+    }
 }
 
 static void machine(void)
@@ -82,412 +99,18 @@ static void machine(void)
     }
     if (f)
         fclose(f);
-    peak_gflops = mhz * 1e-3 * 32.0;
-    printf("machine: %s, %.0f MHz\n", model, mhz);
-    printf("FMA peak per core: AVX2 %.1f GFLOP/s (2 FMA x 8 lanes x 2), AVX-512 %.1f GFLOP/s "
-           "(if two 512-bit FMA units)\n\n",
-           peak_gflops, 2.0 * peak_gflops);
-}
-
-static void fill_noise(float *x, size_t n, unsigned seed)
-{
-    unsigned long long s = 0x9E3779B97F4A7C15ULL ^ seed;
-    for (size_t i = 0; i < n; i++) {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        x[i] = (float)((double)(s >> 11) / 9007199254740992.0 - 0.5);
-    }
-}
-
-/* ---- diagonal bank (S4D, DSS) ---- */
-static void bench_diag(void)
-{
-    const size_t H = 4, blocks[] = {64, 256, 1024, 4096, 8192};
-    const size_t Ns[] = {16, 64, 256};
-    printf("== S4D / DSS diagonal bank (H = %zu channels, planar) ==\n", H);
-    printf("%-6s %-5s %-8s %10s %9s %8s\n", "N", "form", "block", "ns/s/ch", "GFLOP/s", "%peak");
-    for (size_t k = 0; k < 3; k++) {
-        const size_t M = Ns[k];
-        const size_t n = quick ? 16384 : (M >= 256 ? 65536 : 262144);
-        ssm_s4d_params p;
-        ssm_diag_bank b;
-        ssm_diag_state s;
-        ssm_s4d_params_alloc(&p, H, M);
-        ssm_s4d_init(&p, SSM_S4D_LIN, 1e-3, 1e-1, 1);
-        ssm_diag_bank_alloc(&b, H, M);
-        ssm_s4d_discretize(&p, SSM_ZOH, 1.0, &b);
-        ssm_diag_state_alloc(&s, &b);
-        float *u = malloc(H * n * sizeof(float)), *y = malloc(H * n * sizeof(float));
-        fill_noise(u, H * n, 3);
-        double best = 1e30;
-        for (int rep = 0; rep < 5; rep++) {
-            double t0 = now();
-            for (size_t t = 0; t < n; t += 64)
-                ssm_diag_step(&b, &s, u + t, n, y + t, n, 64);
-            best = fmin(best, now() - t0);
-        }
-        double ns = best * 1e9 / (double)(n * H);
-        double gf = 11.0 * (double)M / ns;
-        double step_ns = ns;
-        printf("%-6zu %-5s %-8d %10.2f %9.2f %7.1f%%\n", M, "step", 64, ns, gf,
-               100.0 * gf / peak_gflops);
-        for (int method = 0; method < 2; method++)
-            for (size_t bi = 0; bi < sizeof blocks / sizeof blocks[0]; bi++) {
-                const size_t T = blocks[bi];
-                ssm_status st;
-                ssm_diag_conv *c = ssm_diag_conv_create_method(
-                    &b, T, SSM_PLAN_MEASURE, method ? SSM_DIAG_SCAN : SSM_DIAG_FFT, &st);
-                if (!c) {
-                    printf("chunked T=%zu: %s\n", T, ssm_status_string(st));
-                    continue;
-                }
-                best = 1e30;
-                for (int rep = 0; rep < 5; rep++) {
-                    double t0 = now();
-                    for (size_t t = 0; t + T <= n; t += T)
-                        ssm_diag_conv_process(c, &s, u + t, n, y + t, n, T);
-                    best = fmin(best, now() - t0);
-                }
-                size_t done = n / T * T;
-                ns = best * 1e9 / (double)(done * H);
-                double fl = method ? 8.0 * (double)M + 2.0 * SSM_DIAG_SUB
-                                   : 8.0 * (double)M + 10.0 * log2(2.0 * (double)T) + 6.0;
-                gf = fl / ns;
-                printf("%-6zu %-5s %-8zu %10.2f %9.2f %7.1f%%  %s step\n", M,
-                       method ? "scan" : "fft", T, ns, gf, 100.0 * gf / peak_gflops,
-                       ns < step_ns ? "beats" : "slower than");
-                ssm_diag_conv_destroy(c);
-            }
-        free(u);
-        free(y);
-        ssm_diag_state_free(&s);
-        ssm_diag_bank_free(&b);
-        ssm_s4d_params_free(&p);
-    }
-    printf("peak RSS so far: %ld MB\n\n", maxrss_mb());
-}
-
-/* ---- MIMO bank (S5, LRU) ---- */
-static void bench_mimo(void)
-{
-    const size_t H = 32, Ns[] = {16, 64, 256};
-    printf("== S5 / LRU MIMO bank (H = %zu channels, frames) ==\n", H);
-    printf("%-6s %-5s %-8s %10s %9s %8s\n", "N", "form", "block", "ns/s/ch", "GFLOP/s", "%peak");
-    for (size_t k = 0; k < 3; k++) {
-        const size_t P = Ns[k];
-        const size_t n = quick ? 2048 : (P >= 256 ? 8192 : 32768);
-        ssm_lru_params p;
-        ssm_mimo_bank b;
-        ssm_mimo_state s;
-        ssm_lru_params_alloc(&p, H, P);
-        ssm_lru_init(&p, 0.5, 0.99, M_PI / 10, 2);
-        ssm_mimo_bank_alloc(&b, H, P);
-        ssm_lru_discretize(&p, 1.0, &b);
-        ssm_mimo_state_alloc(&s, &b);
-        float *u = malloc(H * n * sizeof(float)), *y = malloc(H * n * sizeof(float));
-        fill_noise(u, H * n, 5);
-        double fl = 8.0 * (double)P * (double)H + 6.0 * (double)P;
-        for (int form = 0; form < 2; form++) {
-            ssm_status st;
-            ssm_mimo_scan *w = form ? ssm_mimo_scan_create(&b, 1024, &st) : NULL;
-            double best = 1e30;
-            for (int rep = 0; rep < 3; rep++) {
-                double t0 = now();
-                for (size_t t = 0; t < n; t += 1024) {
-                    size_t len = n - t < 1024 ? n - t : 1024;
-                    if (form)
-                        ssm_mimo_scan_process(w, &b, &s, u + t * H, H, 1, y + t * H, H, 1, len);
-                    else
-                        ssm_mimo_step(&b, &s, u + t * H, H, 1, y + t * H, H, 1, len);
-                }
-                best = fmin(best, now() - t0);
-            }
-            double ns_sample = best * 1e9 / (double)n;
-            double gf = fl / ns_sample;
-            printf("%-6zu %-5s %-8d %10.2f %9.2f %7.1f%%\n", P, form ? "scan" : "step", 1024,
-                   ns_sample / (double)H, gf, 100.0 * gf / peak_gflops);
-            ssm_mimo_scan_destroy(w);
-        }
-        free(u);
-        free(y);
-        ssm_mimo_state_free(&s);
-        ssm_mimo_bank_free(&b);
-        ssm_lru_params_free(&p);
-    }
-    printf("peak RSS so far: %ld MB\n\n", maxrss_mb());
-}
-
-/* ---- 10 s partitioned convolution at 64-sample latency ---- */
-static void bench_partconv(void)
-{
-    const size_t rate = 48000, len = 10 * rate, B = 64;
-    const size_t n = quick ? 2 * rate : 10 * rate;
-    const double audio_s = (double)n / (double)rate;
-    float *h = malloc(len * sizeof(float)), *x = malloc(n * sizeof(float));
-    float *y = malloc(n * sizeof(float)), *yz = malloc(n * sizeof(float));
-    fill_noise(h, len, 7);
-    for (size_t k = 0; k < len; k++)
-        h[k] *= (float)exp(-6.9 * (double)k / (double)len); /* -60 dB over 10 s */
-    fill_noise(x, n, 8);
-    printf("== partitioned convolution: %zu-tap (10 s at 48 kHz) filter, block %zu ==\n", len, B);
-    const size_t parts[] = {8192, 16384};
-    double ours_pct = 0.0;
-    for (size_t i = 0; i < 2; i++) {
-        ssm_partconv_config cfg = {parts[i], 1, SSM_PLAN_MEASURE};
-        ssm_status st;
-        double tc = now();
-        ssm_partconv *p = ssm_partconv_create(h, len, B, &cfg, &st);
-        tc = now() - tc;
-        if (!p) {
-            printf("ssm_partconv_create: %s\n", ssm_status_string(st));
-            continue;
-        }
-        printf("ssm_partconv max_part %zu (create %.2f s): levels", parts[i], tc);
-        for (size_t l = 0; l < ssm_partconv_levels(p); l++) {
-            size_t P, cnt, off;
-            ssm_partconv_level_info(p, l, &P, &cnt, &off);
-            printf(" %zux%zu", cnt, P);
-        }
-        printf("\n");
-        double best = 1e30;
-        for (int rep = 0; rep < (quick ? 1 : 3); rep++) {
-            ssm_partconv_reset(p);
-            double t0 = cpu_now();
-            for (size_t t = 0; t < n; t += B)
-                ssm_partconv_process(p, x + t, y + t, B);
-            best = fmin(best, cpu_now() - t0);
-        }
-        double pct = 100.0 * best / audio_s;
-        if (i == 0)
-            ours_pct = pct;
-        printf("  ssm_partconv: %.3f %% of one core at 48 kHz (latency 0 at 64-sample calls), "
-               "%.1f ns/sample\n",
-               pct, best * 1e9 / (double)n);
-        ssm_partconv_destroy(p);
-    }
-#ifdef SSM_BENCH_ZITA
-    {
-        /* Same filter, block and largest partition (zita's MAXPART = 8192). */
-        zshim *z = zshim_create(h, (unsigned)len, (unsigned)B, 8192);
-        if (!z) {
-            printf("  zita-convolver: could not start (configure/threads refused)\n");
-        } else {
-            double best = 1e30;
-            for (int rep = 0; rep < (quick ? 1 : 3); rep++) {
-                double t0 = cpu_now();
-                for (size_t t = 0; t < n; t += B)
-                    zshim_process(z, x + t, yz + t);
-                best = fmin(best, cpu_now() - t0);
-                /* zita has no reset; rerun on a fresh instance */
-                zshim_destroy(z);
-                z = zshim_create(h, (unsigned)len, (unsigned)B, 8192);
-                if (!z)
-                    break;
-            }
-            if (z) {
-                for (size_t t = 0; t < n; t += B)
-                    zshim_process(z, x + t, yz + t);
-                zshim_destroy(z);
-            }
-            double pct = 100.0 * best / audio_s;
-            printf("  zita-convolver 4: %.3f %% of one core (all its threads, CPU time), "
-                   "%.1f ns/sample\n",
-                   pct, best * 1e9 / (double)n);
-            printf("  ratio ssm_partconv / zita (max_part 8192 both): %.2f\n", ours_pct / pct);
-            /* Same outputs? (ours: the last run above, max_part 16384).
-             * zita may add latency: compare at the lag that fits best. */
-            double e = 0.0, r = 0.0;
-            size_t lag_best = 0;
-            for (size_t lag = 0; lag <= 4 * B; lag += B) {
-                double el = 0.0, rl = 0.0;
-                for (size_t t = 0; t + lag < n; t++) {
-                    el = fmax(el, fabs((double)y[t] - (double)yz[t + lag]));
-                    rl = fmax(rl, fabs((double)yz[t + lag]));
-                }
-                if (lag == 0 || el < e) {
-                    e = el;
-                    r = rl;
-                    lag_best = lag;
-                }
-            }
-            printf("  zita latency at this setting: %zu samples\n", lag_best);
-            printf("  outputs ssm vs zita: max abs diff %.3g, rel %.3g\n", e, e / r);
-        }
-    }
-#else
-    printf("  zita-convolver: not built (libzita-convolver-dev missing)\n");
+    double per_cycle = 8.0;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f"))
+        per_cycle = 64.0, peak_level = "AVX-512";
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        per_cycle = 32.0, peak_level = "AVX2+FMA";
 #endif
-    free(h);
-    free(x);
-    free(y);
-    free(yz);
-    printf("peak RSS so far: %ld MB\n\n", maxrss_mb());
-}
-
-/* ---- structured SSMs: S4-DPLR, Liquid-S4, S4ND (kernels/s4.c, liquid.c,
- * s4nd.c) ----
- * S4 flops per sample: step 2 N^2 + 4 N (dense real N x N Abar: the
- * discretised DPLR matrix is dense); chunked 4 N (carried-state response,
- * state out) + 2 N^2 popcount(T) / T (Abar^T x0 by binary powers) +
- * 10 log2(2T) + 6 (two real FFTs of 2T per T samples, spectrum product). */
-static void s4_legs_model(size_t n, double complex *lam, double complex *p, double complex *b,
-                          double complex *c, ssm_s4_params *prm)
-{
-    ssm_s4_init_legs(n, log(0.01), 48000.0, lam, p, b, prm);
-    float re[256], im[256];
-    fill_noise(re, n / 2, 11);
-    fill_noise(im, n / 2, 12);
-    for (size_t i = 0; i < n / 2; i++)
-        c[i] = re[i] + I * im[i];
-    prm->c = c;
-    prm->d = 0.5;
-}
-
-static void bench_dplr(void)
-{
-    const size_t blocks[] = {64, 256, 1024, 4096, 8192};
-    const size_t Ns[] = {16, 64, 256};
-    printf("== S4-DPLR (one channel, HiPPO-LegS, dt 0.01, 48 kHz) ==\n");
-    printf("%-6s %-5s %-8s %10s %9s %8s\n", "N", "form", "block", "ns/s/ch", "GFLOP/s", "%peak");
-    double complex lam[128], pp[128], bb[128], cc[128];
-    for (size_t k = 0; k < 3; k++) {
-        const size_t N = Ns[k];
-        const size_t n = quick ? 8192 : (N >= 256 ? 32768 : 131072);
-        ssm_s4_params prm;
-        s4_legs_model(N, lam, pp, bb, cc, &prm);
-        ssm_s4 *s = ssm_s4_create(&prm, NULL);
-        if (!s || ssm_s4_activate(s, 48000.0, 64) != SSM_OK) {
-            printf("S4 N=%zu: activation failed\n", N);
-            ssm_s4_destroy(s);
-            continue;
-        }
-        float *u = malloc(n * sizeof(float)), *y = malloc(n * sizeof(float));
-        fill_noise(u, n, 5);
-        double best = 1e30;
-        for (int rep = 0; rep < 5; rep++) {
-            double t0 = now();
-            for (size_t t = 0; t < n; t += 64)
-                ssm_s4_step(s, u + t, y + t, 64);
-            best = fmin(best, now() - t0);
-        }
-        double ns = best * 1e9 / (double)n, step_ns = ns;
-        double gf = (2.0 * (double)N * (double)N + 4.0 * (double)N) / ns;
-        printf("%-6zu %-5s %-8d %10.2f %9.2f %7.1f%%\n", N, "step", 64, ns, gf,
-               100.0 * gf / peak_gflops);
-        for (size_t bi = 0; bi < sizeof blocks / sizeof blocks[0]; bi++) {
-            const size_t T = blocks[bi];
-            if (quick && T > 1024)
-                break;
-            double a0 = now();
-            if (ssm_s4_activate(s, 48000.0, T) != SSM_OK) {
-                printf("chunked T=%zu: activation failed\n", T);
-                continue;
-            }
-            double act = now() - a0;
-            best = 1e30;
-            for (int rep = 0; rep < 3; rep++) {
-                double t0 = now();
-                for (size_t t = 0; t + T <= n; t += T)
-                    ssm_s4_process_chunked(s, u + t, y + t, T);
-                best = fmin(best, now() - t0);
-            }
-            size_t done = n - n % T;
-            ns = best * 1e9 / (double)done;
-            double fl = 4.0 * (double)N + 2.0 * (double)N * (double)N / (double)T +
-                        10.0 * log2(2.0 * (double)T) + 6.0;
-            gf = fl / ns;
-            printf("%-6zu %-5s %-8zu %10.2f %9.2f %7.1f%%  %s step (activate %.2f s)\n", N, "chunk",
-                   T, ns, gf, 100.0 * gf / peak_gflops, ns < step_ns ? "beats" : "slower than",
-                   act);
-        }
-        ssm_s4_destroy(s);
-        free(u);
-        free(y);
-    }
-
-    printf("\n== Liquid-S4 (N = 64, degree 2) ==\n");
-    {
-        const size_t n = quick ? 8192 : 131072;
-        ssm_s4_params prm;
-        s4_legs_model(64, lam, pp, bb, cc, &prm);
-        float *u = malloc(n * sizeof(float)), *y = malloc(n * sizeof(float));
-        fill_noise(u, n, 6);
-        for (int kind = 0; kind < 2; kind++) {
-            ssm_liquid *l = ssm_liquid_create(&prm, (ssm_liquid_kernel)kind, 2, NULL);
-            if (!l || ssm_liquid_activate(l, 48000.0, 1024) != SSM_OK) {
-                ssm_liquid_destroy(l);
-                continue;
-            }
-            double bs = 1e30, bc = 1e30;
-            for (int rep = 0; rep < 3; rep++) {
-                double t0 = now();
-                for (size_t t = 0; t < n; t += 64)
-                    ssm_liquid_step(l, u + t, y + t, 64);
-                bs = fmin(bs, now() - t0);
-                t0 = now();
-                for (size_t t = 0; t < n; t += 1024)
-                    ssm_liquid_process_chunked(l, u + t, y + t, 1024);
-                bc = fmin(bc, now() - t0);
-            }
-            printf("%s: step %.1f ns/sample, chunked (T = 1024) %.1f ns/sample\n",
-                   kind ? "KB" : "PB", bs * 1e9 / (double)n, bc * 1e9 / (double)n);
-            ssm_liquid_destroy(l);
-        }
-        free(u);
-        free(y);
-    }
-
-    printf("\n== S4ND 2-D over an STFT plane (10 s at hop 256, 48 kHz: 1875 x 513) ==\n");
-    {
-        const size_t T = quick ? 256 : 1875, F = 513;
-        ssm_s4_params prm;
-        s4_legs_model(16, lam, pp, bb, cc, &prm);
-        double *kd = malloc(T * sizeof *kd);
-        float *kt = malloc(T * sizeof *kt), *kf = malloc(F * sizeof *kf);
-        float *plane = malloc(T * F * sizeof *plane);
-        ssm_s4_kernel(&prm, 48000.0 / 256.0, T, kd);
-        for (size_t i = 0; i < T; i++)
-            kt[i] = (float)kd[i];
-        for (size_t i = 0; i < F; i++)
-            kf[i] = expf(-0.2f * (float)i);
-        fill_noise(plane, T * F, 7);
-        ssm_s4nd *s = ssm_s4nd_create(T, F, kt, T, kf, F, SSM_S4ND_FREQ_SYMMETRIC, NULL);
-        double best = 1e30;
-        for (int rep = 0; s && rep < 3; rep++) {
-            double t0 = now();
-            ssm_s4nd_apply(s, plane, plane);
-            best = fmin(best, now() - t0);
-        }
-        printf("%zu x %zu plane: %.1f ms, %.1f ns per cell\n", T, F, best * 1e3,
-               best * 1e9 / (double)(T * F));
-        ssm_s4nd_destroy(s);
-        free(kd), free(kt), free(kf), free(plane);
-    }
-    printf("peak RSS so far: %ld MB\n\n", maxrss_mb());
-}
-
-int main(int argc, char **argv)
-{
-    int want_diag = 0, want_mimo = 0, want_part = 0, want_dplr = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--quick"))
-            quick = 1;
-        else if (!strcmp(argv[i], "diag"))
-            want_diag = 1;
-        else if (!strcmp(argv[i], "mimo"))
-            want_mimo = 1;
-        else if (!strcmp(argv[i], "partconv"))
-            want_part = 1;
-        else if (!strcmp(argv[i], "dplr"))
-            want_dplr = 1;
-        else {
-            fprintf(stderr, "usage: %s [--quick] [diag] [mimo] [partconv] [dplr]\n", argv[0]);
-            return 2;
-        }
-    }
-    if (!want_diag && !want_mimo && !want_part && !want_dplr)
-        want_diag = want_mimo = want_part = want_dplr = 1;
+    peak_gflops = mhz * 1e-3 * per_cycle;
+    printf("machine: %s, %.0f MHz, %ld cores online\n", model, mhz, sysconf(_SC_NPROCESSORS_ONLN));
+    printf("FMA peak per core: %.1f GFLOP/s (%s: %.0f flops per cycle; see ssm-bench.c)\n",
+           peak_gflops, peak_level, per_cycle);
 #if defined(__SSE__)
     /* Flush denormals to zero, as the engine does around every process
      * call (engine/core/denormal.c): decaying states would otherwise hit
@@ -495,15 +118,67 @@ int main(int argc, char **argv)
     _mm_setcsr(_mm_getcsr() | 0x8040u);
     printf("denormals: flush-to-zero + denormals-are-zero (as in the engine)\n");
 #endif
+    printf("\n");
+}
+
+static const struct {
+    const char *name;
+    void (*run)(const bench_opts *);
+    int by_default;
+} sections[] = {
+    {"diag", bench_diag, 1}, {"mimo", bench_mimo, 1},           {"partconv", bench_partconv, 1},
+    {"dplr", bench_dplr, 1}, {"selective", bench_selective, 1}, {"proc", bench_proc, 1},
+    {"host", bench_host, 0},
+};
+enum { N_SECTIONS = sizeof sections / sizeof sections[0] };
+
+static int usage(const char *argv0)
+{
+    fprintf(stderr,
+            "usage: %s [--quick] [--seconds S] [--repeats R] [--block N] [--uri URI] "
+            "[SECTION...]\nsections:",
+            argv0);
+    for (int i = 0; i < N_SECTIONS; i++)
+        fprintf(stderr, " %s", sections[i].name);
+    fprintf(stderr, " (none: all but host)\n");
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    bench_opts o = {
+        .seconds = 2.0, .repeats = 5, .block = 64, .uri = "http://lv2plug.in/plugins/eg-amp"};
+    int want[N_SECTIONS] = {0}, any = 0;
+    for (int i = 1; i < argc && argv[i]; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--quick")) {
+            o.quick = 1;
+        } else if (!strcmp(a, "--seconds") && v) {
+            o.seconds = atof(v), i++;
+        } else if (!strcmp(a, "--repeats") && v) {
+            o.repeats = atoi(v), i++;
+        } else if (!strcmp(a, "--block") && v) {
+            o.block = (unsigned)strtoul(v, NULL, 10), i++;
+        } else if (!strcmp(a, "--uri") && v) {
+            o.uri = v, i++;
+        } else {
+            int k = 0;
+            while (k < N_SECTIONS && strcmp(a, sections[k].name) != 0)
+                k++;
+            if (k == N_SECTIONS)
+                return usage(argv[0]);
+            want[k] = any = 1;
+        }
+    }
+    if (!(o.seconds > 0.0) || o.repeats < 1 || o.block < 1 || o.block > 65536)
+        return usage(argv[0]);
+    if (o.quick && o.seconds > 0.25)
+        o.seconds = 0.25;
     machine();
-    if (want_diag)
-        bench_diag();
-    if (want_mimo)
-        bench_mimo();
-    if (want_part)
-        bench_partconv();
-    if (want_dplr)
-        bench_dplr();
-    printf("peak memory (ru_maxrss): %ld MB\n", maxrss_mb());
+    for (int k = 0; k < N_SECTIONS; k++)
+        if (any ? want[k] : sections[k].by_default)
+            sections[k].run(&o);
+    printf("peak memory (ru_maxrss): %ld MB\n", bench_maxrss_mb());
     return 0;
 }

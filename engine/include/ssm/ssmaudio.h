@@ -32,11 +32,6 @@ SSM_API void ssm_error_set(ssm_error *err, ssm_status status, const char *fmt, .
     __attribute__((format(printf, 3, 4)));
 
 typedef enum {
-    SSM_MODE_STREAM = 0,  /* recurrent form: sample by sample, lowest latency */
-    SSM_MODE_OFFLINE = 1, /* chunked FFT / scan form: same output, faster in big blocks */
-} ssm_mode;
-
-typedef enum {
     SSM_PARAM_INPUT = 0,  /* a control the host sets */
     SSM_PARAM_OUTPUT = 1, /* a meter the processor reports (gain reduction, ...) */
 } ssm_param_dir;

@@ -12,19 +12,25 @@
 extern "C" {
 #endif
 
-/* e^x for x in [-87, 88] (clamped outside), branch-free so loops that call
- * it vectorise: Cody-Waite reduction x = k ln2 + r with the magic-number
- * rounding trick (no rintf call in the default SSE2 clone) and Cephes'
- * degree-6 polynomial on |r| <= ln2/2. Max relative error 8e-8
- * (tested against exp in double). Results below 2^-126 are never produced,
- * so no denormal leaves it. */
+/* The fast forms below are branch-free, so loops that call them vectorise
+ * (no libm call), and each has a tested error bound over all of float
+ * (tests/kernels/test_activations.c). Non-finite input is defined: NaN
+ * gives NaN; infinities give the limits stated per function. */
+
+/* e^x with x clamped to [-87, 88] (so -inf gives e^-87 and +inf e^88:
+ * never 0, a denormal or inf): Cody-Waite reduction x = k ln2 + r with the
+ * magic-number rounding trick (no rintf call in the default SSE2 clone) and
+ * Cephes' degree-6 polynomial on |r| <= ln2/2. Max relative error 1.2e-7
+ * against exp in double. The clamp also keeps NaN away from the integer
+ * conversion (a NaN converted to int, or a negative int shifted, would be
+ * undefined behaviour); NaN is passed through at the end. */
 static inline float ssm_expf_fast(float x)
 {
-    x = x < -87.0f ? -87.0f : x;
-    x = x > 88.0f ? 88.0f : x;
+    float c = x > -87.0f ? x : -87.0f; /* NaN fails the test: -87 */
+    c = c < 88.0f ? c : 88.0f;
     const float magic = 12582912.0f; /* 1.5 * 2^23: adding it rounds to integer */
-    float k = (x * 1.44269504088896341f + magic) - magic;
-    float r = x - k * 0.693359375f;
+    float k = (c * 1.44269504088896341f + magic) - magic;
+    float r = c - k * 0.693359375f;
     r = r - k * -2.12194440e-4f;
     float p = 1.9875691500e-4f;
     p = p * r + 1.3981999507e-3f;
@@ -33,15 +39,18 @@ static inline float ssm_expf_fast(float x)
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     p = p * r * r + r + 1.0f;
-    int32_t e = ((int32_t)k + 127) << 23;
+    /* k is in [-126, 127], so the biased exponent is in [1, 254]. */
+    const uint32_t e = (uint32_t)((int32_t)k + 127) << 23;
     float scale;
     memcpy(&scale, &e, sizeof scale);
-    return p * scale;
+    const float y = p * scale;
+    return x == x ? y : x;
 }
 
-/* Natural log for normal x > 0, branch-free (Cephes logf: mantissa in
- * [sqrt(1/2), sqrt(2)), degree-8 polynomial); max relative error about
- * 2e-7. */
+/* Natural log for normal x > 0 (Cephes logf: mantissa in [sqrt(1/2),
+ * sqrt(2)), degree-8 polynomial); max relative error about 2e-7. Other
+ * input (0, negative, denormal, inf, NaN) gives a finite value without
+ * meaning: the callers here only pass values in [1, 2]. */
 static inline float ssm_logf_fast(float x)
 {
     int32_t i;
@@ -70,7 +79,10 @@ static inline float ssm_logf_fast(float x)
 }
 
 /* Vectorisable forms of the scalar functions below (same formulas, the
- * exponential and logarithm above), for per-sample loops. */
+ * exponential and logarithm above), for per-sample loops. Relative error
+ * below 3e-7. sigmoid(-inf) is 1/(1 + e^88), about 6e-39 (below float's
+ * normal range: flushed where denormals are), sigmoid(+inf) = 1;
+ * silu(+inf) = +inf, silu(-inf) = -inf (x times that 6e-39). */
 static inline float ssm_sigmoidf_fast(float x)
 {
     return 1.0f / (1.0f + ssm_expf_fast(-x));
@@ -81,8 +93,34 @@ static inline float ssm_siluf_fast(float x)
     return x / (1.0f + ssm_expf_fast(-x));
 }
 
+/* erf by Abramowitz & Stegun 7.1.26 (absolute error 1.5e-7 in exact
+ * arithmetic; evaluated in float with the fast exponential, below 5e-7),
+ * erf(+-inf) = +-1. */
+static inline float ssm_erff_fast(float x)
+{
+    const float a = x < 0.0f ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    const float poly =
+        ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t +
+         0.254829592f) *
+        t;
+    const float e = 1.0f - poly * ssm_expf_fast(-a * a);
+    return x < 0.0f ? -e : e;
+}
+
+/* GELU, the exact erf form (torch.nn.GELU()) through ssm_erff_fast: absolute
+ * error below 2.5e-7 max(1, |x|). Input below -20 is read as -20 (GELU is
+ * below 1e-80 there), which keeps gelu(-inf) finite (about -1e-38) instead of
+ * inf times 0; gelu(+inf) = +inf. */
+static inline float ssm_geluf_fast(float x)
+{
+    const float v = x < -20.0f ? -20.0f : x;
+    return 0.5f * v * (1.0f + ssm_erff_fast(v * 0.70710678118654752f));
+}
+
 /* softplus(x) = max(x, 0) + log1p(e^-|x|); log1p(y) = log(u) y / (u - 1)
- * with u = 1 + y keeps full relative accuracy for tiny y (Goldberg). */
+ * with u = 1 + y keeps full relative accuracy for tiny y (Goldberg).
+ * Relative error below 3e-7; softplus(-inf) = e^-87, softplus(+inf) = +inf. */
 static inline float ssm_softplusf_fast(float x)
 {
     float ax = x < 0.0f ? -x : x;
@@ -100,17 +138,22 @@ static inline float ssm_softplusf_fast(float x)
 /* out[i] = e^in[i] through ssm_expf_fast. */
 void ssm_exp(float *out, const float *in, size_t n);
 
+/* Scalar references through libm, for set-up code and tests. */
 float ssm_sigmoidf(float x);
 float ssm_siluf(float x);
 float ssm_geluf(float x);     /* exact erf form, as torch.nn.GELU() */
 float ssm_softplusf(float x); /* log(1 + e^x), threshold 20 as torch */
 
+/* Array forms through the fast functions above. */
 void ssm_silu(float *out, const float *in, size_t n);
 void ssm_gelu(float *out, const float *in, size_t n);
 void ssm_softplus(float *out, const float *in, size_t n);
 void ssm_sigmoid(float *out, const float *in, size_t n);
 /* GLU over one vector of 2n: out[i] = in[i] * sigmoid(in[n + i]). */
 void ssm_glu(float *out, const float *in, size_t n);
+/* The same GLU added into a residual: acc[i] += in[i] * sigmoid(in[n + i]).
+ * acc must not overlap in. */
+void ssm_glu_add(float *restrict acc, const float *restrict in, size_t n);
 
 /* y = (x - mean) / sqrt(var + eps) * w + b over n values (w, b may be NULL). */
 void ssm_layernorm(float *out, const float *in, const float *w, const float *b, size_t n,

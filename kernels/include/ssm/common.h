@@ -1,8 +1,23 @@
 /* ssmaudio kernels: conventions shared by every kernel header.
  *
  * Kernels are math only: they take plain arrays with explicit lengths and
- * strides, keep no hidden state, never allocate inside a process/step call,
- * and never include an engine header.
+ * strides, keep no hidden state, never allocate inside a process call, and
+ * never include an engine header.
+ *
+ * One vocabulary across the families:
+ *  - an opaque object is made by ssm_<kind>_create(..., ssm_status *status),
+ *    which returns NULL on failure and says why in *status (status may be
+ *    NULL), and ends with ssm_<kind>_destroy (NULL is a no-op);
+ *  - a struct the caller owns (a bank, a parameter set) is filled by
+ *    ssm_<kind>_init(...), which returns an ssm_status, and emptied by
+ *    ssm_<kind>_free;
+ *  - a layer with two forms has ssm_<kind>_set_mode(obj, ssm_mode) and one
+ *    ssm_<kind>_process(obj, ...) that runs the form set: the recurrence by
+ *    default (SSM_MODE_STREAM), the chunked form (FFT convolution or chunked
+ *    scan) in SSM_MODE_OFFLINE. Both read and write the same state and give
+ *    the same samples, so the mode may change between any two calls. A
+ *    layer with one form for both (Hyena's partitioned convolution) or
+ *    only an offline one (S4ND over a whole plane) has no set_mode.
  */
 #ifndef SSM_COMMON_H
 #define SSM_COMMON_H
@@ -44,6 +59,12 @@ typedef enum {
 } ssm_status;
 
 const char *ssm_status_string(ssm_status s);
+
+/* Which form a layer runs (see above). */
+typedef enum {
+    SSM_MODE_STREAM = 0,  /* recurrent form: sample by sample, zero latency */
+    SSM_MODE_OFFLINE = 1, /* chunked FFT / scan form: same output, faster in big blocks */
+} ssm_mode;
 
 /* Discretisation rule for continuous-time parameters. */
 typedef enum { SSM_ZOH = 0, SSM_BILINEAR = 1 } ssm_discretization;

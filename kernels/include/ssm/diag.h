@@ -1,55 +1,67 @@
-/* The discrete diagonal SSM bank: H independent channels (SISO), each a sum
- * of M complex first-order modes. It is the shared engine under S4D, DSS and
- * any modal filter (resonator, modal reverb, a denoiser layer) that brings
- * its own poles.
+/* The discrete diagonal bank: H independent channels (SISO), each a sum
+ * of M complex first-order modes. It is the shared engine under S4D, DSS,
+ * H3, GSS and any modal filter (the resonator, the modal reverb, a denoiser
+ * layer) that brings its own poles.
  *
- * Per channel h and mode m, with the input gain folded into the output
- * weight (B-normalised state):
+ * Per channel h and mode m, the weight w_m sits on one side of the
+ * recurrence (ssm_diag_weighting):
  *
- *     x[t] = lambda * x[t-1] + u[t]              (complex state, real input)
- *     y[t] = Re(sum_m w_m x_m[t]) + d * u[t]
+ *   output:  x[t] = lambda x[t-1] + u[t],      y[t] = Re(sum_m w_m x_m[t]) + d u[t]
+ *   input:   x[t] = lambda x[t-1] + w u[t],    y[t] = Re(sum_m x_m[t]) + d u[t]
  *
- * so the impulse response is K[l] = Re(sum_m w_m lambda_m^l) (+ d at l = 0).
- * An S4D layer with conjugate-symmetric states sets w = 2 * C * Bbar; an
- * LRU-style read-out without the factor 2 sets w = C * Bbar.
+ * Both have the impulse response K[l] = Re(sum_m w_m lambda_m^l) (+ d at
+ * l = 0), so with fixed coefficients they are the same filter. They differ
+ * while coefficients move: on the output (the input gain folded into the
+ * read-out, a B-normalised state, as S4D writes it: w = 2 C Bbar with
+ * conjugate symmetry, w = C Bbar for an LRU-style read-out) a new weight
+ * rescales what is already ringing; on the input (a modal filter's mode
+ * gains) it acts on new input only, so a gain that glides never makes a
+ * decaying tail jump.
  *
  * Layout: structure of arrays, channel-major, each channel's modes padded
  * to `stride` (a multiple of SSM_DIAG_LANES) with lambda = 0 and w = 0, so
  * the padding contributes nothing and inner loops have no remainder.
+ *
+ * The two forms run in one object, ssm_diag: the recurrence (SSM_MODE_STREAM,
+ * zero latency, O(M) per sample) and the exact chunked convolution
+ * (SSM_MODE_OFFLINE, kernels/diag_conv.h: FFT of the kernel inside a chunk,
+ * the carried state's response and the state handed out as small dense
+ * products; or the same without the transform). Both read and write one
+ * state, so the mode may change at any block boundary without a click.
  */
 #ifndef SSM_DIAG_H
 #define SSM_DIAG_H
 
 #include "ssm/common.h"
+#include "ssm/fft.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #define SSM_DIAG_LANES 16
+/* Sub-chunk of the offline form's state terms (see kernels/diag_conv.h). */
+#define SSM_DIAG_SUB 32
+
+typedef enum {
+    SSM_DIAG_WEIGHT_OUTPUT = 0, /* y = Re(w x): S4D, DSS (the default) */
+    SSM_DIAG_WEIGHT_INPUT = 1,  /* x = lambda x + w u: modal filters */
+} ssm_diag_weighting;
 
 typedef struct {
     size_t channels; /* H */
     size_t modes;    /* M: complex modes per channel */
     size_t stride;   /* M rounded up to SSM_DIAG_LANES */
-    float *lam_re;   /* [channels * stride] discrete poles */
+    ssm_diag_weighting weighting;
+    float *lam_re; /* [channels * stride] discrete poles */
     float *lam_im;
-    float *w_re; /* [channels * stride] output weights (input gain folded in) */
+    float *w_re; /* [channels * stride] weights */
     float *w_im;
     float *d; /* [channels] direct feed-through */
 } ssm_diag_bank;
 
-/* The recurrent state that both forms (step and chunked FFT) read and
- * write, so a processor may switch between them at any block boundary. */
-typedef struct {
-    size_t channels;
-    size_t stride;
-    float *re; /* [channels * stride] */
-    float *im;
-} ssm_diag_state;
-
-/* Allocate a zeroed bank (64-byte aligned arrays). */
-ssm_status ssm_diag_bank_alloc(ssm_diag_bank *b, size_t channels, size_t modes);
+/* A zeroed bank (64-byte aligned arrays), weights on the output. */
+ssm_status ssm_diag_bank_init(ssm_diag_bank *b, size_t channels, size_t modes);
 void ssm_diag_bank_free(ssm_diag_bank *b);
 
 /* Round a pole to float32 so that a pole strictly inside the unit circle
@@ -66,20 +78,61 @@ void ssm_diag_bank_set(ssm_diag_bank *b, size_t h, size_t m, double lam_re, doub
 /* Largest |lambda| over the bank: < 1 means every mode decays. */
 double ssm_diag_bank_max_pole(const ssm_diag_bank *b);
 
-ssm_status ssm_diag_state_alloc(ssm_diag_state *s, const ssm_diag_bank *b);
-void ssm_diag_state_reset(ssm_diag_state *s);
-void ssm_diag_state_free(ssm_diag_state *s);
-
-/* Recurrent form over a block of n samples for every channel: channel h
- * reads in[h * in_ld + t] and writes out[h * out_ld + t]. out may equal in
- * (same pointer and stride). Real-time safe: no allocation, no locks. */
-void ssm_diag_step(const ssm_diag_bank *b, ssm_diag_state *s, const float *in, size_t in_ld,
-                   float *out, size_t out_ld, size_t n);
-
 /* The convolution kernel K[h * ld + l] = Re(sum_m w lambda^l) for l < L,
  * without d. Powers are accumulated in double, so K is accurate to float
  * rounding for any L. Allocates scratch; not real-time (O(H M L)). */
 ssm_status ssm_diag_kernel(const ssm_diag_bank *b, float *K, size_t ld, size_t L);
+
+/* ---- the bank with its state and both forms ---- */
+
+/* The offline schedule: chunked FFT (O(log T) + 8 M flops a sample) or the
+ * chunked scan without a transform (8 M + 64), the faster below M of about
+ * 256 (docs/benchmarks.md). Both are exact. */
+typedef enum { SSM_DIAG_FFT = 0, SSM_DIAG_SCAN = 1 } ssm_diag_method;
+
+typedef struct {
+    size_t chunk;           /* offline chunk T >= 1 (0: 1024) */
+    ssm_diag_method method; /* SSM_DIAG_FFT */
+    ssm_plan_rigor rigor;   /* SSM_PLAN_ESTIMATE */
+} ssm_diag_config;
+
+typedef struct ssm_diag ssm_diag;
+
+/* Copies the bank, zeroes the state, plans the offline form. cfg may be
+ * NULL (the defaults above). Mode: SSM_MODE_STREAM. */
+ssm_diag *ssm_diag_create(const ssm_diag_bank *b, const ssm_diag_config *cfg, ssm_status *status);
+void ssm_diag_destroy(ssm_diag *d);
+void ssm_diag_set_mode(ssm_diag *d, ssm_mode mode);
+void ssm_diag_reset(ssm_diag *d);
+
+/* n samples of every channel: channel h reads in[h * in_ld + t] and writes
+ * out[h * out_ld + t]; out may equal in (same pointer and stride). The
+ * form is the mode's. Real-time safe: no allocation, no locks. After the
+ * coefficients changed (ssm_diag_set_bank, ssm_diag_glide) the first
+ * offline call re-derives the offline form's tables: O(H M T) work once,
+ * without allocating. */
+void ssm_diag_process(ssm_diag *d, const float *in, size_t in_ld, float *out, size_t out_ld,
+                      size_t n);
+
+/* New coefficients at once (a bank of the same channels, modes and
+ * weighting; else SSM_ERR_INVALID). The state is kept. Real-time safe. */
+ssm_status ssm_diag_set_bank(ssm_diag *d, const ssm_diag_bank *b);
+
+/* The recurrence while lambda, w and d glide on straight lines from their
+ * current values to target's, arriving after `remaining` samples, of which
+ * this call does the first n (n >= remaining arrives at the end of the
+ * call): sample t of the call uses current + (t + 1) / remaining (target -
+ * current). A straight line between two points inside the unit disc stays
+ * inside it, so every intermediate pole is stable and the state stays
+ * bounded however fast a control moves. Runs the recurrence in either
+ * mode. target: same shape and weighting (else SSM_ERR_INVALID, out
+ * zeroed). Real-time safe. */
+ssm_status ssm_diag_glide(ssm_diag *d, const ssm_diag_bank *target, const float *in, size_t in_ld,
+                          float *out, size_t out_ld, size_t n, size_t remaining);
+
+/* The coefficients in use (read-only: change them through set_bank or
+ * glide so the offline form follows). */
+const ssm_diag_bank *ssm_diag_get_bank(const ssm_diag *d);
 
 #ifdef __cplusplus
 }

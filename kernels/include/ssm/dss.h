@@ -45,10 +45,10 @@ typedef struct {
 
 typedef enum { SSM_DSS_EXP = 0, SSM_DSS_SOFTMAX = 1 } ssm_dss_variant;
 
-ssm_status ssm_dss_params_alloc(ssm_dss_params *p, size_t channels, size_t modes);
+ssm_status ssm_dss_params_init(ssm_dss_params *p, size_t channels, size_t modes);
 void ssm_dss_params_free(ssm_dss_params *p);
 
-/* The discrete bank (allocated with the same channels and modes). l_max is
+/* The discrete bank (made with the same channels and modes). l_max is
  * ignored by DSS-exp. */
 ssm_status ssm_dss_discretize(const ssm_dss_params *p, ssm_dss_variant v, size_t l_max,
                               double dt_scale, ssm_diag_bank *bank);

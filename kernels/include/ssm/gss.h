@@ -36,12 +36,16 @@ typedef struct {
 
 typedef struct ssm_gss ssm_gss;
 
-ssm_status ssm_gss_create(ssm_gss **out, const ssm_gss_weights *w, double dt_scale, size_t chunk,
-                          size_t max_block);
+/* Discretise the DSS part for dt_scale (= f_trained / f_host), plan its
+ * chunked FFT form with chunks of `chunk`, size scratch for max_block.
+ * Allocates and plans. Mode: SSM_MODE_STREAM. */
+ssm_gss *ssm_gss_create(const ssm_gss_weights *w, double dt_scale, size_t chunk, size_t max_block,
+                        ssm_status *status);
 void ssm_gss_destroy(ssm_gss *m);
 void ssm_gss_reset(ssm_gss *m);
-/* 0: recurrent (default), 1: chunked FFT; may change at any block. */
-void ssm_gss_set_offline(ssm_gss *m, int offline);
+/* The recurrent form (SSM_MODE_STREAM, the default) or the chunked FFT
+ * (SSM_MODE_OFFLINE); may change at any block. */
+void ssm_gss_set_mode(ssm_gss *m, ssm_mode mode);
 /* n steps, row-major n x E (u and y may alias). Real-time safe. */
 void ssm_gss_process(ssm_gss *m, const float *u, float *y, size_t n);
 

@@ -42,15 +42,17 @@ typedef struct ssm_h3 ssm_h3;
 
 /* Discretise the S4D part for dt_scale (= f_trained / f_host) with rule
  * disc (the reference uses ZOH), plan the chunked FFT form with chunks of
- * `chunk` samples, size scratch for max_block. Allocates and plans. */
-ssm_status ssm_h3_create(ssm_h3 **out, const ssm_h3_weights *w, ssm_discretization disc,
-                         double dt_scale, size_t chunk, size_t max_block);
+ * `chunk` samples, size scratch for max_block. Allocates and plans. Mode:
+ * SSM_MODE_STREAM. */
+ssm_h3 *ssm_h3_create(const ssm_h3_weights *w, ssm_discretization disc, double dt_scale,
+                      size_t chunk, size_t max_block, ssm_status *status);
 void ssm_h3_destroy(ssm_h3 *m);
 void ssm_h3_reset(ssm_h3 *m);
 
-/* 0: recurrent step (streaming, the default); 1: chunked FFT (offline).
- * May change between any two process calls; the output stays continuous. */
-void ssm_h3_set_offline(ssm_h3 *m, int offline);
+/* The recurrent step (SSM_MODE_STREAM, the default) or the chunked FFT
+ * (SSM_MODE_OFFLINE). May change between any two process calls; the
+ * output stays continuous. */
+void ssm_h3_set_mode(ssm_h3 *m, ssm_mode mode);
 
 /* n steps, row-major n x H (u and y may alias). Real-time safe. */
 void ssm_h3_process(ssm_h3 *m, const float *u, float *y, size_t n);

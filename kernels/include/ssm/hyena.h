@@ -85,9 +85,10 @@ typedef struct ssm_hyena ssm_hyena;
 /* Generate the filters for dt_scale, plan the convolutions. block: the
  * direct-form head length and partition size (power of two, >= 16);
  * max_block: the largest process() call handled in one piece (larger ones
- * are split). */
-ssm_status ssm_hyena_create(ssm_hyena **out, const ssm_hyena_weights *w, double dt_scale,
-                            size_t block, size_t max_block);
+ * are split). One form serves both modes (partitioned convolution is
+ * FFT-fast at zero latency), so there is no set_mode. */
+ssm_hyena *ssm_hyena_create(const ssm_hyena_weights *w, double dt_scale, size_t block,
+                            size_t max_block, ssm_status *status);
 void ssm_hyena_destroy(ssm_hyena *m);
 void ssm_hyena_reset(ssm_hyena *m);
 /* Taps of each long filter at this rate. */

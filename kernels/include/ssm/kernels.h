@@ -7,7 +7,7 @@
 #include "ssm/linalg.h"
 #include "ssm/rng.h"
 #include "ssm/diag.h"
-#include "ssm/fftconv.h"
+#include "ssm/fft.h"
 #include "ssm/partconv.h"
 #include "ssm/s4d.h"
 #include "ssm/dss.h"

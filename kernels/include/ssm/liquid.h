@@ -45,15 +45,16 @@ typedef enum { SSM_LIQUID_PB = 0, SSM_LIQUID_KB = 1 } ssm_liquid_kernel;
 typedef struct ssm_liquid ssm_liquid;
 
 ssm_liquid *ssm_liquid_create(const ssm_s4_params *p, ssm_liquid_kernel kind, unsigned degree,
-                              ssm_status *err);
+                              ssm_status *status);
 /* As ssm_s4_activate; also derives the liquid coefficients for the rate. */
 ssm_status ssm_liquid_activate(ssm_liquid *l, double sample_rate, size_t chunk);
 void ssm_liquid_reset(ssm_liquid *l);
 /* coefficient of u_k, k = 2..p, at index k - 2: c_k (PB) or s^(k-1) (KB). */
 const double *ssm_liquid_coefficients(const ssm_liquid *l);
-/* Recurrent and chunked forms; real-time safe; out may equal in. */
-void ssm_liquid_step(ssm_liquid *l, const float *in, float *out, size_t n);
-void ssm_liquid_process_chunked(ssm_liquid *l, const float *in, float *out, size_t n);
+/* The recurrent (default) or the chunked form, as for ssm_s4. */
+void ssm_liquid_set_mode(ssm_liquid *l, ssm_mode mode);
+/* n samples in the mode's form; real-time safe; out may equal in. */
+void ssm_liquid_process(ssm_liquid *l, const float *in, float *out, size_t n);
 /* The S4 underneath (state save/restore goes through it, plus
  * ssm_liquid_corr_state for the correlation chain's p - 1 floats). */
 ssm_s4 *ssm_liquid_s4(ssm_liquid *l);

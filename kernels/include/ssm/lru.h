@@ -42,12 +42,13 @@ typedef struct {
     float *d; /* [H] */
 } ssm_lru_params;
 
-ssm_status ssm_lru_params_alloc(ssm_lru_params *p, size_t channels, size_t states);
+ssm_status ssm_lru_params_init(ssm_lru_params *p, size_t channels, size_t states);
 void ssm_lru_params_free(ssm_lru_params *p);
 
-/* The paper's ring initialisation (0 <= r_min < r_max < 1). */
-ssm_status ssm_lru_init(ssm_lru_params *p, double r_min, double r_max, double max_phase,
-                        uint64_t seed);
+/* Draw the paper's ring initialisation into p (made by
+ * ssm_lru_params_init; 0 <= r_min < r_max < 1). */
+ssm_status ssm_lru_params_draw(ssm_lru_params *p, double r_min, double r_max, double max_phase,
+                               uint64_t seed);
 
 /* rate_scale = f0/f (1 for the model's own rate). */
 ssm_status ssm_lru_discretize(const ssm_lru_params *p, double rate_scale, ssm_mimo_bank *bank);

@@ -11,9 +11,10 @@
  *
  * B-bar is dt*B, the reference's simplification, not full ZOH.
  *
- * One function, two schedules: ssm_mamba_step runs one time step (the
- * recurrent form, O(1) per sample), ssm_mamba_process runs a block in
- * chunks with the state carried; both give the same output. */
+ * One function, two schedules: in SSM_MODE_STREAM ssm_mamba_process runs
+ * one time step after another (the recurrent form, O(1) per sample), in
+ * SSM_MODE_OFFLINE the block in chunks with the state carried (each
+ * projection one matrix product per chunk); both give the same output. */
 #ifndef SSM_MAMBA_H
 #define SSM_MAMBA_H
 
@@ -43,8 +44,9 @@ typedef struct {
 typedef struct ssm_mamba ssm_mamba;
 
 /* Plan: check shapes, copy the weights into the layout the loops want, size
- * the scratch for chunks of up to max_chunk steps. Allocates. */
-ssm_status ssm_mamba_create(ssm_mamba **out, const ssm_mamba_weights *w, size_t max_chunk);
+ * the scratch for chunks of up to max_chunk steps. Allocates. Mode:
+ * SSM_MODE_STREAM. */
+ssm_mamba *ssm_mamba_create(const ssm_mamba_weights *w, size_t max_chunk, ssm_status *status);
 void ssm_mamba_destroy(ssm_mamba *m);
 
 /* Sample-rate change: dt is multiplied by scale = f_trained / f_host (the
@@ -56,11 +58,10 @@ void ssm_mamba_set_dt_scale(ssm_mamba *m, float scale);
 /* Zero the conv window and the SSM state. */
 void ssm_mamba_reset(ssm_mamba *m);
 
-/* One time step: u and y are d_model floats (may alias). Real-time safe. */
-void ssm_mamba_step(ssm_mamba *m, const float *u, float *y);
+void ssm_mamba_set_mode(ssm_mamba *m, ssm_mode mode);
 
-/* n time steps, row-major n x d_model (u and y may alias), in chunks of at
- * most max_chunk with the state carried. Real-time safe. */
+/* n time steps, row-major n x d_model (u and y may alias), step by step or
+ * in chunks of at most max_chunk (the mode). Real-time safe. */
 void ssm_mamba_process(ssm_mamba *m, const float *u, float *y, size_t n);
 
 /* State save/restore, ssm_mamba_state_size floats: the conv window

@@ -34,36 +34,27 @@ typedef struct {
     float *d; /* [H] */
 } ssm_mimo_bank;
 
-typedef struct {
-    size_t stride;
-    float *re;
-    float *im;
-} ssm_mimo_state;
-
-ssm_status ssm_mimo_bank_alloc(ssm_mimo_bank *b, size_t channels, size_t states);
+ssm_status ssm_mimo_bank_init(ssm_mimo_bank *b, size_t channels, size_t states);
 void ssm_mimo_bank_free(ssm_mimo_bank *b);
 double ssm_mimo_bank_max_pole(const ssm_mimo_bank *b);
 
-ssm_status ssm_mimo_state_alloc(ssm_mimo_state *s, const ssm_mimo_bank *b);
-void ssm_mimo_state_reset(ssm_mimo_state *s);
-void ssm_mimo_state_free(ssm_mimo_state *s);
+/* The bank with its state and both forms. Recurrent (SSM_MODE_STREAM): one
+ * sample at a time. Offline: chunks of up to T samples, each as three
+ * passes: Bbar U for the whole chunk (a dense product), the scan
+ * x = lambda x + (Bbar u)[t] over time (the associative operator
+ * (a1,b1).(a2,b2) = (a1 a2, a2 b1 + b2) applied left to right, vectorised
+ * over states), then Re(C X) + d U. One state, so the forms can alternate
+ * at any block boundary. */
+typedef struct ssm_mimo ssm_mimo;
 
-/* Recurrent form, n samples. out must not overlap in. Real-time safe. */
-void ssm_mimo_step(const ssm_mimo_bank *b, ssm_mimo_state *s, const float *in, size_t in_ts,
-                   size_t in_cs, float *out, size_t out_ts, size_t out_cs, size_t n);
-
-/* Offline form: chunks of up to T samples, each as three passes: Bbar U for
- * the whole chunk (a dense product), the scan x = lambda x + (Bbar u)[t] over
- * time (the associative operator (a1,b1).(a2,b2) = (a1 a2, a2 b1 + b2)
- * applied left to right, vectorised over states), then Re(C X) + d U. Same
- * state as the step, so the forms can alternate at any block boundary. */
-typedef struct ssm_mimo_scan ssm_mimo_scan;
-
-ssm_mimo_scan *ssm_mimo_scan_create(const ssm_mimo_bank *b, size_t chunk, ssm_status *err);
-void ssm_mimo_scan_process(ssm_mimo_scan *w, const ssm_mimo_bank *b, ssm_mimo_state *s,
-                           const float *in, size_t in_ts, size_t in_cs, float *out, size_t out_ts,
-                           size_t out_cs, size_t n);
-void ssm_mimo_scan_destroy(ssm_mimo_scan *w);
+/* Copies the bank, zeroes the state; chunk: T >= 1. */
+ssm_mimo *ssm_mimo_create(const ssm_mimo_bank *b, size_t chunk, ssm_status *status);
+void ssm_mimo_destroy(ssm_mimo *m);
+void ssm_mimo_set_mode(ssm_mimo *m, ssm_mode mode);
+void ssm_mimo_reset(ssm_mimo *m);
+/* n samples in the mode's form. out must not overlap in. Real-time safe. */
+void ssm_mimo_process(ssm_mimo *m, const float *in, size_t in_ts, size_t in_cs, float *out,
+                      size_t out_ts, size_t out_cs, size_t n);
 
 /* Impulse responses: K[(o * H + i) * L + l] = response of output o to a
  * unit impulse on input i, l < L (without d), accumulated in double. */

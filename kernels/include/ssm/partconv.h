@@ -30,7 +30,7 @@
 #define SSM_PARTCONV_H
 
 #include "ssm/common.h"
-#include "ssm/fftconv.h"
+#include "ssm/fft.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,7 +47,7 @@ typedef struct {
 /* filter[0..length) is copied. block: a power of two in [16, 65536].
  * cfg may be NULL (defaults: max_part 16384, latency = block, ESTIMATE). */
 ssm_partconv *ssm_partconv_create(const float *filter, size_t length, size_t block,
-                                  const ssm_partconv_config *cfg, ssm_status *err);
+                                  const ssm_partconv_config *cfg, ssm_status *status);
 
 /* out[t] = sum_k filter[k] in[t - k - latency]. out may equal in.
  * Returns SSM_ERR_INVALID (and writes zeros) only in zero-latency mode when

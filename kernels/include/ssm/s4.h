@@ -89,8 +89,8 @@ ssm_status ssm_s4_discretize(const ssm_s4_params *p, double sample_rate, double 
 
 typedef struct ssm_s4 ssm_s4;
 
-/* Copies the parameters. */
-ssm_s4 *ssm_s4_create(const ssm_s4_params *p, ssm_status *err);
+/* Copies the parameters. Mode: SSM_MODE_STREAM. */
+ssm_s4 *ssm_s4_create(const ssm_s4_params *p, ssm_status *status);
 /* Derives Abar, Bbar, C, the kernel of length chunk, its spectrum and the
  * state tables for sample rate f, and zeroes the state. Allocates and
  * plans: never on the audio thread. chunk >= 1 is the offline chunk T. */
@@ -100,17 +100,15 @@ size_t ssm_s4_state_size(const ssm_s4 *s);
 /* The state (n floats) for save/restore; valid after activate. */
 float *ssm_s4_state(ssm_s4 *s);
 
-/* Recurrent form: one sample at a time. out may equal in. Real-time safe. */
-void ssm_s4_step(ssm_s4 *s, const float *in, float *out, size_t n);
-/* Chunked form: any n (cut into chunks of at most T). out may equal in.
- * Real-time safe (preplanned FFTs, no allocation), cost O(log T + n_state)
- * per sample plus O(n_state^2 log T / T). */
-void ssm_s4_process_chunked(ssm_s4 *s, const float *in, float *out, size_t n);
-
-/* Both forms with the state driven by `drive` and the skip term d * skip
+void ssm_s4_set_mode(ssm_s4 *s, ssm_mode mode);
+/* n samples in the mode's form; out may equal in. Real-time safe.
+ * SSM_MODE_STREAM: the recurrence, one sample at a time, O(n_state^2) per
+ * sample. SSM_MODE_OFFLINE: chunks of at most T (preplanned FFTs, no
+ * allocation), O(log T + n_state) per sample plus O(n_state^2 log T / T). */
+void ssm_s4_process(ssm_s4 *s, const float *in, float *out, size_t n);
+/* The same with the state driven by `drive` and the skip term d * skip
  * (Liquid-S4's KB mode drives the state with a polynomial of the input). */
-void ssm_s4_step_drive(ssm_s4 *s, const float *drive, const float *skip, float *out, size_t n);
-void ssm_s4_chunked_drive(ssm_s4 *s, const float *drive, const float *skip, float *out, size_t n);
+void ssm_s4_process_drive(ssm_s4 *s, const float *drive, const float *skip, float *out, size_t n);
 
 /* The kernel of length chunk made at activation (float). */
 const float *ssm_s4_activated_kernel(const ssm_s4 *s);

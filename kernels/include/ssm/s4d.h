@@ -12,8 +12,8 @@
  *     bilinear: lambda = (1 + dt A/2)/(1 - dt A/2),  Bbar = dt/(1 - dt A/2) B
  *     w = 2 C Bbar   (the factor 2 is the dropped conjugate half)
  * so that K[l] = 2 Re(sum_n C_n Bbar_n lambda_n^l), y = K * u + D u.
- * Both forms then run on the bank: ssm_diag_step (recurrent) and
- * ssm_diag_conv_process (chunked FFT), on the same ssm_diag_state.
+ * Both forms then run on an ssm_diag made from the bank: the recurrence and
+ * the chunked FFT convolution, on one state.
  *
  * Sample rate: a model trained at f0 runs at f with dt_scale = f0 / f; the
  * continuous-time system (and its response in Hz) is unchanged.
@@ -46,18 +46,20 @@ typedef enum {
     SSM_S4D_INV = 1  /* A_n = -1/2 + i (N/pi)(N/(2n+1) - 1), N = 2M */
 } ssm_s4d_init_kind;
 
-/* Zeroed arrays, B set to 1. */
-ssm_status ssm_s4d_params_alloc(ssm_s4d_params *p, size_t channels, size_t modes);
+/* Zeroed arrays, B set to 1 (the parameter set's storage; values come from
+ * a model file or ssm_s4d_params_draw). */
+ssm_status ssm_s4d_params_init(ssm_s4d_params *p, size_t channels, size_t modes);
 void ssm_s4d_params_free(ssm_s4d_params *p);
 
-/* The reference initialisation: log_dt uniform in [log dt_min, log dt_max]
+/* Draw the reference initialisation into p (made by ssm_s4d_params_init):
+ * log_dt uniform in [log dt_min, log dt_max]
  * (the reference uses 1e-3, 1e-1), A from kind, B = 1, C complex normal
  * with variance 1/2 per part (torch.randn(cfloat)), D standard normal.
  * Deterministic in seed. */
-void ssm_s4d_init(ssm_s4d_params *p, ssm_s4d_init_kind kind, double dt_min, double dt_max,
-                  uint64_t seed);
+void ssm_s4d_params_draw(ssm_s4d_params *p, ssm_s4d_init_kind kind, double dt_min, double dt_max,
+                         uint64_t seed);
 
-/* The discrete bank for this sample rate. bank must have been allocated
+/* The discrete bank for this sample rate. bank must have been made
  * with the same channels and modes. Computed in double, rounded once.
  * Every pole is inside the unit circle whenever Re(A) < 0 and dt > 0
  * (both rules map the open left half-plane into the unit disc). */

@@ -41,7 +41,8 @@ typedef struct ssm_s4nd ssm_s4nd;
  * and lf taps (taps past the plane's size are ignored). Copies the
  * kernels, plans the transforms. */
 ssm_s4nd *ssm_s4nd_create(size_t frames, size_t bins, const float *k_time, size_t lt,
-                          const float *k_freq, size_t lf, ssm_s4nd_freq_mode mode, ssm_status *err);
+                          const float *k_freq, size_t lf, ssm_s4nd_freq_mode mode,
+                          ssm_status *status);
 /* out may equal in. No allocation. */
 void ssm_s4nd_apply(ssm_s4nd *s, const float *in, float *out);
 /* A complex plane as split real and imaginary planes. */

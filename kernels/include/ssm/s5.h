@@ -12,13 +12,13 @@
  *   y = Re(C~ x) (times 2 with conj_sym, where only one of each conjugate
  *       pair is kept) + D u
  *
- * Initialisation (ssm_s5_init, the reference's single-block case): Lambda
+ * Initialisation (ssm_s5_params_draw, the reference's single-block case): Lambda
  * and V from the eigendecomposition of HiPPO-N, LegS's normal part, of
  * size 2P (ssm/hippo.h), one of each conjugate pair kept (conj_sym);
  * B ~ N(0, 1/H) real 2P x H, B~ = V^* B; C complex N(0, 1/2) per part,
  * H x 2P, C~ = C V; D ~ N(0, 1); log_dt uniform in [log dt_min, log dt_max]
  * per state. Both forms run on an ssm_mimo_bank
- * (ssm/mimo.h): ssm_mimo_step and ssm_mimo_scan_process.
+ * (ssm/mimo.h), in an ssm_mimo: the step and the chunked scan.
  * Sample rate: dt_scale = f0/f.
  */
 #ifndef SSM_S5_H
@@ -45,13 +45,14 @@ typedef struct {
     float *d; /* [H] */
 } ssm_s5_params;
 
-ssm_status ssm_s5_params_alloc(ssm_s5_params *p, size_t channels, size_t states);
+ssm_status ssm_s5_params_init(ssm_s5_params *p, size_t channels, size_t states);
 void ssm_s5_params_free(ssm_s5_params *p);
 
-/* See above; deterministic in seed. p must be allocated (conj_sym is set). */
-ssm_status ssm_s5_init(ssm_s5_params *p, double dt_min, double dt_max, uint64_t seed);
+/* Draw the initialisation above into p (made by ssm_s5_params_init;
+ * conj_sym is set); deterministic in seed. */
+ssm_status ssm_s5_params_draw(ssm_s5_params *p, double dt_min, double dt_max, uint64_t seed);
 
-/* bank allocated with the same channels and states. */
+/* bank made with the same channels and states. */
 ssm_status ssm_s5_discretize(const ssm_s5_params *p, ssm_discretization disc, double dt_scale,
                              ssm_mimo_bank *bank);
 

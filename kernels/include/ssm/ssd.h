@@ -80,16 +80,17 @@ typedef struct {
 typedef struct ssm_mamba2 ssm_mamba2;
 
 /* chunk: the SSD chunk length Q of the offline form; max_block: scratch
- * size (larger calls are split). Allocates. */
-ssm_status ssm_mamba2_create(ssm_mamba2 **out, const ssm_mamba2_weights *w, size_t chunk,
-                             size_t max_block);
+ * size (larger calls are split). Allocates. Mode: SSM_MODE_STREAM. */
+ssm_mamba2 *ssm_mamba2_create(const ssm_mamba2_weights *w, size_t chunk, size_t max_block,
+                              ssm_status *status);
 void ssm_mamba2_destroy(ssm_mamba2 *m);
 void ssm_mamba2_reset(ssm_mamba2 *m);
 /* dt *= scale = f_trained / f_host (the conv taps are per-sample). */
 void ssm_mamba2_set_dt_scale(ssm_mamba2 *m, float scale);
-/* 0: recurrent step per sample (default); 1: the chunked SSD form. Either
- * may follow the other at any block boundary. */
-void ssm_mamba2_set_offline(ssm_mamba2 *m, int offline);
+/* SSM_MODE_STREAM: the recurrent step per sample (default);
+ * SSM_MODE_OFFLINE: the chunked SSD form. Either may follow the other at
+ * any block boundary. */
+void ssm_mamba2_set_mode(ssm_mamba2 *m, ssm_mode mode);
 /* n steps, row-major n x d_model (u and y may alias). Real-time safe. */
 void ssm_mamba2_process(ssm_mamba2 *m, const float *u, float *y, size_t n);
 

@@ -1,10 +1,7 @@
-/* FFTW3 plans behind one lock, and the exact chunked convolution of a
- * diagonal bank (see ssm/fftconv.h for the algebra). */
-#include "ssm/fftconv.h"
+/* The offline form of a diagonal bank: exact chunked convolution (see
+ * diag_conv.h for the algebra), and the bank's impulse response. */
+#include "diag_conv.h"
 
-#include <fftw3.h>
-#include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,140 +20,49 @@ typedef float v16 __attribute__((vector_size(64)));
 #define VLOAD(v, p)  memcpy(&(v), (p), sizeof(v16))
 #define VSTORE(p, v) memcpy((p), &(v), sizeof(v16))
 
-/* FFTW's planner (and plan destruction) touch global tables: one lock for
- * this module, taken only at create/destroy time. Each LV2 plugin module
- * carries its own copy of this lock while all of them share the process's
- * one libfftw3f, so FFTW's own planner lock is switched on as well: that
- * one also covers other modules and other FFTW users in the host. */
-static pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t planner_once = PTHREAD_ONCE_INIT;
-
-static void make_planner_thread_safe(void)
+/* K[l] for l < L of channel h, accumulated per sample in double (acc: L
+ * doubles of scratch) and rounded once. */
+static void kernel_row(const ssm_diag_bank *b, size_t h, float *K, size_t L, double *acc)
 {
-    fftwf_make_planner_thread_safe();
-}
-
-struct ssm_rfft {
-    size_t n, nbs;
-    fftwf_plan fwd;
-    fftwf_plan inv;
-    /* Interleaved spectrum between FFTW and the split layout: FFTW's
-     * interleaved r2c/c2r codelets run 1.3-1.7x faster here than its split
-     * guru plans, and the copy is O(n). It makes an ssm_rfft usable by one
-     * thread at a time (each processor owns its own). */
-    fftwf_complex *tmp;
-};
-
-float *ssm_fft_alloc(size_t n)
-{
-    size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
-    float *p = aligned_alloc(64, bytes ? bytes : 64);
-    if (p)
-        memset(p, 0, bytes ? bytes : 64);
-    return p;
-}
-
-void ssm_fft_free(float *p)
-{
-    free(p);
-}
-
-size_t ssm_fft_bins_stride(size_t n)
-{
-    return (n / 2 + 1 + 15) / 16 * 16;
-}
-
-ssm_rfft *ssm_rfft_create(size_t n, ssm_plan_rigor rigor)
-{
-    if (n < 2 || n % 2 || n > (size_t)1 << 30)
-        return NULL;
-    ssm_rfft *f = calloc(1, sizeof *f);
-    float *in = ssm_fft_alloc(n);
-    if (!f || !in) {
-        free(f);
-        ssm_fft_free(in);
-        return NULL;
+    for (size_t l = 0; l < L; l++)
+        acc[l] = 0.0;
+    for (size_t m = 0; m < b->modes; m++) {
+        size_t i = h * b->stride + m;
+        double lr = b->lam_re[i], li = b->lam_im[i];
+        double pr = b->w_re[i], pi = b->w_im[i];
+        for (size_t l = 0; l < L; l++) {
+            acc[l] += pr;
+            double nr = pr * lr - pi * li;
+            pi = pr * li + pi * lr;
+            pr = nr;
+        }
     }
-    f->n = n;
-    f->nbs = ssm_fft_bins_stride(n);
-    f->tmp = (fftwf_complex *)(void *)ssm_fft_alloc(2 * (n / 2 + 1));
-    /* FFTW_MEASURE writes into the arrays while timing: they are scratch. */
-    unsigned flags = rigor == SSM_PLAN_MEASURE ? FFTW_MEASURE : FFTW_ESTIMATE;
-    if (f->tmp) {
-        pthread_once(&planner_once, make_planner_thread_safe);
-        pthread_mutex_lock(&plan_lock);
-        f->fwd = fftwf_plan_dft_r2c_1d((int)n, in, f->tmp, flags);
-        f->inv = fftwf_plan_dft_c2r_1d((int)n, f->tmp, in, flags);
-        pthread_mutex_unlock(&plan_lock);
-    }
-    ssm_fft_free(in);
-    if (!f->tmp || !f->fwd || !f->inv) {
-        ssm_rfft_destroy(f);
-        return NULL;
-    }
-    return f;
+    for (size_t l = 0; l < L; l++)
+        K[l] = (float)acc[l];
 }
 
-void ssm_rfft_destroy(ssm_rfft *f)
+ssm_status ssm_diag_kernel(const ssm_diag_bank *b, float *K, size_t ld, size_t L)
 {
-    if (!f)
-        return;
-    pthread_mutex_lock(&plan_lock);
-    if (f->fwd)
-        fftwf_destroy_plan(f->fwd);
-    if (f->inv)
-        fftwf_destroy_plan(f->inv);
-    pthread_mutex_unlock(&plan_lock);
-    ssm_fft_free((float *)(void *)f->tmp);
-    free(f);
+    double *acc = malloc((L ? L : 1) * sizeof(double));
+    if (!acc)
+        return SSM_ERR_NOMEM;
+    for (size_t h = 0; h < b->channels; h++)
+        kernel_row(b, h, K + h * ld, L, acc);
+    free(acc);
+    return SSM_OK;
 }
-
-size_t ssm_rfft_size(const ssm_rfft *f)
-{
-    return f->n;
-}
-
-SSM_HOT static void deinterleave(const float *restrict c, float *restrict re, float *restrict im,
-                                 size_t nb)
-{
-    for (size_t i = 0; i < nb; i++) {
-        re[i] = c[2 * i];
-        im[i] = c[2 * i + 1];
-    }
-}
-
-SSM_HOT static void interleave(const float *restrict re, const float *restrict im,
-                               float *restrict c, size_t nb)
-{
-    for (size_t i = 0; i < nb; i++) {
-        c[2 * i] = re[i];
-        c[2 * i + 1] = im[i];
-    }
-}
-
-void ssm_rfft_forward(const ssm_rfft *f, float *in, float *spec)
-{
-    fftwf_execute_dft_r2c(f->fwd, in, f->tmp);
-    deinterleave((const float *)f->tmp, spec, spec + f->nbs, f->n / 2 + 1);
-}
-
-void ssm_rfft_inverse(const ssm_rfft *f, float *spec, float *out)
-{
-    interleave(spec, spec + f->nbs, (float *)f->tmp, f->n / 2 + 1);
-    fftwf_execute_dft_c2r(f->inv, f->tmp, out);
-}
-
-/* ---- chunked convolution of a diagonal bank ---- */
 
 struct ssm_diag_conv {
     size_t H, S, M; /* channels, mode stride, modes */
     size_t T, nfft, nbs;
     ssm_rfft *fft;
     ssm_diag_method method;
-    float *kspec;   /* FFT: [H][2 nbs] spectrum of K[0..T) / nfft, interleaved re,im */
-    float *khead;   /* SCAN: [H][SUB] K[0..SUB) for the in-sub-chunk part */
-    float *er, *ei; /* [H][S][SUB]   w lambda^(s+1), mode-major (transposed) */
-    float *fr, *fi; /* [H][SUB][S]   lambda^(SUB-1-s) */
+    ssm_diag_weighting weighting;
+    float *kspec; /* FFT: [H][2 nbs] spectrum of K[0..T) / nfft, interleaved re,im */
+    float *khead; /* SCAN: [H][SUB] K[0..SUB) for the in-sub-chunk part */
+    /* With the weights on the output (on the input) w sits in E (in F). */
+    float *er, *ei; /* [H][S][SUB]   (w) lambda^(s+1), mode-major (transposed) */
+    float *fr, *fi; /* [H][SUB][S]   (w) lambda^(SUB-1-s) */
     float *pr, *pi; /* [H][SUB+1][S] lambda^r */
     float *d;       /* [H] */
     /* scratch */
@@ -165,38 +71,32 @@ struct ssm_diag_conv {
     size_t dirty; /* ubuf[dirty..2T) is known to be zero */
     float *vr, *vi, *ar, *ai;
     float *gvr, *gvi, *gqr, *gqi; /* [GROUP][S]: per sub-chunk carried / input states */
+    float *cplx;                  /* FFT: [2 nbs] the chunk's spectrum */
+    float *kbuf;                  /* [2T] a kernel row while the tables are made */
+    double *kacc;                 /* [T] its accumulator */
 };
 
-static ssm_status conv_tables(ssm_diag_conv *c, const ssm_diag_bank *b)
+/* Everything derived from the coefficients; no allocation, so an update
+ * may run inside a process call (it costs O(H M T) for the FFT method,
+ * O(H M SUB) for the scan). */
+static void conv_tables(ssm_diag_conv *c, const ssm_diag_bank *b)
 {
     const size_t S = c->S, T = c->T;
-    float *K = ssm_fft_alloc(c->nfft);
-    if (!K)
-        return SSM_ERR_NOMEM;
-    ssm_status st = SSM_OK;
-    for (size_t h = 0; h < c->H && st == SSM_OK; h++) {
-        ssm_diag_bank one = *b;
-        one.channels = 1;
-        one.lam_re += h * S;
-        one.lam_im += h * S;
-        one.w_re += h * S;
-        one.w_im += h * S;
-        memset(K, 0, c->nfft * sizeof(float));
+    const int w_in = b->weighting == SSM_DIAG_WEIGHT_INPUT;
+    c->weighting = b->weighting;
+    for (size_t h = 0; h < c->H; h++) {
         if (c->method == SSM_DIAG_SCAN) {
-            st = ssm_diag_kernel(&one, c->khead + h * SUB, SUB, SUB);
-            if (st != SSM_OK)
-                break;
+            kernel_row(b, h, c->khead + h * SUB, SUB, c->kacc);
         } else {
-            st = ssm_diag_kernel(&one, K, T, T);
-            if (st != SSM_OK)
-                break;
+            float *K = c->kbuf;
+            kernel_row(b, h, K, T, c->kacc);
             const float scale = 1.0f / (float)c->nfft;
             for (size_t l = 0; l < T; l++)
                 K[l] *= scale;
+            memset(K + T, 0, (c->nfft - T) * sizeof(float));
             /* Kept interleaved, as FFTW's r2c writes it, so the per-chunk
              * product needs no layout change. */
-            fftwf_execute_dft_r2c(c->fft->fwd, K, c->fft->tmp);
-            memcpy(c->kspec + 2 * h * c->nbs, c->fft->tmp, (c->nfft / 2 + 1) * 2 * sizeof(float));
+            ssm_rfft_forward_interleaved(c->fft, K, c->kspec + 2 * h * c->nbs);
         }
         c->d[h] = b->d[h];
         for (size_t m = 0; m < S; m++) {
@@ -215,17 +115,19 @@ static ssm_status conv_tables(ssm_diag_conv *c, const ssm_diag_bank *b)
                 c->pr[(h * (SUB + 1) + r) * S + m] = (float)powr[r];
                 c->pi[(h * (SUB + 1) + r) * S + m] = (float)powi[r];
             }
+            const double er = w_in ? 1.0 : wr, ei = w_in ? 0.0 : wi;
+            const double fr = w_in ? wr : 1.0, fi = w_in ? wi : 0.0;
             for (size_t s = 0; s < SUB; s++) {
                 size_t j = (h * SUB + s) * S + m, jt = (h * S + m) * SUB + s;
-                c->er[jt] = (float)(wr * powr[s + 1] - wi * powi[s + 1]);
-                c->ei[jt] = (float)(wr * powi[s + 1] + wi * powr[s + 1]);
-                c->fr[j] = (float)powr[SUB - 1 - s];
-                c->fi[j] = (float)powi[SUB - 1 - s];
+                const double ar = powr[s + 1], ai = powi[s + 1];
+                const double br = powr[SUB - 1 - s], bi = powi[SUB - 1 - s];
+                c->er[jt] = (float)(er * ar - ei * ai);
+                c->ei[jt] = (float)(er * ai + ei * ar);
+                c->fr[j] = (float)(fr * br - fi * bi);
+                c->fi[j] = (float)(fr * bi + fi * br);
             }
         }
     }
-    ssm_fft_free(K);
-    return st;
 }
 
 void ssm_diag_conv_destroy(ssm_diag_conv *c)
@@ -233,23 +135,17 @@ void ssm_diag_conv_destroy(ssm_diag_conv *c)
     if (!c)
         return;
     ssm_rfft_destroy(c->fft);
-    float *arrays[] = {c->khead, c->kspec, c->er,   c->ei,   c->fr, c->fi, c->pr,
-                       c->pi,    c->d,     c->ubuf, c->ybuf, c->vr, c->vi, c->ar,
-                       c->ai,    c->gvr,   c->gvi,  c->gqr,  c->gqi};
+    float *arrays[] = {c->khead, c->kspec, c->er,   c->ei,   c->fr,  c->fi,   c->pr,
+                       c->pi,    c->d,     c->ubuf, c->ybuf, c->vr,  c->vi,   c->ar,
+                       c->ai,    c->gvr,   c->gvi,  c->gqr,  c->gqi, c->cplx, c->kbuf};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         ssm_fft_free(arrays[i]);
+    free(c->kacc);
     free(c);
 }
 
 ssm_diag_conv *ssm_diag_conv_create(const ssm_diag_bank *b, size_t chunk, ssm_plan_rigor rigor,
-                                    ssm_status *err)
-{
-    return ssm_diag_conv_create_method(b, chunk, rigor, SSM_DIAG_FFT, err);
-}
-
-ssm_diag_conv *ssm_diag_conv_create_method(const ssm_diag_bank *b, size_t chunk,
-                                           ssm_plan_rigor rigor, ssm_diag_method method,
-                                           ssm_status *err)
+                                    ssm_diag_method method, ssm_status *status)
 {
     ssm_status st = SSM_ERR_NOMEM;
     ssm_diag_conv *c = NULL;
@@ -272,10 +168,16 @@ ssm_diag_conv *ssm_diag_conv_create_method(const ssm_diag_bank *b, size_t chunk,
     if (method == SSM_DIAG_FFT) {
         c->fft = ssm_rfft_create(c->nfft, rigor);
         c->kspec = ssm_fft_alloc(2 * H * c->nbs);
+        c->cplx = ssm_fft_alloc(2 * c->nbs);
+        c->kbuf = ssm_fft_alloc(c->nfft);
+        c->kacc = malloc(chunk * sizeof(double));
     } else {
+        c->kacc = malloc(SUB * sizeof(double));
         c->khead = ssm_fft_alloc(H * SUB);
     }
-    const int tables_ok = method == SSM_DIAG_FFT ? c->fft && c->kspec : c->khead != NULL;
+    const int tables_ok =
+        c->kacc &&
+        (method == SSM_DIAG_FFT ? c->fft && c->kspec && c->cplx && c->kbuf : c->khead != NULL);
     c->er = ssm_fft_alloc(H * SUB * S);
     c->ei = ssm_fft_alloc(H * SUB * S);
     c->fr = ssm_fft_alloc(H * SUB * S);
@@ -298,16 +200,14 @@ ssm_diag_conv *ssm_diag_conv_create_method(const ssm_diag_bank *b, size_t chunk,
         !c->ubuf || !c->ybuf || !c->vr || !c->vi || !c->ar || !c->ai || !c->gvr || !c->gvi ||
         !c->gqr || !c->gqi)
         goto fail;
-    st = conv_tables(c, b);
-    if (st != SSM_OK)
-        goto fail;
-    if (err)
-        *err = SSM_OK;
+    conv_tables(c, b);
+    if (status)
+        *status = SSM_OK;
     return c;
 fail:
     ssm_diag_conv_destroy(c);
-    if (err)
-        *err = st;
+    if (status)
+        *status = st;
     return NULL;
 }
 
@@ -315,12 +215,8 @@ ssm_status ssm_diag_conv_update(ssm_diag_conv *c, const ssm_diag_bank *b)
 {
     if (b->channels != c->H || b->stride != c->S)
         return SSM_ERR_INVALID;
-    return conv_tables(c, b);
-}
-
-size_t ssm_diag_conv_chunk(const ssm_diag_conv *c)
-{
-    return c->T;
+    conv_tables(c, b);
+    return SSM_OK;
 }
 
 /* Interleaved complex product, in place: x *= k over nb bins. */
@@ -425,19 +321,48 @@ SSM_HOT static void state_in(const float *restrict fr, const float *restrict fi,
     }
 }
 
-static void conv_chunk(ssm_diag_conv *c, size_t h, float *restrict xr, float *restrict xi,
-                       const float *in, float *out, size_t n)
+/* The chunk into ubuf, zero-padded. Out-of-place r2c keeps its input, so
+ * the zero padding persists between chunks: only a shorter chunk than the
+ * last needs clearing. */
+static void load_chunk(ssm_diag_conv *c, const float *in, size_t n)
 {
-    const size_t S = c->S;
-    /* Out-of-place r2c keeps its input, so the zero padding persists
-     * between chunks: only a shorter chunk than the last needs clearing. */
     memcpy(c->ubuf, in, n * sizeof(float));
     if (c->dirty > n)
         memset(c->ubuf + n, 0, (c->dirty - n) * sizeof(float));
     c->dirty = n;
-    fftwf_execute_dft_r2c(c->fft->fwd, c->ubuf, c->fft->tmp);
-    cmul_spectrum((float *)c->fft->tmp, c->kspec + 2 * h * c->nbs, c->nfft / 2 + 1);
-    fftwf_execute_dft_c2r(c->fft->inv, c->fft->tmp, c->ybuf);
+}
+
+/* The state handed out (accumulated in ar, ai) and y = ybuf + d u. */
+static void finish_chunk(const ssm_diag_conv *c, size_t h, float *restrict xr, float *restrict xi,
+                         float *out, size_t n)
+{
+    memcpy(xr, c->ar, c->S * sizeof(float));
+    memcpy(xi, c->ai, c->S * sizeof(float));
+    const float d = c->d[h];
+    for (size_t t = 0; t < n; t++)
+        out[t] = c->ybuf[t] + d * c->ubuf[t];
+}
+
+/* One sub-chunk of Horner across sub-chunks: a = lambda^SUB a + q. */
+static void horner_step(const float *restrict psr, const float *restrict psi, float *restrict ar,
+                        float *restrict ai, const float *restrict qr, const float *restrict qi,
+                        size_t S)
+{
+    for (size_t m = 0; m < S; m++) {
+        const float x0 = ar[m], x1 = ai[m];
+        ar[m] = psr[m] * x0 - psi[m] * x1 + qr[m];
+        ai[m] = psr[m] * x1 + psi[m] * x0 + qi[m];
+    }
+}
+
+static void conv_chunk(ssm_diag_conv *c, size_t h, float *restrict xr, float *restrict xi,
+                       const float *in, float *out, size_t n)
+{
+    const size_t S = c->S;
+    load_chunk(c, in, n);
+    ssm_rfft_forward_interleaved(c->fft, c->ubuf, c->cplx);
+    cmul_spectrum(c->cplx, c->kspec + 2 * h * c->nbs, c->nfft / 2 + 1);
+    ssm_rfft_inverse_interleaved(c->fft, c->cplx, c->ybuf);
 
     memcpy(c->vr, xr, S * sizeof(float));
     memcpy(c->vi, xi, S * sizeof(float));
@@ -472,20 +397,12 @@ static void conv_chunk(ssm_diag_conv *c, size_t h, float *restrict xr, float *re
         const size_t full = last == SUB ? gb : gb - 1;
         gemm_in(fr, fi, ug, S, c->gqr, c->gqi, full);
         for (size_t k = 0; k < full; k++)
-            for (size_t m = 0; m < S; m++) {
-                const float xr0 = c->ar[m], xi0 = c->ai[m];
-                c->ar[m] = psr[m] * xr0 - psi[m] * xi0 + c->gqr[k * S + m];
-                c->ai[m] = psr[m] * xi0 + psi[m] * xr0 + c->gqi[k * S + m];
-            }
+            horner_step(psr, psi, c->ar, c->ai, c->gqr + k * S, c->gqi + k * S, S);
         if (full < gb)
             state_in(fr + (SUB - last) * S, fi + (SUB - last) * S, pr + last * S, pi + last * S,
                      psr, psi, c->ar, c->ai, c->gqr, c->gqi, ug + full * SUB, last, S);
     }
-    memcpy(xr, c->ar, S * sizeof(float));
-    memcpy(xi, c->ai, S * sizeof(float));
-    const float d = c->d[h];
-    for (size_t t = 0; t < n; t++)
-        out[t] = c->ybuf[t] + d * c->ubuf[t];
+    finish_chunk(c, h, xr, xi, out, n);
 }
 
 /* y[s] = sum_{j<=s} K[j] u[s-j], s < r <= SUB: the part of a sub-chunk's
@@ -524,10 +441,7 @@ static void conv_chunk_scan(ssm_diag_conv *c, size_t h, float *restrict xr, floa
                             const float *in, float *out, size_t n)
 {
     const size_t S = c->S;
-    memcpy(c->ubuf, in, n * sizeof(float));
-    if (c->dirty > n)
-        memset(c->ubuf + n, 0, (c->dirty - n) * sizeof(float));
-    c->dirty = n;
+    load_chunk(c, in, n);
     memcpy(c->ar, xr, S * sizeof(float));
     memcpy(c->ai, xi, S * sizeof(float));
     const float *er = c->er + h * SUB * S, *ei = c->ei + h * SUB * S;
@@ -547,11 +461,7 @@ static void conv_chunk_scan(ssm_diag_conv *c, size_t h, float *restrict xr, floa
             memcpy(c->gvr + k * S, c->ar, S * sizeof(float));
             memcpy(c->gvi + k * S, c->ai, S * sizeof(float));
             if (k < full)
-                for (size_t m = 0; m < S; m++) {
-                    const float x0 = c->ar[m], x1 = c->ai[m];
-                    c->ar[m] = psr[m] * x0 - psi[m] * x1 + c->gqr[k * S + m];
-                    c->ai[m] = psr[m] * x1 + psi[m] * x0 + c->gqi[k * S + m];
-                }
+                horner_step(psr, psi, c->ar, c->ai, c->gqr + k * S, c->gqi + k * S, S);
         }
         if (full < gb)
             state_in(fr + (SUB - last) * S, fi + (SUB - last) * S, pr + last * S, pi + last * S,
@@ -562,24 +472,20 @@ static void conv_chunk_scan(ssm_diag_conv *c, size_t h, float *restrict xr, floa
         gemm_out(er, ei, c->gvr + (gb - 1) * S, c->gvi + (gb - 1) * S, S, yg + (gb - 1) * SUB, 1,
                  last);
     }
-    memcpy(xr, c->ar, S * sizeof(float));
-    memcpy(xi, c->ai, S * sizeof(float));
-    const float d = c->d[h];
-    for (size_t t = 0; t < n; t++)
-        out[t] = c->ybuf[t] + d * c->ubuf[t];
+    finish_chunk(c, h, xr, xi, out, n);
 }
 
-void ssm_diag_conv_process(ssm_diag_conv *c, ssm_diag_state *s, const float *in, size_t in_ld,
+void ssm_diag_conv_process(ssm_diag_conv *c, float *xr, float *xi, const float *in, size_t in_ld,
                            float *out, size_t out_ld, size_t n)
 {
     for (size_t h = 0; h < c->H; h++)
         for (size_t t0 = 0; t0 < n; t0 += c->T) {
             size_t len = n - t0 < c->T ? n - t0 : c->T;
             if (c->method == SSM_DIAG_SCAN)
-                conv_chunk_scan(c, h, s->re + h * c->S, s->im + h * c->S, in + h * in_ld + t0,
+                conv_chunk_scan(c, h, xr + h * c->S, xi + h * c->S, in + h * in_ld + t0,
                                 out + h * out_ld + t0, len);
             else
-                conv_chunk(c, h, s->re + h * c->S, s->im + h * c->S, in + h * in_ld + t0,
+                conv_chunk(c, h, xr + h * c->S, xi + h * c->S, in + h * in_ld + t0,
                            out + h * out_ld + t0, len);
         }
 }
