@@ -40,8 +40,9 @@
 #define MAX_STAGES   32
 #define MAX_SETTINGS 64
 
-/* Samples beyond this (+60 dBFS) are no recording's: a broken file. */
-#define HUGE_SAMPLE 1000.0f
+/* Samples beyond this (+60 dBFS) are no recording's: a broken file. The
+ * engine's processors treat them so too. */
+#define HUGE_SAMPLE SSM_INPUT_LIMIT
 /* After a stop signal, how long the workers get to finish their block
  * before main stops waiting for one stuck in a read. */
 #define STOP_GRACE_S 2.0
@@ -278,7 +279,8 @@ static void warn_about(render_ctx *ctx, const job *j)
         report(ctx, "WARN %s: %s\n", j->in, msg);
     }
     if (j->huge) {
-        snprintf(msg, sizeof msg, "%lld input samples beyond +60 dBFS (a broken file?)",
+        snprintf(msg, sizeof msg,
+                 "%lld input samples beyond +60 dBFS (a broken file?), rendered as silence",
                  (long long)j->huge);
         report(ctx, "WARN %s: %s\n", j->in, msg);
     }
@@ -412,8 +414,9 @@ static int render_file(render_ctx *ctx, job *j)
         } else {
             total += got;
         }
-        /* A NaN or infinity would poison a third-party plugin's state for
-         * good: it goes in as silence, and is counted. */
+        /* A NaN, an infinity or a +60 dBFS sample would poison a
+         * third-party plugin's state for good (ours guard themselves the
+         * same way): it goes in as silence, and is counted. */
         for (int64_t i = 0; i < got; i++)
             for (uint32_t c = 0; c < nc; c++) {
                 float v = il[i * nc + c];
@@ -421,6 +424,7 @@ static int render_file(render_ctx *ctx, job *j)
                     v = 0.0f;
                     j->nonfinite++;
                 } else if (fabsf(v) > HUGE_SAMPLE) {
+                    v = 0.0f;
                     j->huge++;
                 }
                 ch[c][i] = v;
