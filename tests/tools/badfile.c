@@ -6,6 +6,7 @@
  *       set to VALUE ("nan", "inf", "-inf", "1e20", ...; a float format
  *       keeps it as it is)
  *   badfile scale IN OUT GAIN_DB      OUT = IN * gain, same format
+ *   badfile normalize IN OUT PEAK_DB  OUT = IN scaled to peak at PEAK_DB
  *   badfile finite FILE [FROM]        every sample (from frame FROM on) is
  *                                     finite; prints how many are not, and
  *                                     the peak
@@ -84,6 +85,12 @@ int main(int argc, char **argv)
         rc = save(argv[3], &si, x);
     } else if (strcmp(argv[1], "scale") == 0 && argc == 5) {
         const float g = powf(10.0f, strtof(argv[4], NULL) / 20.0f);
+        for (size_t i = 0; i < n; i++)
+            x[i] *= g;
+        rc = save(argv[3], &si, x);
+    } else if (strcmp(argv[1], "normalize") == 0 && argc == 5) {
+        const double p = peak_of(x, n);
+        const float g = p > 0.0 ? (float)(pow(10.0, strtod(argv[4], NULL) / 20.0) / p) : 1.0f;
         for (size_t i = 0; i < n; i++)
             x[i] *= g;
         rc = save(argv[3], &si, x);
