@@ -1,0 +1,36 @@
+/* Every layer kind, once. Adding a kind: write engine/net/layer_<kind>.c
+ * (an ssm_layer_ops named ssm_kind_<kind>), list it here and in
+ * engine/meson.build (docs/model-format.md, "Adding a layer kind"). */
+#include <stdio.h>
+#include <string.h>
+
+#include "net/kinds.h"
+
+extern const ssm_layer_ops ssm_kind_linear, ssm_kind_conv1d, ssm_kind_rmsnorm, ssm_kind_layernorm,
+    ssm_kind_activation, ssm_kind_glu, ssm_kind_fb_encode, ssm_kind_fb_decode, ssm_kind_logpow,
+    ssm_kind_decimate, ssm_kind_interpolate, ssm_kind_add, ssm_kind_mul, ssm_kind_concat,
+    ssm_kind_split, ssm_kind_affine, ssm_kind_s4d;
+
+static const ssm_layer_ops *const kinds[] = {
+    &ssm_kind_linear,     &ssm_kind_conv1d,   &ssm_kind_rmsnorm,     &ssm_kind_layernorm,
+    &ssm_kind_activation, &ssm_kind_glu,      &ssm_kind_fb_encode,   &ssm_kind_fb_decode,
+    &ssm_kind_logpow,     &ssm_kind_decimate, &ssm_kind_interpolate, &ssm_kind_add,
+    &ssm_kind_mul,        &ssm_kind_concat,   &ssm_kind_split,       &ssm_kind_affine,
+    &ssm_kind_s4d,
+};
+
+const ssm_layer_ops *ssm_kind_find(const char *kind)
+{
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(kinds[i]->kind, kind) == 0)
+            return kinds[i];
+    return NULL;
+}
+
+void ssm_kind_list(char *buf, size_t size)
+{
+    size_t at = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0] && at < size; i++)
+        at += (size_t)snprintf(buf + at, size - at, "%s%s", i ? ", " : "", kinds[i]->kind);
+}
