@@ -12,6 +12,9 @@
  *                                     the peak
  *   badfile peak FILE MIN_DB MAX_DB   the peak in dBFS is within [MIN, MAX]
  *   badfile frames FILE N             the file holds N frames
+ *   badfile match A B GAIN TOL        channel 1 of A = GAIN * channel 1 of B
+ *                                     (over the shorter) within TOL x the
+ *                                     peak; prints the residual in dB
  *   badfile lag FILE MAX LAG          channel 2 is channel 1 delayed by LAG
  *                                     frames (the cross-correlation's peak
  *                                     over 0..MAX, as jack_rec recorded a
@@ -127,6 +130,28 @@ int main(int argc, char **argv)
                "want %ld)\n",
                argv[2], best, best_c, e1, want);
         rc = best == want && e1 > 0.0 ? 0 : 1;
+    } else if (strcmp(argv[1], "match") == 0 && argc == 6) {
+        SF_INFO so;
+        float *y = load(argv[3], &so);
+        if (y) {
+            const double g = strtod(argv[4], NULL), tol = strtod(argv[5], NULL);
+            const size_t m = (size_t)(si.frames < so.frames ? si.frames : so.frames);
+            double e = 0.0, ref = 0.0, mx = 0.0, pk = 0.0;
+            for (size_t i = 0; i < m; i++) {
+                const double a = x[i * (size_t)si.channels], b = g * y[i * (size_t)so.channels];
+                e += (a - b) * (a - b);
+                ref += a * a;
+                mx = fabs(a - b) > mx ? fabs(a - b) : mx;
+                pk = fabs(a) > pk ? fabs(a) : pk;
+            }
+            printf("badfile: %s vs %g * %s over %zu frames: max abs err %.3g (peak %.3g, tol "
+                   "%g), residual %.1f dB\n",
+                   argv[2], g, argv[3], m, mx, pk, tol, 10.0 * log10(e / (ref + 1e-30) + 1e-30));
+            rc = m > 0 && pk > 0.0 && mx <= tol * pk ? 0 : 1;
+            free(y);
+        } else {
+            rc = 1;
+        }
     } else if (strcmp(argv[1], "frames") == 0 && argc == 4) {
         printf("badfile: %s: %lld frames (want %s)\n", argv[2], (long long)si.frames, argv[3]);
         rc = si.frames == strtoll(argv[3], NULL, 10) ? 0 : 1;
