@@ -21,6 +21,7 @@ seeds for the graph fuzzer.
 Each per-kind case names the node under test "y" and exposes it as output
 "y" (the "audio" output is the input itself where the kind is not audio-rate).
 """
+import math
 import os
 import sys
 import zlib
@@ -227,6 +228,198 @@ def case_s4d_bilinear():
 @case(T=1600, dt_scale=0.5)
 def case_s4d_rate():
     return simple(3, S.S4D(3, 8, "zoh", dt_min=1e-2, dt_max=2e-1))
+
+
+# ---- LTI families: lru, s5, dss, s4, liquid_s4, s4nd ----
+
+@case(T=1600)
+def case_lru():
+    return simple(3, S.LRU(3, 8, r_min=0.5, r_max=0.99, max_phase=6.28))
+
+
+@case(T=3000)
+def case_lru_slow():
+    """Poles within 1e-3 of the unit circle, small phases (audio-like)."""
+    return simple(2, S.LRU(2, 6, r_min=0.99, r_max=0.9995, max_phase=math.pi / 10))
+
+
+@case(T=1600)
+def case_s5_zoh():
+    return simple(3, S.S5(3, 8, "zoh"))
+
+
+@case(T=1600)
+def case_s5_bilinear():
+    return simple(3, S.S5(3, 8, "bilinear"))
+
+
+@case(T=1600, dt_scale=0.5)
+def case_s5_rate():
+    """At twice the trained rate: dt halves (engine dt_scale = 0.5)."""
+    return simple(2, S.S5(2, 6, "zoh", dt_min=1e-2, dt_max=1e-1))
+
+
+@case(T=1200)
+def case_s5_full():
+    """Both halves of every conjugate pair kept (conj_sym false: y = Re(C x))."""
+    return simple(2, S.S5(2, 8, "zoh", conj_sym=False))
+
+
+@case(T=1600)
+def case_dss_exp():
+    return simple(3, S.DSS(3, 8, "exp"))
+
+
+@case(T=1600)
+def case_dss_softmax():
+    """The softmax normaliser over l_max = 400 frames: the kernel extends
+    past it (the T = 1600 input reaches 4 l_max)."""
+    return simple(3, S.DSS(3, 8, "softmax", l_max=400))
+
+
+@case(T=1600, dt_scale=0.5)
+def case_dss_rate():
+    """Softmax at twice the trained rate: dt halves and the window becomes
+    round(300 / 0.5) = 600 frames."""
+    return simple(2, S.DSS(2, 6, "softmax", l_max=300, dt_min=1e-2, dt_max=1e-1))
+
+
+@case(T=1600)
+def case_s4():
+    """HiPPO-LegS init (B_clip 2), N = 8."""
+    return simple(3, S.S4(3, 8))
+
+
+@case(T=1600)
+def case_s4_rank2():
+    """Rank-2 low-rank term and perturbed Lambda, P, B (a trained-looking
+    DPLR system: the Woodbury path with a 2 x 2 capacitance)."""
+    l = S.S4(2, 12, rank=2)
+    with torch.no_grad():
+        for p in (l.P_re, l.P_im, l.B_re, l.B_im, l.A_imag):
+            p.add_(torch.randn_like(p) * 0.3)
+        l.log_A_real.add_(torch.randn_like(l.log_A_real) * 0.5)
+    return simple(2, l)
+
+
+@case(T=1600, dt_scale=0.5)
+def case_s4_rate():
+    return simple(2, S.S4(2, 8, dt_min=1e-2, dt_max=1e-1))
+
+
+@case(T=1600, scale=1.0)
+def case_liquid_s4_polyb():
+    """PB kernel, degree 3 (two correlation orders); dt 0.1..0.5 so that
+    every order moves the output well past the tolerance."""
+    return simple(3, S.LiquidS4(3, 8, "polyb", degree=3, dt_min=0.1, dt_max=0.5))
+
+
+@case(T=1600, scale=1.0)
+def case_liquid_s4_kb():
+    """KB kernel, degree 4: the S4 driven by u + sum s^(k-1) u_k."""
+    return simple(2, S.LiquidS4(2, 8, "kb", degree=4, dt_min=0.1, dt_max=0.5))
+
+
+@case(T=800)
+def case_s4nd():
+    """Behind a learned filterbank (12 bins at stride 8): log power, a causal
+    time axis (no latency) and a symmetric frequency axis."""
+    g = S.Graph(inputs=1, sample_rate=48000)
+    g.add("enc", S.FbEncode(hop=8, filters=12), "x")
+    g.add("feat", S.LogPow(eps=1e-3), "enc")
+    g.add("y", S.S4ND(12, state=8, freq_state=6, dt_min=1e-2, dt_max=3e-1), "feat")
+    g.output("audio", "x")
+    g.output("y", "y")
+    return g
+
+
+@case(T=900)
+def case_s4nd_lookahead():
+    """Two planes of 4 bins (decimate by 2 of 4 inputs), causal frequency
+    axis, a look-ahead of 3 frames (the output is 3 frames late)."""
+    g = S.Graph(inputs=4, sample_rate=48000)
+    g.add("down", S.Decimate(2), "x")
+    g.add("y", S.S4ND(8, state=8, freq_state=4, channels=2, freq="causal", lookahead=3,
+                      dt_min=1e-2, dt_max=3e-1), "down")
+    g.output("audio", "x")
+    g.output("y", "y")
+    return g
+
+
+@case(T=1200, dt_scale=0.5)
+def case_s4nd_rate():
+    """At twice the trained rate, on the audio-rate input as a plane of
+    3 channels x 2 bins, with a look-ahead of 2: the time axis re-discretises
+    (dt halves, in both the causal and the look-ahead kernels), the
+    frequency axis does not."""
+    return simple(6, S.S4ND(6, state=6, freq_state=2, channels=3, lookahead=2, dt_min=1e-2,
+                            dt_max=3e-1))
+
+
+# One small model file per family (initialised, not trained): the family
+# between glue at audio rate (linear -> rmsnorm -> family -> GELU -> linear ->
+# GLU -> residual -> linear), or behind a filterbank (s4nd). test_layers
+# holds them to PyTorch and streaming to offline on long input;
+# test_family_models runs them through the "model" processor at 48 and
+# 44.1 kHz and tests/tools/test_family_render.sh through ssm-render.
+
+
+def family_model(layer, H=8):
+    g = S.Graph(inputs=1, sample_rate=48000)
+    g.add("in", S.Linear(1, H), "x")
+    g.add("norm", S.RMSNorm(H), "in")
+    g.add("ssm", layer, "norm")
+    g.add("act", S.Activation("gelu"), "ssm")
+    g.add("mix", S.Linear(H, 2 * H), "act")
+    g.add("glu", S.GLU(), "mix")
+    g.add("res", S.Add(), "in", "glu")
+    g.add("out", S.Linear(H, 1), "res")
+    g.output("audio", "out")
+    return g
+
+
+@case(T=4000)
+def case_model_lru():
+    return family_model(S.LRU(8, 16, r_min=0.95, r_max=0.999, max_phase=math.pi / 4))
+
+
+@case(T=4000)
+def case_model_s5():
+    return family_model(S.S5(8, 16))
+
+
+@case(T=4000)
+def case_model_dss():
+    return family_model(S.DSS(8, 16, "softmax", l_max=2048))
+
+
+@case(T=4000)
+def case_model_s4():
+    return family_model(S.S4(8, 16))
+
+
+@case(T=4000)
+def case_model_liquid_s4():
+    return family_model(S.LiquidS4(8, 16, "polyb", degree=2))
+
+
+@case(T=4000)
+def case_model_s4nd():
+    """A spectral mask from S4ND over the log-power plane of a fixed STFT
+    (32 bins at hop 16), with a look-ahead of 2 frames."""
+    g = S.Graph(inputs=1, sample_rate=48000)
+    g.add("stft", S.FbEncode(hop=16, basis="dft"), "x")
+    g.add("feat", S.LogPow(eps=1e-6), "stft")
+    g.add("plane", S.S4ND(32, state=8, freq_state=4, lookahead=2, dt_min=1e-2, dt_max=3e-1), "feat")
+    g.add("mask", S.Linear(32, 32), "plane")
+    g.add("mask.sigmoid", S.Activation("sigmoid"), "mask")
+    g.add("masked", S.Mul(), "mask.sigmoid", "stft")
+    g.add("istft", S.FbDecode(hop=16, basis="dft"), "masked")
+    g.output("audio", "istft")
+    return g
+
+
+# ---- end of the LTI families ----
 
 
 @case(T=6000)
