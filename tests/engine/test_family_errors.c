@@ -52,9 +52,11 @@ static const defect defects[] = {
      "parameter \"l_max\" is missing"},
     {"gss: l_max with exp", "gss", "l_max", "100", NULL, 0, 0, "unknown parameter \"l_max\""},
     {"gss: unknown variant", "gss", "variant", "\"cosine\"", NULL, 0, 0, "parameter \"variant\""},
-    {"gss: Lambda overflows", "gss", NULL, NULL, "y.dss.log_neg_Lambda_re", 85.0f, 0,
-     "Re Lambda = -exp(.) overflows"},
-    {"gss: a mode that does not decay", "gss", NULL, NULL, "y.dss.log_neg_Lambda_re", -1000.0f, 0,
+    {"gss: Lambda overflows", "gss", NULL, NULL, "y.dss.Lambda_log_neg_re", 85.0f, 0,
+     "dss.Lambda_log_neg_re[0][0] = 85: Re Lambda = -exp(.) overflows"},
+    {"gss: softmax mode that grows", "gss_softmax", NULL, NULL, "y.dss.Lambda_re", 0.25f, 0,
+     "dss.Lambda_re[0][0] = 0.25: a softmax mode that does not decay"},
+    {"gss: a mode that does not decay", "gss", NULL, NULL, "y.dss.Lambda_log_neg_re", -1000.0f, 0,
      "no stable discrete system"},
 };
 

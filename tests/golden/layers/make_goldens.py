@@ -624,14 +624,14 @@ def case_h3_rate():
 @case(T=1200)
 def case_gss():
     g = S.GSS(4, d_ff=8, d_ssm=3, state=6)
-    perturb([g.dss.log_neg_Lambda_re, g.dss.Lambda_im])
+    perturb([g.dss.Lambda_log_neg_re, g.dss.Lambda_im])
     return simple(4, same_forms(g, 4))
 
 
 @case(T=1200)
 def case_gss_softmax():
     g = S.GSS(3, d_ff=6, d_ssm=2, state=5, variant="softmax", l_max=200)
-    perturb([g.dss.log_neg_Lambda_re])
+    perturb([g.dss.Lambda_im])
     return simple(3, same_forms(g, 3))
 
 
