@@ -493,6 +493,234 @@ def case_net_stft():
     return g
 
 
+# ---- the selective / gated families (mamba, mamba2, hyena, h3, gss) ----
+
+def perturb(tensors, std=0.2):
+    """Move parameters off their structured init (D = 1, ...), so the
+    goldens see every term."""
+    with torch.no_grad():
+        for t in tensors:
+            t.add_(torch.randn_like(t) * std)
+
+
+def same_forms(layer, width, T=300, tol=1e-10, **kw):
+    """The module's training form (chunked / FFT) equals its reference form
+    (the step loop) in float64 on random input: checks the fast form before
+    its output becomes a golden."""
+    import copy
+    m = copy.deepcopy(layer).double()
+    x = torch.randn(2, T, width, dtype=torch.float64)
+    with torch.no_grad():
+        fast, ref = m(x, **kw), m(x, scan="sequential", **kw)
+    err = float((fast - ref).abs().max() / ref.abs().max())
+    assert err < tol, f"{layer.kind}: training form vs reference form rel err {err:.3g}"
+    return layer
+
+
+@case(T=700)
+def case_mamba():
+    m = S.Mamba(3, d_inner=6, state=4, d_conv=4, dt_rank=2)
+    perturb([m.D, m.A_log])
+    return simple(3, same_forms(m, 3))
+
+
+@case(T=700)
+def case_mamba_bias():
+    m = S.Mamba(4, d_inner=8, state=3, d_conv=3, bias=True, conv_bias=False)
+    perturb([m.D, m.in_proj.bias, m.out_proj.bias])
+    return simple(4, same_forms(m, 4))
+
+
+@case(T=700, dt_scale=0.5)
+def case_mamba_rate():
+    m = S.Mamba(3, d_inner=6, state=4, dt_min=1e-2, dt_max=2e-1)
+    with torch.no_grad():
+        m.D.mul_(0.05)  # the SSM term, which dt_scale changes, dominates
+    return simple(3, same_forms(m, 3, dt_scale=0.5))
+
+
+@case(T=700)
+def case_mamba2():
+    m = S.Mamba2(3, d_inner=8, head_dim=4, state=5, d_conv=4, chunk=16)
+    perturb([m.D, m.norm.weight])
+    return simple(3, same_forms(m, 3))
+
+
+@case(T=700)
+def case_mamba2_groups():
+    m = S.Mamba2(4, d_inner=12, head_dim=3, groups=2, state=4, d_conv=3, bias=True,
+                 conv_bias=False, chunk=32)
+    perturb([m.D, m.norm.weight, m.in_proj.bias, m.out_proj.bias])
+    return simple(4, same_forms(m, 4))
+
+
+@case(T=700, dt_scale=0.5)
+def case_mamba2_rate():
+    m = S.Mamba2(3, d_inner=8, head_dim=4, state=5, chunk=16)
+    with torch.no_grad():
+        m.D.mul_(0.05)  # the SSM term, which dt_scale changes, dominates
+    return simple(3, same_forms(m, 3, dt_scale=0.5))
+
+
+@case(T=700)
+def case_hyena():
+    """l_max < T: past l_max the filter slides (an l_max-tap FIR)."""
+    h = S.Hyena(3, l_max=64, order=2, filter_order=8, emb_dim=5, n_inner=2)
+    perturb([h.filter.freq])
+    return simple(3, same_forms(h, 3, tol=1e-9))
+
+
+@case(T=700)
+def case_hyena_o3():
+    """Order 3, a filter longer than one partition (the partitioned tail)."""
+    h = S.Hyena(2, l_max=200, order=3, filter_order=8, emb_dim=3, n_inner=1, shift=0.1)
+    return simple(2, same_forms(h, 2, tol=1e-9))
+
+
+@case(T=2500)
+def case_hyena_long():
+    """1500-tap filters: several partition levels."""
+    h = S.Hyena(2, l_max=1500, order=2, filter_order=8, emb_dim=5, n_inner=1)
+    return simple(2, same_forms(h, 2, T=1600, tol=1e-9))
+
+
+@case(T=300)
+def case_hyena_small():
+    """No inner MLP layers, 16 taps: small enough to seed the graph fuzzer."""
+    h = S.Hyena(2, l_max=16, order=2, filter_order=4, emb_dim=3, n_inner=0)
+    return simple(2, same_forms(h, 2, tol=1e-9))
+
+
+@case(T=700, dt_scale=0.5)
+def case_hyena_rate():
+    """At twice the trained rate: the filter at half-sample positions, 200
+    taps for l_max 100, gain halved."""
+    h = S.Hyena(2, l_max=100, order=2, filter_order=8, emb_dim=5, n_inner=1)
+    return simple(2, same_forms(h, 2, tol=1e-9, dt_scale=0.5))
+
+
+@case(T=1200)
+def case_h3():
+    h = S.H3(3, state=8, shift_state=4)
+    perturb([h.ssm_k_kernel.B])
+    return simple(3, same_forms(h, 3))
+
+
+@case(T=1200)
+def case_h3_bilinear():
+    h = S.H3(4, state=6, shift_state=3, discretization="bilinear")
+    perturb([h.ssm_k_kernel.B])
+    return simple(4, same_forms(h, 4))
+
+
+@case(T=1200, dt_scale=0.5)
+def case_h3_rate():
+    h = S.H3(3, state=8, shift_state=4)
+    with torch.no_grad():
+        h.kernel.log_dt.add_(2.0)  # slower modes than the default, so dt_scale shows
+    return simple(3, same_forms(h, 3, dt_scale=0.5))
+
+
+@case(T=1200)
+def case_gss():
+    g = S.GSS(4, d_ff=8, d_ssm=3, state=6)
+    perturb([g.dss.Lambda_log_neg_re, g.dss.Lambda_im])
+    return simple(4, same_forms(g, 4))
+
+
+@case(T=1200)
+def case_gss_softmax():
+    g = S.GSS(3, d_ff=6, d_ssm=2, state=5, variant="softmax", l_max=200)
+    perturb([g.dss.Lambda_im])
+    return simple(3, same_forms(g, 3))
+
+
+@case(T=1200, dt_scale=0.5)
+def case_gss_rate():
+    """Softmax at twice the trained rate: dt halves, the window doubles."""
+    g = S.GSS(3, d_ff=6, d_ssm=2, state=5, variant="softmax", l_max=200)
+    with torch.no_grad():
+        g.dss.log_dt.add_(2.0)
+    return simple(3, same_forms(g, 3, dt_scale=0.5))
+
+
+# The model file of each selective / gated family, mixing it with glue (the
+# "model_" cases: test_layers, test_family_models and test_family_render take
+# them up).
+
+@case(T=4000)
+def case_model_mamba():
+    """An audio-rate residual Mamba block (pre-norm), mono in and out."""
+    g = S.Graph(inputs=1, sample_rate=48000)
+    h = g.add("inp", S.Linear(1, 8), "x")
+    z = g.add("b0.mamba", S.Mamba(8, d_inner=16, state=8), g.add("b0.norm", S.RMSNorm(8), h))
+    h = g.add("b0", S.Add(), h, z)
+    g.add("out", S.Linear(8, 1), g.add("norm_f", S.RMSNorm(8), h))
+    g.output("audio", "out")
+    return g
+
+
+@case(T=4000)
+def case_model_mamba2():
+    """Mamba-2 behind a learned filterbank: a sigmoid mask on the
+    coefficients, as the denoiser's shape."""
+    g = S.Graph(inputs=1, sample_rate=48000)
+    c = g.add("enc", S.FbEncode(hop=8, filters=16), "x")
+    h = g.add("inp", S.Linear(16, 8), g.add("feat", S.LogPow(1e-6), c))
+    z = g.add("b0.mamba2", S.Mamba2(8, d_inner=16, head_dim=4, state=8),
+              g.add("b0.norm", S.RMSNorm(8), h))
+    h = g.add("b0", S.Add(), h, z)
+    m = g.add("mask.sigmoid", S.Activation("sigmoid"), g.add("mask", S.Linear(8, 16), h))
+    g.add("dec", S.FbDecode(hop=8, filters=16), g.add("masked", S.Mul(), m, c))
+    g.output("audio", "dec")
+    return g
+
+
+@case(T=4000)
+def case_model_hyena():
+    """An audio-rate Hyena block with 1000-tap implicit filters, residual."""
+    g = S.Graph(inputs=1, sample_rate=48000)
+    h = g.add("inp", S.Linear(1, 4), "x")
+    z = g.add("b0.hyena", S.Hyena(4, l_max=1000, order=2, filter_order=8, emb_dim=3, n_inner=1),
+              g.add("b0.norm", S.LayerNorm(4), h))
+    h = g.add("b0", S.Add(), h, z)
+    g.add("out", S.Linear(4, 1), h)
+    g.output("audio", "out")
+    return g
+
+
+@case(T=4000)
+def case_model_h3():
+    """H3 at a quarter of the rate (decimate / interpolate), residual at
+    both rates."""
+    g = S.Graph(inputs=1, sample_rate=48000)
+    h = g.add("inp", S.Linear(1, 4), "x")
+    d = g.add("d", S.Linear(16, 8), g.add("down", S.Decimate(4), h))
+    z = g.add("b0.h3", S.H3(8, state=8, shift_state=4), g.add("b0.norm", S.RMSNorm(8), d))
+    d = g.add("b0", S.Add(), d, z)
+    u = g.add("up", S.Interpolate(4), g.add("upl", S.Linear(8, 16), d))
+    g.add("out", S.Linear(4, 1), g.add("r", S.Add(), h, u))
+    g.output("audio", "out")
+    return g
+
+
+@case(T=4000)
+def case_model_gss():
+    """The GSS layer as the paper wraps it (layer norm, shortcut), twice, at
+    audio rate behind a bank of S4D filters (so the normalised features are
+    not one line through the origin): no rate-bound layer, so other host
+    rates re-discretise."""
+    g = S.Graph(inputs=1, sample_rate=48000)
+    h = g.add("front", S.S4D(8, 8), g.add("inp", S.Linear(1, 8), "x"))
+    for i in range(2):
+        z = g.add(f"b{i}.gss", S.GSS(8, d_ff=16, d_ssm=4, state=8),
+                  g.add(f"b{i}.norm", S.LayerNorm(8), h))
+        h = g.add(f"b{i}", S.Add(), h, z)
+    g.add("out", S.Linear(8, 1), h)
+    g.output("audio", "out")
+    return g
+
+
 def write_case(name, fn, T, scale, dt_scale):
     torch.manual_seed(zlib.crc32(name.encode()))
     g = fn()
