@@ -5,13 +5,13 @@
  *   v = GELU(v_proj(u)), w = GELU(u_proj(u)), y = DSS(w) + D w,
  *   out = o_proj(c_proj(y) v)
  *
- * DSS: Lambda = -exp(dss.log_neg_Lambda_re) + i dss.Lambda_im, W = dss.W_re
- * + i dss.W_im, dt = exp(dss.log_dt) dt_scale; variant "exp" (K = Re(sum W
- * (e^{Lambda dt} - 1)/Lambda e^{Lambda dt l})) or "softmax" (normalised over
- * l_max samples at the trained rate). Tensors: v_proj.weight [d_ff, W]
- * /bias, u_proj.weight [d_ssm, W] /bias, c_proj.weight [d_ff, d_ssm] /bias,
- * o_proj.weight [W, d_ff] /bias, dss.log_dt, dss.D [d_ssm], the rest
- * [d_ssm, state].
+ * The DSS part is parametrised as the dss kind's (engine/net/layer_dss.c),
+ * under "dss.": Lambda = -exp(Lambda_log_neg_re) + i Lambda_im ("exp") or
+ * Lambda_re + i Lambda_im ("softmax", normalised over l_max samples at the
+ * trained rate), W = W_re + i W_im, dt = exp(log_dt) dt_scale. Tensors:
+ * v_proj.weight [d_ff, W] /bias, u_proj.weight [d_ssm, W] /bias,
+ * c_proj.weight [d_ff, d_ssm] /bias, o_proj.weight [W, d_ff] /bias,
+ * dss.log_dt, dss.D [d_ssm], the rest [d_ssm, state].
  *
  * Continuous-time and rate-free: another host rate re-discretises (dt and
  * the softmax window scale with dt_scale), nothing resamples. Schedules,
@@ -60,10 +60,11 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
     }
     const uint64_t s_v[2] = {F, E}, s_f[1] = {F}, s_u[2] = {H, E}, s_h[1] = {H}, s_c[2] = {F, H},
                    s_o[2] = {E, F}, s_e[1] = {E}, s_hm[2] = {H, M};
-    static const char *const names[] = {
-        "v_proj.weight", "v_proj.bias",   "u_proj.weight", "u_proj.bias", "c_proj.weight",
-        "c_proj.bias",   "o_proj.weight", "o_proj.bias",   "dss.log_dt",  "dss.log_neg_Lambda_re",
-        "dss.Lambda_im", "dss.W_re",      "dss.W_im",      "dss.D"};
+    const char *const re_name = variant == SSM_DSS_EXP ? "dss.Lambda_log_neg_re" : "dss.Lambda_re";
+    const char *const names[] = {"v_proj.weight", "v_proj.bias", "u_proj.weight", "u_proj.bias",
+                                 "c_proj.weight", "c_proj.bias", "o_proj.weight", "o_proj.bias",
+                                 "dss.log_dt",    re_name,       "dss.Lambda_im", "dss.W_re",
+                                 "dss.W_im",      "dss.D"};
     const uint64_t *shapes[] = {s_v, s_f, s_u,  s_h,  s_c,  s_f,  s_o,
                                 s_e, s_h, s_hm, s_hm, s_hm, s_hm, s_h};
     static const uint32_t ndims[] = {2, 1, 2, 1, 2, 1, 2, 1, 1, 2, 2, 2, 2, 1};
@@ -72,11 +73,14 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
     for (size_t i = 0; i < N_T; i++)
         if (!(t[i] = ssm_layer_tensor(c, names[i], ndims[i], shapes[i])))
             return NULL;
+    /* Every mode must decay: Re Lambda finite and < 0. */
     for (size_t i = 0; i < H * M; i++)
-        if (!(t[9]->data[i] < 80.0f)) {
-            ssm_layer_fail(c, SSM_ERR_FORMAT,
-                           "dss.log_neg_Lambda_re[%zu] = %g: Re Lambda = -exp(.) overflows", i,
-                           (double)t[9]->data[i]);
+        if (variant == SSM_DSS_EXP ? !(t[9]->data[i] < 80.0f) : !(t[9]->data[i] < 0.0f)) {
+            ssm_layer_fail(c, SSM_ERR_FORMAT, "%s[%zu][%zu] = %g: %s", re_name, i / M, i % M,
+                           (double)t[9]->data[i],
+                           variant == SSM_DSS_EXP
+                               ? "Re Lambda = -exp(.) overflows"
+                               : "a softmax mode that does not decay has no recurrence");
             return NULL;
         }
     gss *l = ssm_layer_calloc(c, 1, sizeof *l);
@@ -89,7 +93,7 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
     }
     memcpy(l->dss.log_dt, t[8]->data, H * sizeof(float));
     for (size_t i = 0; i < H * M; i++)
-        l->dss.lam_re[i] = -expf(t[9]->data[i]);
+        l->dss.lam_re[i] = variant == SSM_DSS_EXP ? -expf(t[9]->data[i]) : t[9]->data[i];
     memcpy(l->dss.lam_im, t[10]->data, H * M * sizeof(float));
     memcpy(l->dss.w_re, t[11]->data, H * M * sizeof(float));
     memcpy(l->dss.w_im, t[12]->data, H * M * sizeof(float));

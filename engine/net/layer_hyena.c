@@ -136,6 +136,20 @@ static ssm_status activate(void *self, const ssm_layer_env *env, ssm_layer_ctx *
                        env->dt_scale, l->w.d_model * (l->w.order - 1));
         return SSM_ERR_FORMAT;
     }
+    /* Generating the filters costs their MLP at every tap: refuse what would
+     * take minutes (one second at 48 kHz, 256 wide, four inner layers, is
+     * about 1.3e10). */
+    const double fo = (double)l->w.filter_order;
+    const double work = taps * fo *
+                        ((double)l->w.emb_dim + (double)l->w.n_inner * fo +
+                         (double)(l->w.d_model * (l->w.order - 1)));
+    if (work > 7e10) {
+        ssm_layer_fail(c, SSM_ERR_FORMAT,
+                       "generating %.0f filter taps through a %zu-wide MLP would take %.2g "
+                       "multiply-adds: too large",
+                       taps, l->w.filter_order, work);
+        return SSM_ERR_FORMAT;
+    }
     const size_t block = env->max_out < 1 ? 1 : (env->max_out > 4096 ? 4096 : env->max_out);
     ssm_status st;
     l->m = ssm_hyena_create(&l->w, env->dt_scale, PARTITION, block, &st);

@@ -624,14 +624,14 @@ def case_h3_rate():
 @case(T=1200)
 def case_gss():
     g = S.GSS(4, d_ff=8, d_ssm=3, state=6)
-    perturb([g.dss.log_neg_Lambda_re, g.dss.Lambda_im])
+    perturb([g.dss.Lambda_log_neg_re, g.dss.Lambda_im])
     return simple(4, same_forms(g, 4))
 
 
 @case(T=1200)
 def case_gss_softmax():
     g = S.GSS(3, d_ff=6, d_ssm=2, state=5, variant="softmax", l_max=200)
-    perturb([g.dss.log_neg_Lambda_re])
+    perturb([g.dss.Lambda_im])
     return simple(3, same_forms(g, 3))
 
 
@@ -644,13 +644,12 @@ def case_gss_rate():
     return simple(3, same_forms(g, 3, dt_scale=0.5))
 
 
-# One small network per family, mixing it with glue: test_layers checks
-# them against PyTorch and long-input stream == offline; test_model_families
-# and test_render_models run them through the "model" processor and
-# ssm-render.
+# The model file of each selective / gated family, mixing it with glue (the
+# "model_" cases: test_layers, test_family_models and test_family_render take
+# them up).
 
 @case(T=4000)
-def case_net_mamba():
+def case_model_mamba():
     """An audio-rate residual Mamba block (pre-norm), mono in and out."""
     g = S.Graph(inputs=1, sample_rate=48000)
     h = g.add("inp", S.Linear(1, 8), "x")
@@ -662,7 +661,7 @@ def case_net_mamba():
 
 
 @case(T=4000)
-def case_net_mamba2():
+def case_model_mamba2():
     """Mamba-2 behind a learned filterbank: a sigmoid mask on the
     coefficients, as the denoiser's shape."""
     g = S.Graph(inputs=1, sample_rate=48000)
@@ -678,7 +677,7 @@ def case_net_mamba2():
 
 
 @case(T=4000)
-def case_net_hyena():
+def case_model_hyena():
     """An audio-rate Hyena block with 1000-tap implicit filters, residual."""
     g = S.Graph(inputs=1, sample_rate=48000)
     h = g.add("inp", S.Linear(1, 4), "x")
@@ -691,7 +690,7 @@ def case_net_hyena():
 
 
 @case(T=4000)
-def case_net_h3():
+def case_model_h3():
     """H3 at a quarter of the rate (decimate / interpolate), residual at
     both rates."""
     g = S.Graph(inputs=1, sample_rate=48000)
@@ -706,7 +705,7 @@ def case_net_h3():
 
 
 @case(T=4000)
-def case_net_gss():
+def case_model_gss():
     """The GSS layer as the paper wraps it (layer norm, shortcut), twice, at
     audio rate behind a bank of S4D filters (so the normalised features are
     not one line through the origin): no rate-bound layer, so other host

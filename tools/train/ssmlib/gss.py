@@ -12,20 +12,19 @@ engine's gss kind (engine/net/layer_gss.c over kernels/gss.c):
 The paper's layer also normalises its input and adds the shortcut: those are
 glue nodes around this kind (rmsnorm / layernorm, add). GELU is the erf form.
 
-DSS per channel (M complex modes, Lambda = -exp(log_neg_Lambda_re) + i
-Lambda_im, so every mode decays and every model streams; W complex):
-  exp:     K[l] = Re(sum_n W_n (exp(Lambda_n dt) - 1) / Lambda_n exp(Lambda_n dt l))
-  softmax: K[l] = Re(sum_n W_n / Lambda_n exp(Lambda_n dt l) / S_n),
+The DSS part is ssmlib.DSS (the dss kind's module and parametrisation, M
+complex modes per channel, the paper's real part with no factor 2):
+  exp:     Lambda = -exp(Lambda_log_neg_re) + i Lambda_im,
+           K[l] = Re(sum_n W_n (exp(Lambda_n dt) - 1) / Lambda_n exp(Lambda_n dt l))
+  softmax: Lambda = Lambda_re + i Lambda_im (Lambda_re < 0),
+           K[l] = Re(sum_n W_n / Lambda_n exp(Lambda_n dt l) / S_n),
            S_n = sum_{j < l_max} exp(Lambda_n dt j)
-(the paper's real part, no factor 2). The softmax normaliser uses the fixed
-length l_max (the reference normalises over the training length), so the
-kernel extends past it the same way when streaming. Init: Lambda = -1/2 +
-i pi n (S4D-Lin) instead of the reference's HiPPO skew eigenvalues, W complex
-normal, log dt uniform in [log 1e-3, log 1e-1].
+(softmax over the fixed length l_max, so the kernel extends past it the same
+way when streaming; ssmlib/dss.py says how this differs from the reference).
 
-Tensors: v_proj, u_proj, c_proj, o_proj .weight / .bias; dss.log_dt [d_ssm],
-dss.log_neg_Lambda_re, dss.Lambda_im, dss.W_re, dss.W_im [d_ssm, state],
-dss.D [d_ssm].
+Tensors: v_proj, u_proj, c_proj, o_proj .weight / .bias; the DSS part's under
+dss. (dss.log_dt, dss.Lambda_log_neg_re or dss.Lambda_re, dss.Lambda_im,
+dss.W_re, dss.W_im [d_ssm, state], dss.D [d_ssm]).
 
 Forward is the training form: the kernel by its Vandermonde product and the
 convolution by FFT (size 2T); scan="sequential" runs the diagonal recurrence
@@ -36,11 +35,12 @@ scales dt, and l_max becomes round(l_max / dt_scale) samples (the
 normalising window keeps its length in seconds)."""
 import math
 
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from .base import Layer, need_width, register
+from .dss import DSS, effective_lmax
+from .modal import cplx
 from .scan import diag_recurrence
 
 
@@ -52,33 +52,19 @@ class GSS(Layer):
     def __init__(self, width, d_ff=None, d_ssm=None, state=64, variant="exp", l_max=None,
                  dt_min=1e-3, dt_max=1e-1):
         super().__init__()
-        if variant not in ("exp", "softmax"):
-            raise ValueError("gss: variant is 'exp' or 'softmax'")
-        if variant == "softmax" and not l_max:
-            raise ValueError("gss: the softmax variant needs l_max")
-        F_, H, M = d_ff or 4 * width, d_ssm or max(1, width // 4), state
-        self.width, self.d_ff, self.d_ssm, self.state = width, F_, H, M
-        self.variant, self.l_max = variant, l_max
+        F_, H = d_ff or 4 * width, d_ssm or max(1, width // 4)
+        self.width, self.d_ff, self.d_ssm, self.state = width, F_, H, state
         self.v_proj, self.u_proj = nn.Linear(width, F_), nn.Linear(width, H)
         self.c_proj, self.o_proj = nn.Linear(H, F_), nn.Linear(F_, width)
-        self.dss = nn.Module()
-        d = self.dss
-        d.log_dt = nn.Parameter(torch.rand(H) * (math.log(dt_max) - math.log(dt_min))
-                                + math.log(dt_min))
-        d.log_neg_Lambda_re = nn.Parameter(torch.full((H, M), math.log(0.5)))
-        d.Lambda_im = nn.Parameter((math.pi * torch.arange(M).float()).repeat(H, 1))
-        w = torch.randn(H, M, 2) * (0.5 ** 0.5)
-        d.W_re, d.W_im = nn.Parameter(w[..., 0].contiguous()), nn.Parameter(w[..., 1].contiguous())
-        d.D = nn.Parameter(torch.randn(H))
+        self.dss = DSS(H, state, variant, l_max, dt_min, dt_max)
 
     def stream(self, ins):
         need_width(self.kind, ins[0], self.width)
         return super().stream(ins)
 
     def params(self):
-        p = {"d_ff": self.d_ff, "d_ssm": self.d_ssm, "state": self.state, "variant": self.variant}
-        if self.variant == "softmax":
-            p["l_max"] = self.l_max
+        p = {"d_ff": self.d_ff, "d_ssm": self.d_ssm}
+        p.update(self.dss.params())
         return p
 
     def tensors(self):
@@ -86,8 +72,7 @@ class GSS(Layer):
         for name in ("v_proj", "u_proj", "c_proj", "o_proj"):
             lin = getattr(self, name)
             t[name + ".weight"], t[name + ".bias"] = lin.weight, lin.bias
-        for name in ("log_dt", "log_neg_Lambda_re", "Lambda_im", "W_re", "W_im", "D"):
-            t["dss." + name] = getattr(self.dss, name)
+        t.update({"dss." + k: v for k, v in self.dss.tensors().items()})
         return t
 
     @classmethod
@@ -96,37 +81,24 @@ class GSS(Layer):
                    p.get("variant", "exp"), p.get("l_max"))
 
     def modes(self, dt_scale=1.0):
-        """The discrete poles and output weights: K[l] = Re(sum w lam^l)."""
+        """The DSS part's discrete poles and output weights, K[l] = Re(sum w
+        lam^l), for the recurrence."""
         d = self.dss
-        dt = (torch.exp(d.log_dt) * dt_scale).unsqueeze(-1)
-        Lam = torch.complex(-torch.exp(d.log_neg_Lambda_re), d.Lambda_im)
-        W = torch.complex(d.W_re, d.W_im)
-        lam = torch.exp(Lam * dt)
-        if self.variant == "exp":
+        Lam = d.Lambda()
+        dtl = Lam * (d.log_dt.exp() * dt_scale).unsqueeze(-1)
+        lam, W = dtl.exp(), cplx(d.W_re, d.W_im)
+        if d.variant == "exp":
             return lam, W * (lam - 1.0) / Lam
-        L = max(1, int(math.floor(self.l_max / dt_scale + 0.5)))
-        S = (1.0 - lam ** L) / (1.0 - lam)  # sum_{j < L} lam^j
-        return lam, W / (Lam * S)
-
-    def kernel(self, T, dt_scale=1.0):
-        lam, w = self.modes(dt_scale)
-        dt = (torch.exp(self.dss.log_dt) * dt_scale).unsqueeze(-1)
-        Lam = torch.complex(-torch.exp(self.dss.log_neg_Lambda_re), self.dss.Lambda_im)
-        l = torch.arange(T, device=lam.device, dtype=self.dss.log_dt.dtype)
-        return torch.einsum("hn,hnl->hl", w, torch.exp((Lam * dt).unsqueeze(-1) * l)).real
+        n = effective_lmax(d.l_max, dt_scale)
+        return lam, W / (Lam * (1.0 - (dtl * n).exp()) / (1.0 - lam))
 
     def forward(self, u, dt_scale=1.0, scan="fft"):
         """u: [B, T, width] -> [B, T, width]."""
-        T = u.shape[1]
         v = F.gelu(self.v_proj(u))
         w = F.gelu(self.u_proj(u))  # [B, T, H]
         if scan == "sequential":
             lam, wt = self.modes(dt_scale)
-            y = diag_recurrence(lam, wt, w)
+            y = diag_recurrence(lam, wt, w) + self.dss.D * w
         else:
-            k = self.kernel(T, dt_scale)
-            wt = w.transpose(1, 2)
-            y = torch.fft.irfft(torch.fft.rfft(wt, n=2 * T) * torch.fft.rfft(k, n=2 * T),
-                                n=2 * T)[..., :T].transpose(1, 2)
-        y = y + self.dss.D * w
+            y = self.dss(w, dt_scale)  # K * w + D w by FFT
         return self.o_proj(self.c_proj(y) * v)
