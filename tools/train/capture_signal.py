@@ -256,7 +256,10 @@ EVAL_TEXT = [
 ]
 
 
-def capture(seed):
+def capture(seed, tiny=False):
+    """tiny: a few seconds of sweeps, noise, a staircase and plucks (no
+    fluidsynth or espeak-ng), for the pipeline's end-to-end test; it has the
+    same sync markers and train / val split as the full signal."""
     rng = np.random.default_rng(seed)
     b = Builder()
     marker = sync_marker()
@@ -265,6 +268,14 @@ def capture(seed):
     b.add(silence(1.0), "silence", "sync")
     sf_train = SOUNDFONTS[0]
     for split, scale in (("train", 1.0), ("val", 0.22)):
+        if tiny:
+            b.add(log_sweep(20, 20000, 1.0, -12 if split == "train" else -18), "sweep", split,
+                  level_db=-12 if split == "train" else -18)
+            b.add(noise_bursts(rng, [-30, -18], 2), "noise", split)
+            b.add(staircase(rng, -36, -12, 3, 0.2), "staircase", split)
+            b.add(pluck_phrase(rng, 1.5, (-20, -6)), "plucks", split, level_db=[-20, -6])
+            b.add(silence(0.3), "silence", split)
+            continue
         # Sweeps: the small-signal and the driven transfer function.
         for lvl in ((-30, -18, -6) if split == "train" else (-12,)):
             b.add(log_sweep(20, 20000, 2.5 if split == "train" else 1.5, lvl), "sweep", split, level_db=lvl)
@@ -319,15 +330,17 @@ def main():
     g.add_argument("--capture", metavar="OUT.wav")
     g.add_argument("--eval", metavar="OUT.wav")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--tiny", action="store_true", help="--capture: a few seconds, synthesis only (tests)")
     args = ap.parse_args()
-    if not any(os.path.exists(s) for s in SOUNDFONTS):
+    if not args.tiny and not any(os.path.exists(s) for s in SOUNDFONTS):
         raise SystemExit("no soundfont: install fluid-soundfont-gm (tools/train/capture-packages.txt)")
     out = args.capture or args.eval
-    b = capture(args.seed) if args.capture else evaluation(args.seed)
+    b = capture(args.seed, args.tiny) if args.capture else evaluation(args.seed)
     x = b.signal()
     write_wav(out, x)
     meta = {"rate": SR, "samples": len(x), "seconds": round(len(x) / SR, 2), "seed": args.seed,
-            "recipe": "tools/train/capture_signal.py " + ("--capture" if args.capture else "--eval"),
+            "recipe": "tools/train/capture_signal.py " + ("--capture" if args.capture else "--eval")
+            + (" --tiny" if args.tiny else ""),
             "marker_length": MARKER_LEN, "sections": b.sections}
     with open(os.path.splitext(out)[0] + ".json", "w") as f:
         json.dump(meta, f, indent=1)
