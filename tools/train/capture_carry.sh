@@ -6,7 +6,7 @@
 #   DEST/plan.json  the jobs
 #   DEST/run.sh     the entry point: bash DEST/run.sh MINUTES OUT
 #   DEST/resume.tar the previous run's captures.tar, when given (resumes every job)
-# Usage: tools/train/capture_carry.sh DATA DEST [PREVIOUS_CAPTURES_TAR]
+# Usage: [PLAN=plan.json] tools/train/capture_carry.sh DATA DEST [PREVIOUS_CAPTURES_TAR]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 data=$1 dest=$2 prev=${3:-}
@@ -15,7 +15,7 @@ mkdir -p "$dest/train" "$dest/data"
 cp "$here"/*.py "$dest/train/"
 cp -r "$here/ssmlib" "$dest/train/ssmlib"
 find "$dest/train" -name __pycache__ -prune -exec rm -rf {} +
-cp "$here/capture_plan.json" "$dest/plan.json"
+cp "${PLAN:-$here/capture_plan.json}" "$dest/plan.json"
 cp "$data"/x.spc "$data"/y-*.spc "$data"/capture.json "$data"/data.json "$dest/data/"
 if [ -n "$prev" ]; then cp "$prev" "$dest/resume.tar"; fi
 cat >"$dest/run.sh" <<'RUN'
