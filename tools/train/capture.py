@@ -348,7 +348,7 @@ class Trainer:
         self.opt.load_state_dict(ck["opt"])
         self.step, self.elapsed, self.best = ck["step"], ck["elapsed"], ck["best"]
         self.best_state, self.history = ck["best_state"], ck["history"]
-        self.gen.set_state(ck["gen"])
+        self.gen.set_state(ck["gen"].cpu())  # map_location moved it; the generator is the CPU one
 
     def lr_at(self, frac):
         # a linear ramp over the first 200 steps (the calibrated start is
