@@ -37,6 +37,7 @@ long bench_maxrss_mb(void);
 /* Uniform noise in [-0.5, 0.5), reproducible from seed. */
 void bench_noise(float *x, size_t n, unsigned seed);
 
+void bench_linalg(const bench_opts *o);
 void bench_diag(const bench_opts *o);
 void bench_mimo(const bench_opts *o);
 void bench_partconv(const bench_opts *o);

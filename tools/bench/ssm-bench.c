@@ -5,6 +5,7 @@
  *
  * Sections:
  *   peak       the measured FMA peak at every SIMD level of this CPU (bench_peak.c)
+ *   linalg     the linear layers' products at the networks' sizes (bench_linalg.c)
  *   diag       S4D/DSS diagonal bank: step, chunked FFT, chunked scan (bench_lti.c)
  *   mimo       S5/LRU MIMO bank: step and chunked scan (bench_lti.c)
  *   partconv   10 s partitioned convolution at 64-sample latency, beside
@@ -132,9 +133,9 @@ static const struct {
     void (*run)(const bench_opts *);
     int by_default;
 } sections[] = {
-    {"peak", bench_peak_section, 1}, {"diag", bench_diag, 1}, {"mimo", bench_mimo, 1},
-    {"partconv", bench_partconv, 1}, {"dplr", bench_dplr, 1}, {"selective", bench_selective, 1},
-    {"proc", bench_proc, 1},         {"host", bench_host, 0},
+    {"peak", bench_peak_section, 1},   {"linalg", bench_linalg, 1},     {"diag", bench_diag, 1},
+    {"mimo", bench_mimo, 1},           {"partconv", bench_partconv, 1}, {"dplr", bench_dplr, 1},
+    {"selective", bench_selective, 1}, {"proc", bench_proc, 1},         {"host", bench_host, 0},
 };
 enum { N_SECTIONS = sizeof sections / sizeof sections[0] };
 
