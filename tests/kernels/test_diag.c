@@ -227,6 +227,12 @@ int main(void)
     check_weighting(SSM_DIAG_WEIGHT_INPUT, 1, 64, n);
     check_weighting(SSM_DIAG_WEIGHT_OUTPUT, 3, 40, n);
     check_weighting(SSM_DIAG_WEIGHT_OUTPUT, 1, 9, n);
+    /* One or two groups a channel: channels share a tile (whole tiles and
+     * the channels left over). */
+    check_weighting(SSM_DIAG_WEIGHT_OUTPUT, 7, 16, n / 2);
+    check_weighting(SSM_DIAG_WEIGHT_INPUT, 9, 5, n / 2);
+    check_weighting(SSM_DIAG_WEIGHT_OUTPUT, 5, 30, n / 2);
+    check_weighting(SSM_DIAG_WEIGHT_INPUT, 4, 17, n / 2);
     check_same_filter();
     return th_finish("test_diag");
 }

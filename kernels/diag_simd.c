@@ -1,0 +1,68 @@
+/* The diagonal bank's inner loops, compiled once per SIMD level from
+ * kernels/diag_simd.h (see there why per level), and the choice of one. */
+#include <string.h>
+
+#include "diag_kernels.h"
+#include "simd_level.h"
+
+#define SFX(x) x##_base
+#define TGT
+#define NL       4
+#define GROUPS_L 2
+#define GLIDE_L  1
+#define KB_L     1
+#include "diag_simd.h"
+#undef SFX
+#undef TGT
+#undef NL
+#undef GROUPS_L
+#undef GLIDE_L
+#undef KB_L
+
+#if defined(SSM_SIMD_DISPATCH)
+#define SFX(x)   x##_v3
+#define TGT      __attribute__((target("arch=x86-64-v3")))
+#define NL       8
+#define GROUPS_L 2
+#define GLIDE_L  1
+#define KB_L     2
+#include "diag_simd.h"
+#undef SFX
+#undef TGT
+#undef NL
+#undef GROUPS_L
+#undef GLIDE_L
+#undef KB_L
+
+#if defined(SSM_SIMD_V4)
+#define SFX(x)   x##_v4
+#define TGT      __attribute__((target("arch=x86-64-v4")))
+#define NL       16
+#define GROUPS_L 4
+#define GLIDE_L  2
+#define KB_L     4
+#include "diag_simd.h"
+#undef SFX
+#undef TGT
+#undef NL
+#undef GROUPS_L
+#undef GLIDE_L
+#undef KB_L
+#endif
+#endif
+
+const ssm_diag_simd *ssm_diag_simd_get(void)
+{
+    switch (ssm_simd_level_now()) {
+#if defined(SSM_SIMD_DISPATCH) && defined(SSM_SIMD_V4)
+    case SSM_SIMD_X86_64_V4:
+        return &kernels_v4;
+#endif
+#if defined(SSM_SIMD_DISPATCH)
+    case SSM_SIMD_X86_64_V3:
+        return &kernels_v3;
+#endif
+    default:
+        return &kernels_base;
+    }
+}
