@@ -20,10 +20,15 @@
 #undef KB_L
 
 #if defined(SSM_SIMD_DISPATCH)
+/* 4 groups of 6 vectors need 24 of AVX2's 16 registers: GCC keeps the
+ * loop-invariant coefficients on the stack and reads them as memory
+ * operands of the FMAs, which at long blocks runs 30-40 % faster than 2
+ * groups in registers (ssm-bench diag, AMD Zen 4 forced to v3); 6 or 8
+ * groups are slower again. */
 #define SFX(x)   x##_v3
 #define TGT      __attribute__((target("arch=x86-64-v3")))
 #define NL       8
-#define GROUPS_L 2
+#define GROUPS_L 4
 #define GLIDE_L  1
 #define KB_L     2
 #include "diag_simd.h"
