@@ -11,8 +11,9 @@
 
 struct ssm_diag {
     ssm_diag_bank bank;
-    float *xr, *xi; /* [channels][stride] the state both forms share */
-    ssm_diag_conv *conv;
+    float *xr, *xi;         /* [channels][stride] the state both forms share */
+    ssm_diag_conv *conv;    /* the chunked schedule, NULL when the plan is the step */
+    ssm_diag_plan plan;     /* what SSM_MODE_OFFLINE runs */
     const ssm_diag_simd *k; /* the inner loops for this CPU's SIMD level */
     int conv_stale;         /* the coefficients moved since the tables were made */
     ssm_mode mode;
@@ -129,16 +130,25 @@ ssm_diag *ssm_diag_create(const ssm_diag_bank *b, const ssm_diag_config *cfg, ss
 {
     ssm_status st = SSM_ERR_INVALID;
     ssm_diag *d = NULL;
-    const size_t chunk = cfg && cfg->chunk ? cfg->chunk : 1024;
     const ssm_diag_method method = cfg ? cfg->method : SSM_DIAG_FFT;
     const ssm_plan_rigor rigor = cfg ? cfg->rigor : SSM_PLAN_ESTIMATE;
     if (!b || !b->channels || !b->modes ||
-        (b->weighting != SSM_DIAG_WEIGHT_OUTPUT && b->weighting != SSM_DIAG_WEIGHT_INPUT))
+        (b->weighting != SSM_DIAG_WEIGHT_OUTPUT && b->weighting != SSM_DIAG_WEIGHT_INPUT) ||
+        (method != SSM_DIAG_FFT && method != SSM_DIAG_SCAN && method != SSM_DIAG_STEP &&
+         method != SSM_DIAG_PLANNED))
         goto fail;
     st = SSM_ERR_NOMEM;
     d = calloc(1, sizeof *d);
     if (!d)
         goto fail;
+    if (method == SSM_DIAG_PLANNED) {
+        const size_t block = cfg->block ? cfg->block : 8192;
+        d->plan = ssm_diag_plan_offline(b->channels, b->modes, b->weighting, block, rigor);
+    } else {
+        d->plan.method = method;
+        d->plan.chunk = cfg && cfg->chunk ? cfg->chunk : 1024;
+        d->plan.min_block = 0;
+    }
     st = ssm_diag_bank_init(&d->bank, b->channels, b->modes);
     if (st != SSM_OK)
         goto fail;
@@ -149,9 +159,11 @@ ssm_diag *ssm_diag_create(const ssm_diag_bank *b, const ssm_diag_config *cfg, ss
     d->xi = ssm_fft_alloc(b->channels * b->stride);
     if (!d->xr || !d->xi)
         goto fail;
-    d->conv = ssm_diag_conv_create(&d->bank, chunk, rigor, method, &st);
-    if (!d->conv)
-        goto fail;
+    if (d->plan.method != SSM_DIAG_STEP) {
+        d->conv = ssm_diag_conv_create(&d->bank, d->plan.chunk, rigor, d->plan.method, &st);
+        if (!d->conv)
+            goto fail;
+    }
     d->k = ssm_diag_simd_get();
     d->mode = SSM_MODE_STREAM;
     if (status)
@@ -192,7 +204,7 @@ void ssm_diag_process(ssm_diag *d, const float *in, size_t in_ld, float *out, si
 {
     if (n == 0)
         return;
-    if (d->mode == SSM_MODE_OFFLINE) {
+    if (d->mode == SSM_MODE_OFFLINE && d->conv && n >= d->plan.min_block) {
         if (d->conv_stale) {
             ssm_diag_conv_update(d->conv, &d->bank);
             d->conv_stale = 0;
@@ -229,6 +241,11 @@ ssm_status ssm_diag_glide(ssm_diag *d, const ssm_diag_bank *target, const float 
     glide_coefficients(b, target, n, remaining);
     d->conv_stale = 1;
     return SSM_OK;
+}
+
+ssm_diag_plan ssm_diag_get_plan(const ssm_diag *d)
+{
+    return d->plan;
 }
 
 const ssm_diag_bank *ssm_diag_get_bank(const ssm_diag *d)

@@ -2,13 +2,15 @@
  *
  * The S4D system is stored continuous-time in the model file and
  * discretised by ZOH for the frame rate (kernels/s4d.c); both forms run on
- * one ssm_diag (kernels/diag.c): the recurrence live and the exact chunked
- * FFT convolution offline, on one state, so a mode switch at a block
- * boundary is seamless. */
+ * one ssm_diag (kernels/diag.c): the recurrence live and offline the exact
+ * schedule planned for the most frames a call brings (ssm_diag_plan_offline:
+ * the recurrence itself where the chunked forms would be slower), on one
+ * state, so a mode switch at a block boundary is seamless. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/plan.h"
 #include "net/network.h"
 #include "ssm/activations.h"
 
@@ -93,7 +95,11 @@ ssm_status ssm_layer_s4d_activate(ssm_layer_s4d *l, size_t max_frames, ssm_error
     l->z2 = malloc(max_frames * 2 * H * sizeof *l->z2);
     ssm_status st = SSM_OK;
     if (l->z && l->s && l->z2)
-        l->ssm = ssm_diag_create(&l->bank, &(ssm_diag_config){.chunk = max_frames}, &st);
+        l->ssm = ssm_diag_create(&l->bank,
+                                 &(ssm_diag_config){.method = SSM_DIAG_PLANNED,
+                                                    .rigor = ssm_engine_plan_rigor(),
+                                                    .block = max_frames},
+                                 &st);
     if (!l->ssm) {
         ssm_error_set(err, SSM_ERR_NOMEM, "out of memory activating an S4D block");
         return SSM_ERR_NOMEM;

@@ -219,6 +219,83 @@ static void check_same_filter(void)
     free(y2);
 }
 
+/* A plan names one of the exact schedules with a usable chunk. */
+static int plan_valid(ssm_diag_plan p, size_t block)
+{
+    if (p.method == SSM_DIAG_STEP)
+        return 1;
+    return (p.method == SSM_DIAG_FFT || p.method == SSM_DIAG_SCAN) && p.chunk >= 1 &&
+           p.chunk <= 1024 && (p.chunk & (p.chunk - 1)) == 0 && p.min_block <= block;
+}
+
+/* The planned offline form: whatever the plan (ESTIMATE's model or
+ * MEASURE's timing), offline output is the recurrence's, a mode switch
+ * keeps the state, MEASURE keeps its answer per shape, and the step
+ * scheduled offline is the streaming form itself, sample for sample. */
+static void check_plan(ssm_plan_rigor rigor, size_t H, size_t M, size_t block, size_t n)
+{
+    const char *rname = rigor == SSM_PLAN_MEASURE ? "MEASURE" : "ESTIMATE";
+    char what[160];
+    th_rng r = {0x9a11 + M + block};
+    ssm_diag_bank a;
+    CHECK(ssm_diag_bank_init(&a, H, M) == SSM_OK, "bank");
+    random_bank(&a, &r);
+    const ssm_diag_plan p = ssm_diag_plan_offline(H, M, a.weighting, block, rigor);
+    printf("plan %s H=%zu M=%zu block %zu: method %d chunk %zu min_block %zu\n", rname, H, M, block,
+           (int)p.method, p.chunk, p.min_block);
+    CHECK(plan_valid(p, block), "%s: plan for %zu x %zu at %zu is no schedule", rname, H, M, block);
+    const ssm_diag_plan q = ssm_diag_plan_offline(H, M, a.weighting, block, rigor);
+    CHECK(q.method == p.method && q.chunk == p.chunk && q.min_block == p.min_block,
+          "%s: the same shape gets the same plan", rname);
+    ssm_status st;
+    ssm_diag *d = ssm_diag_create(
+        &a, &(ssm_diag_config){.method = SSM_DIAG_PLANNED, .rigor = rigor, .block = block}, &st);
+    CHECK(d != NULL, "planned create: %s", ssm_status_string(st));
+    if (!d) {
+        ssm_diag_bank_free(&a);
+        return;
+    }
+    const ssm_diag_plan g = ssm_diag_get_plan(d);
+    CHECK(g.method == p.method && g.chunk == p.chunk && g.min_block == p.min_block,
+          "%s: the object runs the plan", rname);
+    float *u = malloc(H * n * sizeof(float)), *y = malloc(H * n * sizeof(float));
+    float *yr = malloc(H * n * sizeof(float));
+    double complex *x = calloc(H * M, sizeof *x);
+    for (size_t i = 0; i < H * n; i++)
+        u[i] = (float)th_normal(&r);
+    reference(&a, &a, 0, 0, x, u, yr, n, n);
+    /* Offline in calls of up to the planned block (some far shorter, below
+     * any min_block), switching to streaming and back now and then. */
+    for (size_t t = 0; t < n;) {
+        size_t blk = th_uniform(&r) < 0.3 ? 1 + (size_t)(th_uniform(&r) * 8.0)
+                                          : 1 + (size_t)(th_uniform(&r) * (double)block);
+        blk = blk > n - t ? n - t : blk;
+        ssm_diag_set_mode(d, th_uniform(&r) < 0.2 ? SSM_MODE_STREAM : SSM_MODE_OFFLINE);
+        ssm_diag_process(d, u + t, n, y + t, n, blk);
+        t += blk;
+    }
+    snprintf(what, sizeof what, "planned (%s, method %d) vs double, H=%zu M=%zu", rname,
+             (int)p.method, H, M);
+    close_span(what, y, yr, H, n, 0, n);
+
+    /* The step as the offline schedule is the recurrence, exactly. */
+    ssm_diag *s = ssm_diag_create(&a, NULL, NULL);
+    ssm_diag *o = ssm_diag_create(&a, &(ssm_diag_config){.method = SSM_DIAG_STEP}, NULL);
+    CHECK(s && o, "create");
+    if (s && o) {
+        ssm_diag_set_mode(o, SSM_MODE_OFFLINE);
+        ssm_diag_process(s, u, n, y, n, n);
+        ssm_diag_process(o, u, n, yr, n, n);
+        CHECK(!memcmp(y, yr, H * n * sizeof(float)),
+              "the step scheduled offline gives the streaming form's samples");
+    }
+    ssm_diag_destroy(s);
+    ssm_diag_destroy(o);
+    ssm_diag_destroy(d);
+    free(u), free(y), free(yr), free(x);
+    ssm_diag_bank_free(&a);
+}
+
 int main(void)
 {
     const size_t n = th_scale(30000, 6000);
@@ -234,5 +311,9 @@ int main(void)
     check_weighting(SSM_DIAG_WEIGHT_OUTPUT, 5, 30, n / 2);
     check_weighting(SSM_DIAG_WEIGHT_INPUT, 4, 17, n / 2);
     check_same_filter();
+    check_plan(SSM_PLAN_ESTIMATE, 6, 16, 171, n / 4);
+    check_plan(SSM_PLAN_ESTIMATE, 2, 300, 8192, n / 2);
+    check_plan(SSM_PLAN_MEASURE, 5, 16, 171, n / 4);
+    check_plan(SSM_PLAN_MEASURE, 2, 200, 2048, n / 2);
     return th_finish("test_diag");
 }

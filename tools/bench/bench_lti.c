@@ -65,10 +65,11 @@ void bench_diag(const bench_opts *o)
             for (size_t bi = 0; bi < sizeof blocks / sizeof blocks[0]; bi++) {
                 const size_t T = blocks[bi];
                 ssm_status st;
-                ssm_diag *c = ssm_diag_create(
-                    &b,
-                    &(ssm_diag_config){T, method ? SSM_DIAG_SCAN : SSM_DIAG_FFT, SSM_PLAN_MEASURE},
-                    &st);
+                ssm_diag *c =
+                    ssm_diag_create(&b,
+                                    &(ssm_diag_config){T, method ? SSM_DIAG_SCAN : SSM_DIAG_FFT,
+                                                       SSM_PLAN_MEASURE, 0},
+                                    &st);
                 if (!c) {
                     printf("chunked T=%zu: %s\n", T, ssm_status_string(st));
                     continue;
