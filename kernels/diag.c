@@ -199,8 +199,8 @@ void ssm_diag_reset(ssm_diag *d)
     memset(d->xi, 0, n);
 }
 
-void ssm_diag_process(ssm_diag *d, const float *in, size_t in_ld, float *out, size_t out_ld,
-                      size_t n)
+void ssm_diag_process_strided(ssm_diag *d, const float *in, size_t in_ld, size_t in_ts, float *out,
+                              size_t out_ld, size_t out_ts, size_t n)
 {
     if (n == 0)
         return;
@@ -209,10 +209,16 @@ void ssm_diag_process(ssm_diag *d, const float *in, size_t in_ld, float *out, si
             ssm_diag_conv_update(d->conv, &d->bank);
             d->conv_stale = 0;
         }
-        ssm_diag_conv_process(d->conv, d->xr, d->xi, in, in_ld, out, out_ld, n);
+        ssm_diag_conv_process(d->conv, d->xr, d->xi, in, in_ld, in_ts, out, out_ld, out_ts, n);
         return;
     }
-    d->k->bank(&d->bank, d->xr, d->xi, in, in_ld, out, out_ld, n);
+    d->k->bank(&d->bank, d->xr, d->xi, in, in_ld, in_ts, out, out_ld, out_ts, n);
+}
+
+void ssm_diag_process(ssm_diag *d, const float *in, size_t in_ld, float *out, size_t out_ld,
+                      size_t n)
+{
+    ssm_diag_process_strided(d, in, in_ld, 1, out, out_ld, 1, n);
 }
 
 ssm_status ssm_diag_set_bank(ssm_diag *d, const ssm_diag_bank *b)

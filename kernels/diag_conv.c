@@ -259,9 +259,13 @@ SSM_HOT static void state_in(const float *restrict fr, const float *restrict fi,
 /* The chunk into ubuf, zero-padded. Out-of-place r2c keeps its input, so
  * the zero padding persists between chunks: only a shorter chunk than the
  * last needs clearing. */
-static void load_chunk(ssm_diag_conv *c, const float *in, size_t n)
+static void load_chunk(ssm_diag_conv *c, const float *in, size_t is, size_t n)
 {
-    memcpy(c->ubuf, in, n * sizeof(float));
+    if (is == 1)
+        memcpy(c->ubuf, in, n * sizeof(float));
+    else
+        for (size_t t = 0; t < n; t++)
+            c->ubuf[t] = in[t * is];
     if (c->dirty > n)
         memset(c->ubuf + n, 0, (c->dirty - n) * sizeof(float));
     c->dirty = n;
@@ -269,13 +273,13 @@ static void load_chunk(ssm_diag_conv *c, const float *in, size_t n)
 
 /* The state handed out (accumulated in ar, ai) and y = ybuf + d u. */
 static void finish_chunk(const ssm_diag_conv *c, size_t h, float *restrict xr, float *restrict xi,
-                         float *out, size_t n)
+                         float *out, size_t os, size_t n)
 {
     memcpy(xr, c->ar, c->S * sizeof(float));
     memcpy(xi, c->ai, c->S * sizeof(float));
     const float d = c->d[h];
     for (size_t t = 0; t < n; t++)
-        out[t] = c->ybuf[t] + d * c->ubuf[t];
+        out[t * os] = c->ybuf[t] + d * c->ubuf[t];
 }
 
 /* One sub-chunk of Horner across sub-chunks: a = lambda^SUB a + q. */
@@ -291,10 +295,10 @@ static void horner_step(const float *restrict psr, const float *restrict psi, fl
 }
 
 static void conv_chunk(ssm_diag_conv *c, size_t h, float *restrict xr, float *restrict xi,
-                       const float *in, float *out, size_t n)
+                       const float *in, size_t is, float *out, size_t os, size_t n)
 {
     const size_t S = c->S;
-    load_chunk(c, in, n);
+    load_chunk(c, in, is, n);
     ssm_rfft_forward_interleaved(c->fft, c->ubuf, c->cplx);
     cmul_spectrum(c->cplx, c->kspec + 2 * h * c->nbs, c->nfft / 2 + 1);
     ssm_rfft_inverse_interleaved(c->fft, c->cplx, c->ybuf);
@@ -337,7 +341,7 @@ static void conv_chunk(ssm_diag_conv *c, size_t h, float *restrict xr, float *re
             state_in(fr + (SUB - last) * S, fi + (SUB - last) * S, pr + last * S, pi + last * S,
                      psr, psi, c->ar, c->ai, c->gqr, c->gqi, ug + full * SUB, last, S);
     }
-    finish_chunk(c, h, xr, xi, out, n);
+    finish_chunk(c, h, xr, xi, out, os, n);
 }
 
 /* The FFT-free schedule: per sub-chunk, the full state at its start (carried
@@ -345,10 +349,10 @@ static void conv_chunk(ssm_diag_conv *c, size_t h, float *restrict xr, float *re
  * inputs) seen through w lambda^(s+1), plus the in-sub-chunk convolution
  * with K[0..SUB). Same algebra, no transform: 8 M + 2 SUB flops a sample. */
 static void conv_chunk_scan(ssm_diag_conv *c, size_t h, float *restrict xr, float *restrict xi,
-                            const float *in, float *out, size_t n)
+                            const float *in, size_t is, float *out, size_t os, size_t n)
 {
     const size_t S = c->S;
-    load_chunk(c, in, n);
+    load_chunk(c, in, is, n);
     memcpy(c->ar, xr, S * sizeof(float));
     memcpy(c->ai, xi, S * sizeof(float));
     const float *er = c->er + h * SUB * S, *ei = c->ei + h * SUB * S;
@@ -379,20 +383,20 @@ static void conv_chunk_scan(ssm_diag_conv *c, size_t h, float *restrict xr, floa
         c->k->gemm_out(er, ei, c->gvr + (gb - 1) * S, c->gvi + (gb - 1) * S, S, yg + (gb - 1) * SUB,
                        1, last);
     }
-    finish_chunk(c, h, xr, xi, out, n);
+    finish_chunk(c, h, xr, xi, out, os, n);
 }
 
 void ssm_diag_conv_process(ssm_diag_conv *c, float *xr, float *xi, const float *in, size_t in_ld,
-                           float *out, size_t out_ld, size_t n)
+                           size_t is, float *out, size_t out_ld, size_t os, size_t n)
 {
     for (size_t h = 0; h < c->H; h++)
         for (size_t t0 = 0; t0 < n; t0 += c->T) {
             size_t len = n - t0 < c->T ? n - t0 : c->T;
+            const float *x = in + h * in_ld + t0 * is;
+            float *y = out + h * out_ld + t0 * os;
             if (c->method == SSM_DIAG_SCAN)
-                conv_chunk_scan(c, h, xr + h * c->S, xi + h * c->S, in + h * in_ld + t0,
-                                out + h * out_ld + t0, len);
+                conv_chunk_scan(c, h, xr + h * c->S, xi + h * c->S, x, is, y, os, len);
             else
-                conv_chunk(c, h, xr + h * c->S, xi + h * c->S, in + h * in_ld + t0,
-                           out + h * out_ld + t0, len);
+                conv_chunk(c, h, xr + h * c->S, xi + h * c->S, x, is, y, os, len);
         }
 }

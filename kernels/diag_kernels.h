@@ -11,10 +11,10 @@
 
 typedef struct {
     /* The recurrence with fixed coefficients over every channel: channel h
-     * reads in[h * in_ld + t], writes out[h * out_ld + t] (out may equal
-     * in), state xr, xi [channels][stride]. */
+     * reads in[h * in_ld + t * is], writes out[h * out_ld + t * os] (out
+     * may equal in, with the same strides), state xr, xi [channels][stride]. */
     void (*bank)(const ssm_diag_bank *b, float *xr, float *xi, const float *in, size_t in_ld,
-                 float *out, size_t out_ld, size_t n);
+                 size_t is, float *out, size_t out_ld, size_t os, size_t n);
     /* The same while the coefficients glide from b toward tg (ssm_diag_glide). */
     void (*glide)(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi,
                   const float *in, size_t in_ld, float *out, size_t out_ld, size_t n, float step);

@@ -110,12 +110,12 @@ AINLINE float SFX(hsum)(NV p)
 enum { SFX(TILE) = 64 };
 #define TILE_T SFX(TILE)
 
-/* y[t] = sum of part[t]'s lanes + d(t) u[t] for t < nt, with d(t) = d0,
+/* y[t ys] = sum of part[t]'s lanes + d(t) u[t us] for t < nt, with d(t) = d0,
  * or d0 + (t_base + t + 1) dd when d glides. Whole groups of NL samples go
  * through the tree; a short rest (a call of a few samples: a frame-rate
  * layer) is summed in registers. */
-AINLINE void SFX(reduce_tile)(const NV *part, const float *u, float *y, size_t nt, float d0,
-                              float dd, size_t t_base, const int glide)
+AINLINE void SFX(reduce_tile)(const NV *part, const float *u, size_t us, float *y, size_t ys,
+                              size_t nt, float d0, float dd, size_t t_base, const int glide)
 {
     size_t t0 = 0;
     for (; t0 + NL <= nt; t0 += NL) {
@@ -123,11 +123,12 @@ AINLINE void SFX(reduce_tile)(const NV *part, const float *u, float *y, size_t n
         SFX(lane_sums)(part + t0, tmp);
         for (size_t j = 0; j < NL; j++) {
             const float dt = glide ? d0 + (float)(t_base + t0 + j + 1) * dd : d0;
-            y[t0 + j] = tmp[j] + dt * u[t0 + j];
+            y[(t0 + j) * ys] = tmp[j] + dt * u[(t0 + j) * us];
         }
     }
     for (; t0 < nt; t0++)
-        y[t0] = SFX(hsum)(part[t0]) + (glide ? d0 + (float)(t_base + t0 + 1) * dd : d0) * u[t0];
+        y[t0 * ys] =
+            SFX(hsum)(part[t0]) + (glide ? d0 + (float)(t_base + t0 + 1) * dd : d0) * u[t0 * us];
 }
 
 /* G native vectors of modes starting at index i over nt samples, adding
@@ -139,7 +140,7 @@ AINLINE void SFX(reduce_tile)(const NV *part, const float *u, float *y, size_t n
  * vectors each, hence fewer of them. */
 AINLINE void SFX(tile)(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi,
                        size_t i, const int G, const int w_in, const int first, const int glide,
-                       const float *u, NV *part, size_t nt, size_t t_base, float step)
+                       const float *u, size_t us, NV *part, size_t nt, size_t t_base, float step)
 {
     NV lr[GROUPS_L], li[GROUPS_L], wr[GROUPS_L], wi[GROUPS_L], sr[GROUPS_L], si[GROUPS_L];
     NV dlr[GROUPS_L], dli[GROUPS_L], dwr[GROUPS_L], dwi[GROUPS_L];
@@ -164,7 +165,7 @@ AINLINE void SFX(tile)(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *x
         }
     }
     for (size_t t = 0; t < nt; t++) {
-        const NV ut = SPLAT(u[t]);
+        const NV ut = SPLAT(u[t * us]);
         const NV f = SPLAT(glide ? (float)(t_base + t + 1) * step : 0.0f);
         NV acc = {0};
 #pragma GCC unroll 8
@@ -222,17 +223,17 @@ AINLINE void SFX(tile)(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *x
 
 /* The tile with its vector count last, for SHORT_TILE. */
 AINLINE void SFX(tile_g)(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi,
-                         size_t i, const int w_in, const int glide, const float *u, NV *part,
-                         size_t nt, size_t t_base, float step, const int G)
+                         size_t i, const int w_in, const int glide, const float *u, size_t us,
+                         NV *part, size_t nt, size_t t_base, float step, const int G)
 {
-    SFX(tile)(b, tg, xr, xi, i, G, w_in, 1, glide, u, part, nt, t_base, step);
+    SFX(tile)(b, tg, xr, xi, i, G, w_in, 1, glide, u, us, part, nt, t_base, step);
 }
 
-/* Channel h over n samples, in tiles of TILE samples x GROUPS_L vectors
- * (GLIDE_L when gliding). */
+/* Channel h over n samples (sample t at in[t is], out[t os]), in tiles of
+ * TILE samples x GROUPS_L vectors (GLIDE_L when gliding). */
 AINLINE void SFX(run_channel)(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi,
-                              size_t h, const float *in, float *out, size_t n, float step,
-                              const int w_in, const int glide)
+                              size_t h, const float *in, size_t is, float *out, size_t os, size_t n,
+                              float step, const int w_in, const int glide)
 {
     const size_t S = b->stride, base = h * S;
     const int gmax = glide ? GLIDE_L : GROUPS_L;
@@ -244,23 +245,23 @@ AINLINE void SFX(run_channel)(const ssm_diag_bank *b, const ssm_diag_bank *tg, f
         /* out may be in: every tile of the span reads its input before
          * reduce_tile writes the span's output (reading each sample's
          * input before writing its output). */
-        const float *ubuf = in + t0;
+        const float *ubuf = in + t0 * is;
         /* The short tile (S mod width modes) first: it writes part. */
         const size_t full = S / width * width, rest = (S - full) / NL;
         if (rest) {
             if (glide) {
-                SHORT_TILE(GLIDE_L, rest, b, tg, xr, xi, base + full, w_in, glide, ubuf, part, nt,
-                           t0, step)
+                SHORT_TILE(GLIDE_L, rest, b, tg, xr, xi, base + full, w_in, glide, ubuf, is, part,
+                           nt, t0, step)
             } else {
-                SHORT_TILE(GROUPS_L, rest, b, tg, xr, xi, base + full, w_in, glide, ubuf, part, nt,
-                           t0, step)
+                SHORT_TILE(GROUPS_L, rest, b, tg, xr, xi, base + full, w_in, glide, ubuf, is, part,
+                           nt, t0, step)
             }
         } else {
-            SFX(tile)(b, tg, xr, xi, base, gmax, w_in, 1, glide, ubuf, part, nt, t0, step);
+            SFX(tile)(b, tg, xr, xi, base, gmax, w_in, 1, glide, ubuf, is, part, nt, t0, step);
         }
         for (size_t k = rest ? 0 : width; k < full; k += width)
-            SFX(tile)(b, tg, xr, xi, base + k, gmax, w_in, 0, glide, ubuf, part, nt, t0, step);
-        SFX(reduce_tile)(part, ubuf, out + t0, nt, d0, dd, t0, glide);
+            SFX(tile)(b, tg, xr, xi, base + k, gmax, w_in, 0, glide, ubuf, is, part, nt, t0, step);
+        SFX(reduce_tile)(part, ubuf, is, out + t0 * os, os, nt, d0, dd, t0, glide);
     }
 }
 
@@ -272,7 +273,7 @@ AINLINE void SFX(run_channel)(const ssm_diag_bank *b, const ssm_diag_bank *tg, f
  * arithmetic per mode in the same order, more chains in flight. */
 AINLINE void SFX(tile_channels)(const ssm_diag_bank *b, float *xr, float *xi, size_t h0,
                                 const int CH, const int GPC, const int w_in, const float *u,
-                                size_t u_ld, NV *part, size_t nt)
+                                size_t u_ld, size_t us, NV *part, size_t nt)
 {
     const size_t S = b->stride;
     NV lr[GROUPS_L], li[GROUPS_L], wr[GROUPS_L], wi[GROUPS_L], sr[GROUPS_L], si[GROUPS_L];
@@ -293,7 +294,7 @@ AINLINE void SFX(tile_channels)(const ssm_diag_bank *b, float *xr, float *xi, si
 #pragma GCC unroll 8
         for (int g = 0; g < CH * GPC; g++) {
             const int c = g / GPC;
-            const NV ut = SPLAT(u[(size_t)c * u_ld + t]);
+            const NV ut = SPLAT(u[(size_t)c * u_ld + t * us]);
             NV nr, ni;
             if (w_in) {
                 nr = lr[g] * sr[g] - li[g] * si[g] + wr[g] * ut;
@@ -324,43 +325,49 @@ AINLINE void SFX(tile_channels)(const ssm_diag_bank *b, float *xr, float *xi, si
  * output). */
 AINLINE void SFX(run_channels)(const ssm_diag_bank *b, float *xr, float *xi, size_t h0,
                                const int CH, const int GPC, const float *in, size_t in_ld,
-                               float *out, size_t out_ld, size_t n, const int w_in)
+                               size_t is, float *out, size_t out_ld, size_t os, size_t n,
+                               const int w_in)
 {
     NV part[GROUPS_L * TILE_T];
     for (size_t t0 = 0; t0 < n; t0 += TILE_T) {
         const size_t nt = n - t0 < TILE_T ? n - t0 : TILE_T;
-        SFX(tile_channels)(b, xr, xi, h0, CH, GPC, w_in, in + h0 * in_ld + t0, in_ld, part, nt);
+        SFX(tile_channels)
+        (b, xr, xi, h0, CH, GPC, w_in, in + h0 * in_ld + t0 * is, in_ld, is, part, nt);
         for (int c = 0; c < CH; c++)
             SFX(reduce_tile)
-            (part + (size_t)c * TILE_T, in + (h0 + (size_t)c) * in_ld + t0,
-             out + (h0 + (size_t)c) * out_ld + t0, nt, b->d[h0 + (size_t)c], 0.0f, 0, 0);
+        (part + (size_t)c * TILE_T, in + (h0 + (size_t)c) * in_ld + t0 * is, is,
+         out + (h0 + (size_t)c) * out_ld + t0 * os, os, nt, b->d[h0 + (size_t)c], 0.0f, 0, 0);
     }
 }
 
 /* Every channel, fixed coefficients: several channels a tile while a
- * channel's modes fill at most half of one, else one channel at a time. */
+ * channel's modes fill at most half of one, else one channel at a time.
+ * Sample t of channel h at in[h in_ld + t is], out[h out_ld + t os]. */
 AINLINE void SFX(run_bank)(const ssm_diag_bank *b, float *xr, float *xi, const float *in,
-                           size_t in_ld, float *out, size_t out_ld, size_t n, const int w_in)
+                           size_t in_ld, size_t is, float *out, size_t out_ld, size_t os, size_t n,
+                           const int w_in)
 {
     const size_t H = b->channels, gpc = b->stride / NL;
     size_t h = 0;
     if (gpc == 1 && GROUPS_L >= 2)
         for (; h + GROUPS_L <= H; h += GROUPS_L)
-            SFX(run_channels)(b, xr, xi, h, GROUPS_L, 1, in, in_ld, out, out_ld, n, w_in);
+            SFX(run_channels)(b, xr, xi, h, GROUPS_L, 1, in, in_ld, is, out, out_ld, os, n, w_in);
     else if (gpc == 2 && GROUPS_L >= 4)
         for (; h + GROUPS_L / 2 <= H; h += GROUPS_L / 2)
-            SFX(run_channels)(b, xr, xi, h, GROUPS_L / 2, 2, in, in_ld, out, out_ld, n, w_in);
+            SFX(run_channels)
+    (b, xr, xi, h, GROUPS_L / 2, 2, in, in_ld, is, out, out_ld, os, n, w_in);
     for (; h < H; h++)
-        SFX(run_channel)(b, NULL, xr, xi, h, in + h * in_ld, out + h * out_ld, n, 0.0f, w_in, 0);
+        SFX(run_channel)
+    (b, NULL, xr, xi, h, in + h * in_ld, is, out + h * out_ld, os, n, 0.0f, w_in, 0);
 }
 
 TGT static void SFX(bank)(const ssm_diag_bank *b, float *xr, float *xi, const float *in,
-                          size_t in_ld, float *out, size_t out_ld, size_t n)
+                          size_t in_ld, size_t is, float *out, size_t out_ld, size_t os, size_t n)
 {
     if (b->weighting == SSM_DIAG_WEIGHT_INPUT)
-        SFX(run_bank)(b, xr, xi, in, in_ld, out, out_ld, n, 1);
+        SFX(run_bank)(b, xr, xi, in, in_ld, is, out, out_ld, os, n, 1);
     else
-        SFX(run_bank)(b, xr, xi, in, in_ld, out, out_ld, n, 0);
+        SFX(run_bank)(b, xr, xi, in, in_ld, is, out, out_ld, os, n, 0);
 }
 
 TGT static void SFX(glide)(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi,
@@ -369,10 +376,13 @@ TGT static void SFX(glide)(const ssm_diag_bank *b, const ssm_diag_bank *tg, floa
 {
     const int w_in = b->weighting == SSM_DIAG_WEIGHT_INPUT;
     for (size_t h = 0; h < b->channels; h++) {
-        if (w_in)
-            SFX(run_channel)(b, tg, xr, xi, h, in + h * in_ld, out + h * out_ld, n, step, 1, 1);
-        else
-            SFX(run_channel)(b, tg, xr, xi, h, in + h * in_ld, out + h * out_ld, n, step, 0, 1);
+        const float *x = in + h * in_ld;
+        float *y = out + h * out_ld;
+        if (w_in) {
+            SFX(run_channel)(b, tg, xr, xi, h, x, 1, y, 1, n, step, 1, 1);
+        } else {
+            SFX(run_channel)(b, tg, xr, xi, h, x, 1, y, 1, n, step, 0, 1);
+        }
     }
 }
 

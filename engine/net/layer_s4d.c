@@ -85,16 +85,14 @@ ssm_status ssm_layer_s4d_activate(ssm_layer_s4d *l, size_t max_frames, ssm_error
 {
     const size_t H = l->width;
     free(l->z);
-    free(l->s);
     free(l->z2);
     ssm_diag_destroy(l->ssm);
     l->ssm = NULL;
     l->max_frames = max_frames;
     l->z = malloc(max_frames * H * sizeof *l->z);
-    l->s = malloc(max_frames * H * sizeof *l->s);
     l->z2 = malloc(max_frames * 2 * H * sizeof *l->z2);
     ssm_status st = SSM_OK;
-    if (l->z && l->s && l->z2)
+    if (l->z && l->z2)
         l->ssm = ssm_diag_create(&l->bank,
                                  &(ssm_diag_config){.method = SSM_DIAG_PLANNED,
                                                     .rigor = ssm_engine_plan_rigor(),
@@ -114,7 +112,6 @@ void ssm_layer_s4d_free(ssm_layer_s4d *l)
     ssm_s4d_params_free(&l->params);
     ssm_layer_linear_free(&l->out);
     free(l->z);
-    free(l->s);
     free(l->z2);
     memset(l, 0, sizeof *l);
 }
@@ -127,17 +124,12 @@ void ssm_layer_s4d_reset(ssm_layer_s4d *l)
 
 void ssm_layer_s4d_run(ssm_layer_s4d *l, float *U, size_t T, ssm_mode mode)
 {
-    const size_t H = l->width, ld = l->max_frames;
-    for (size_t t = 0; t < T; t++) {
-        ssm_rmsnorm(l->z + t * H, U + t * H, l->norm_w, H, l->norm_eps);
-        for (size_t h = 0; h < H; h++)
-            l->s[h * ld + t] = l->z[t * H + h];
-    }
-    ssm_diag_set_mode(l->ssm, mode);
-    ssm_diag_process(l->ssm, l->s, ld, l->s, ld, T);
+    const size_t H = l->width;
     for (size_t t = 0; t < T; t++)
-        for (size_t h = 0; h < H; h++)
-            l->z[t * H + h] = l->s[h * ld + t];
+        ssm_rmsnorm(l->z + t * H, U + t * H, l->norm_w, H, l->norm_eps);
+    /* The bank reads and writes the frames where they are ([T][H]). */
+    ssm_diag_set_mode(l->ssm, mode);
+    ssm_diag_process_strided(l->ssm, l->z, 1, H, l->z, 1, H, T);
     ssm_gelu(l->z, l->z, T * H);
     ssm_layer_linear_run(&l->out, l->z, l->z2, T);
     for (size_t t = 0; t < T; t++)

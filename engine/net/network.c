@@ -219,8 +219,7 @@ static void run_frames(ssm_network *n, size_t T)
 {
     const size_t F = n->F, H = n->H;
     ssm_layer_fb_encode(&n->fb, n->X, n->C, T);
-    for (size_t i = 0; i < T * F; i++)
-        n->Fe[i] = logf(n->C[i] * n->C[i] + n->feat_eps);
+    ssm_logpow(n->Fe, n->C, T * F, n->feat_eps);
     ssm_layer_linear_run(&n->inp, n->Fe, n->U, T);
     for (size_t b = 0; b < n->n_blocks; b++)
         ssm_layer_s4d_run(&n->blocks[b], n->U, T, n->mode);

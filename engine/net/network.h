@@ -68,7 +68,6 @@ typedef struct {
     ssm_diag *ssm;      /* the bank in both forms, made at activate */
     ssm_layer_linear out;
     float *z;  /* [T][H] */
-    float *s;  /* [H][max_frames] channel-major for the S4D bank */
     float *z2; /* [T][2H] */
 } ssm_layer_s4d;
 

@@ -137,6 +137,11 @@ static inline float ssm_softplusf_fast(float x)
 
 /* out[i] = e^in[i] through ssm_expf_fast. */
 void ssm_exp(float *out, const float *in, size_t n);
+/* out[i] = log(in[i]^2 + eps) through ssm_logf_fast: log-power features,
+ * error about 2e-7 of max(1, |result|). An argument below float's smallest
+ * normal (a denormal eps, NaN input) is read as that normal; +inf gives a
+ * finite value (about 88.7). */
+void ssm_logpow(float *out, const float *in, size_t n, float eps);
 
 /* Scalar references through libm, for set-up code and tests. */
 float ssm_sigmoidf(float x);

@@ -145,6 +145,11 @@ void ssm_diag_reset(ssm_diag *d);
  * without allocating. */
 void ssm_diag_process(ssm_diag *d, const float *in, size_t in_ld, float *out, size_t out_ld,
                       size_t n);
+/* The same on any layout: sample t of channel h at in[h * in_ld + t *
+ * in_ts] and out[h * out_ld + t * out_ts] (frame-major data, [n][channels],
+ * is in_ld = 1, in_ts = channels). out may equal in with the same strides. */
+void ssm_diag_process_strided(ssm_diag *d, const float *in, size_t in_ld, size_t in_ts, float *out,
+                              size_t out_ld, size_t out_ts, size_t n);
 
 /* New coefficients at once (a bank of the same channels, modes and
  * weighting; else SSM_ERR_INVALID). The state is kept. Real-time safe. */
