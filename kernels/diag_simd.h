@@ -36,11 +36,23 @@ typedef float SFX(nva) __attribute__((vector_size(NL * sizeof(float)), may_alias
 /* x - 0 broadcasts x (x + 0 is not x for x = -0, so GCC would add first). */
 #define SPLAT(x) ((x) - (NV){0})
 
+/* The level's names of the helpers below. */
+#define lane_sums_L     SFX(lane_sums)
+#define hsum_L          SFX(hsum)
+#define reduce_tile_L   SFX(reduce_tile)
+#define tile_L          SFX(tile)
+#define tile_g_L        SFX(tile_g)
+#define run_channel_L   SFX(run_channel)
+#define tile_channels_L SFX(tile_channels)
+#define run_channels_L  SFX(run_channels)
+#define run_bank_L      SFX(run_bank)
+#define run_span_L      SFX(run_span)
+
 /* s[t] = sum of the NL lanes of p[t], t < NL, as one vector: a transposing
  * tree (each level adds the halves of every sample's lane group and packs
  * two samples' results into one vector), NL - 1 adds and 2 (NL - 1)
  * shuffles for NL samples instead of NL - 1 dependent scalar adds each. */
-AINLINE void SFX(lane_sums)(const NV *p, float *s)
+AINLINE void lane_sums_L(const NV *p, float *s)
 {
 #if NL == 16
     NV q[8], r[4], v[2];
@@ -86,7 +98,7 @@ AINLINE void SFX(lane_sums)(const NV *p, float *s)
 
 /* The sum of one vector's lanes, in registers (a store and NL scalar
  * reloads would stall on store-to-load forwarding). */
-AINLINE float SFX(hsum)(NV p)
+AINLINE float hsum_L(NV p)
 {
 #if NL == 16
     typedef float h8 __attribute__((vector_size(32)));
@@ -114,13 +126,13 @@ enum { SFX(TILE) = 64 };
  * or d0 + (t_base + t + 1) dd when d glides. Whole groups of NL samples go
  * through the tree; a short rest (a call of a few samples: a frame-rate
  * layer) is summed in registers. */
-AINLINE void SFX(reduce_tile)(const NV *part, const float *u, size_t us, float *y, size_t ys,
-                              size_t nt, float d0, float dd, size_t t_base, const int glide)
+AINLINE void reduce_tile_L(const NV *part, const float *u, size_t us, float *y, size_t ys,
+                           size_t nt, float d0, float dd, size_t t_base, const int glide)
 {
     size_t t0 = 0;
     for (; t0 + NL <= nt; t0 += NL) {
         float tmp[NL] __attribute__((aligned(NL * sizeof(float))));
-        SFX(lane_sums)(part + t0, tmp);
+        lane_sums_L(part + t0, tmp);
         for (size_t j = 0; j < NL; j++) {
             const float dt = glide ? d0 + (float)(t_base + t0 + j + 1) * dd : d0;
             y[(t0 + j) * ys] = tmp[j] + dt * u[(t0 + j) * us];
@@ -128,7 +140,7 @@ AINLINE void SFX(reduce_tile)(const NV *part, const float *u, size_t us, float *
     }
     for (; t0 < nt; t0++)
         y[t0 * ys] =
-            SFX(hsum)(part[t0]) + (glide ? d0 + (float)(t_base + t0 + 1) * dd : d0) * u[t0 * us];
+            hsum_L(part[t0]) + (glide ? d0 + (float)(t_base + t0 + 1) * dd : d0) * u[t0 * us];
 }
 
 /* G native vectors of modes starting at index i over nt samples, adding
@@ -138,9 +150,9 @@ AINLINE void SFX(reduce_tile)(const NV *part, const float *u, size_t us, float *
  * c(t) = c0 + f(t) (c1 - c0), f(t) = (t_base + t + 1) step, toward tg's
  * (the line's far end is reached exactly, not by accumulation): four more
  * vectors each, hence fewer of them. */
-AINLINE void SFX(tile)(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi,
-                       size_t i, const int G, const int w_in, const int first, const int glide,
-                       const float *u, size_t us, NV *part, size_t nt, size_t t_base, float step)
+AINLINE void tile_L(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi, size_t i,
+                    const int G, const int w_in, const int first, const int glide, const float *u,
+                    size_t us, NV *part, size_t nt, size_t t_base, float step)
 {
     NV lr[GROUPS_L], li[GROUPS_L], wr[GROUPS_L], wi[GROUPS_L], sr[GROUPS_L], si[GROUPS_L];
     NV dlr[GROUPS_L], dli[GROUPS_L], dwr[GROUPS_L], dwi[GROUPS_L];
@@ -199,41 +211,41 @@ AINLINE void SFX(tile)(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *x
 #define SHORT_TILE(GMAX, rest, ...)                                                                \
     switch (rest) {                                                                                \
     case 7:                                                                                        \
-        SFX(tile_g)(__VA_ARGS__, (GMAX) > 7 ? 7 : 1);                                              \
+        tile_g_L(__VA_ARGS__, (GMAX) > 7 ? 7 : 1);                                                 \
         break;                                                                                     \
     case 6:                                                                                        \
-        SFX(tile_g)(__VA_ARGS__, (GMAX) > 6 ? 6 : 1);                                              \
+        tile_g_L(__VA_ARGS__, (GMAX) > 6 ? 6 : 1);                                                 \
         break;                                                                                     \
     case 5:                                                                                        \
-        SFX(tile_g)(__VA_ARGS__, (GMAX) > 5 ? 5 : 1);                                              \
+        tile_g_L(__VA_ARGS__, (GMAX) > 5 ? 5 : 1);                                                 \
         break;                                                                                     \
     case 4:                                                                                        \
-        SFX(tile_g)(__VA_ARGS__, (GMAX) > 4 ? 4 : 1);                                              \
+        tile_g_L(__VA_ARGS__, (GMAX) > 4 ? 4 : 1);                                                 \
         break;                                                                                     \
     case 3:                                                                                        \
-        SFX(tile_g)(__VA_ARGS__, (GMAX) > 3 ? 3 : 1);                                              \
+        tile_g_L(__VA_ARGS__, (GMAX) > 3 ? 3 : 1);                                                 \
         break;                                                                                     \
     case 2:                                                                                        \
-        SFX(tile_g)(__VA_ARGS__, (GMAX) > 2 ? 2 : 1);                                              \
+        tile_g_L(__VA_ARGS__, (GMAX) > 2 ? 2 : 1);                                                 \
         break;                                                                                     \
     default:                                                                                       \
-        SFX(tile_g)(__VA_ARGS__, 1);                                                               \
+        tile_g_L(__VA_ARGS__, 1);                                                                  \
         break;                                                                                     \
     }
 
 /* The tile with its vector count last, for SHORT_TILE. */
-AINLINE void SFX(tile_g)(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi,
-                         size_t i, const int w_in, const int glide, const float *u, size_t us,
-                         NV *part, size_t nt, size_t t_base, float step, const int G)
+AINLINE void tile_g_L(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi,
+                      size_t i, const int w_in, const int glide, const float *u, size_t us,
+                      NV *part, size_t nt, size_t t_base, float step, const int G)
 {
-    SFX(tile)(b, tg, xr, xi, i, G, w_in, 1, glide, u, us, part, nt, t_base, step);
+    tile_L(b, tg, xr, xi, i, G, w_in, 1, glide, u, us, part, nt, t_base, step);
 }
 
 /* Channel h over n samples (sample t at in[t is], out[t os]), in tiles of
  * TILE samples x GROUPS_L vectors (GLIDE_L when gliding). */
-AINLINE void SFX(run_channel)(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi,
-                              size_t h, const float *in, size_t is, float *out, size_t os, size_t n,
-                              float step, const int w_in, const int glide)
+AINLINE void run_channel_L(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi,
+                           size_t h, const float *in, size_t is, float *out, size_t os, size_t n,
+                           float step, const int w_in, const int glide)
 {
     const size_t S = b->stride, base = h * S;
     const int gmax = glide ? GLIDE_L : GROUPS_L;
@@ -257,11 +269,11 @@ AINLINE void SFX(run_channel)(const ssm_diag_bank *b, const ssm_diag_bank *tg, f
                            nt, t0, step)
             }
         } else {
-            SFX(tile)(b, tg, xr, xi, base, gmax, w_in, 1, glide, ubuf, is, part, nt, t0, step);
+            tile_L(b, tg, xr, xi, base, gmax, w_in, 1, glide, ubuf, is, part, nt, t0, step);
         }
         for (size_t k = rest ? 0 : width; k < full; k += width)
-            SFX(tile)(b, tg, xr, xi, base + k, gmax, w_in, 0, glide, ubuf, is, part, nt, t0, step);
-        SFX(reduce_tile)(part, ubuf, is, out + t0 * os, os, nt, d0, dd, t0, glide);
+            tile_L(b, tg, xr, xi, base + k, gmax, w_in, 0, glide, ubuf, is, part, nt, t0, step);
+        reduce_tile_L(part, ubuf, is, out + t0 * os, os, nt, d0, dd, t0, glide);
     }
 }
 
@@ -271,9 +283,9 @@ AINLINE void SFX(run_channel)(const ssm_diag_bank *b, const ssm_diag_bank *tg, f
  * latency. So CH channels of GPC vectors each (CH x GPC <= GROUPS_L) share
  * a tile, each channel with its own row of partial sums: the same
  * arithmetic per mode in the same order, more chains in flight. */
-AINLINE void SFX(tile_channels)(const ssm_diag_bank *b, float *xr, float *xi, size_t h0,
-                                const int CH, const int GPC, const int w_in, const float *u,
-                                size_t u_ld, size_t us, NV *part, size_t nt)
+AINLINE void tile_channels_L(const ssm_diag_bank *b, float *xr, float *xi, size_t h0, const int CH,
+                             const int GPC, const int w_in, const float *u, size_t u_ld, size_t us,
+                             NV *part, size_t nt)
 {
     const size_t S = b->stride;
     NV lr[GROUPS_L], li[GROUPS_L], wr[GROUPS_L], wi[GROUPS_L], sr[GROUPS_L], si[GROUPS_L];
@@ -323,51 +335,81 @@ AINLINE void SFX(tile_channels)(const ssm_diag_bank *b, float *xr, float *xi, si
  * out may be in: a span's inputs are all read before its outputs are
  * written (reduce_tile reads each sample's input before writing its
  * output). */
-AINLINE void SFX(run_channels)(const ssm_diag_bank *b, float *xr, float *xi, size_t h0,
-                               const int CH, const int GPC, const float *in, size_t in_ld,
-                               size_t is, float *out, size_t out_ld, size_t os, size_t n,
-                               const int w_in)
+AINLINE void run_channels_L(const ssm_diag_bank *b, float *xr, float *xi, size_t h0, const int CH,
+                            const int GPC, const float *in, size_t in_ld, size_t is, float *out,
+                            size_t out_ld, size_t os, size_t n, const int w_in)
 {
     NV part[GROUPS_L * TILE_T];
+    float ubuf[GROUPS_L * TILE_T];
     for (size_t t0 = 0; t0 < n; t0 += TILE_T) {
         const size_t nt = n - t0 < TILE_T ? n - t0 : TILE_T;
-        SFX(tile_channels)
-        (b, xr, xi, h0, CH, GPC, w_in, in + h0 * in_ld + t0 * is, in_ld, is, part, nt);
+        const float *u = in + h0 * in_ld + t0 * is;
+        size_t u_ld = in_ld, us = is;
+        if (is != 1) {
+            /* Frames: the tile's channels gathered first, so the tile reads
+             * one contiguous row per channel (broadcasts straight from the
+             * frames ran 1.6-2x slower at 1-3 frames a call, 4 % faster at
+             * full spans; gathering only for short calls made GCC's
+             * register allocation of the tile worse than either). */
+            for (size_t t = 0; t < nt; t++)
+                for (int c = 0; c < CH; c++)
+                    ubuf[(size_t)c * TILE_T + t] = u[(size_t)c * in_ld + t * is];
+            u = ubuf;
+            u_ld = TILE_T;
+            us = 1;
+        }
+        tile_channels_L(b, xr, xi, h0, CH, GPC, w_in, u, u_ld, us, part, nt);
         for (int c = 0; c < CH; c++)
-            SFX(reduce_tile)
-        (part + (size_t)c * TILE_T, in + (h0 + (size_t)c) * in_ld + t0 * is, is,
-         out + (h0 + (size_t)c) * out_ld + t0 * os, os, nt, b->d[h0 + (size_t)c], 0.0f, 0, 0);
+            reduce_tile_L(part + (size_t)c * TILE_T, u + (size_t)c * u_ld, us,
+                          out + (h0 + (size_t)c) * out_ld + t0 * os, os, nt, b->d[h0 + (size_t)c],
+                          0.0f, 0, 0);
     }
 }
 
-/* Every channel, fixed coefficients: several channels a tile while a
- * channel's modes fill at most half of one, else one channel at a time.
- * Sample t of channel h at in[h in_ld + t is], out[h out_ld + t os]. */
-AINLINE void SFX(run_bank)(const ssm_diag_bank *b, float *xr, float *xi, const float *in,
-                           size_t in_ld, size_t is, float *out, size_t out_ld, size_t os, size_t n,
-                           const int w_in)
+/* Channels [h0, h1) over n samples: several channels a tile while a
+ * channel's modes fill at most half of one, else one channel at a time. */
+AINLINE void run_span_L(const ssm_diag_bank *b, float *xr, float *xi, size_t h0, size_t h1,
+                        const float *in, size_t in_ld, size_t is, float *out, size_t out_ld,
+                        size_t os, size_t n, const int w_in)
 {
-    const size_t H = b->channels, gpc = b->stride / NL;
-    size_t h = 0;
+    const size_t gpc = b->stride / NL;
+    size_t h = h0;
     if (gpc == 1 && GROUPS_L >= 2)
-        for (; h + GROUPS_L <= H; h += GROUPS_L)
-            SFX(run_channels)(b, xr, xi, h, GROUPS_L, 1, in, in_ld, is, out, out_ld, os, n, w_in);
+        for (; h + GROUPS_L <= h1; h += GROUPS_L)
+            run_channels_L(b, xr, xi, h, GROUPS_L, 1, in, in_ld, is, out, out_ld, os, n, w_in);
     else if (gpc == 2 && GROUPS_L >= 4)
-        for (; h + GROUPS_L / 2 <= H; h += GROUPS_L / 2)
-            SFX(run_channels)
-    (b, xr, xi, h, GROUPS_L / 2, 2, in, in_ld, is, out, out_ld, os, n, w_in);
-    for (; h < H; h++)
-        SFX(run_channel)
-    (b, NULL, xr, xi, h, in + h * in_ld, is, out + h * out_ld, os, n, 0.0f, w_in, 0);
+        for (; h + GROUPS_L / 2 <= h1; h += GROUPS_L / 2)
+            run_channels_L(b, xr, xi, h, GROUPS_L / 2, 2, in, in_ld, is, out, out_ld, os, n, w_in);
+    for (; h < h1; h++)
+        run_channel_L(b, NULL, xr, xi, h, in + h * in_ld, is, out + h * out_ld, os, n, 0.0f, w_in,
+                      0);
+}
+
+/* Every channel, fixed coefficients. Sample t of channel h at
+ * in[h in_ld + t is], out[h out_ld + t os]. Channel-major data runs channel
+ * by channel (one channel's coefficients stay in L1 across its spans);
+ * frame-major data ([n][channels]) runs span by span of TILE frames over all
+ * channels, so each span's frames are read from L1 by every channel tile
+ * instead of a whole call's strided frames from L2 per tile. */
+AINLINE void run_bank_L(const ssm_diag_bank *b, float *xr, float *xi, const float *in, size_t in_ld,
+                        size_t is, float *out, size_t out_ld, size_t os, size_t n, const int w_in)
+{
+    if (is == 1 && os == 1) {
+        run_span_L(b, xr, xi, 0, b->channels, in, in_ld, 1, out, out_ld, 1, n, w_in);
+        return;
+    }
+    for (size_t t0 = 0; t0 < n; t0 += TILE_T)
+        run_span_L(b, xr, xi, 0, b->channels, in + t0 * is, in_ld, is, out + t0 * os, out_ld, os,
+                   n - t0 < TILE_T ? n - t0 : TILE_T, w_in);
 }
 
 TGT static void SFX(bank)(const ssm_diag_bank *b, float *xr, float *xi, const float *in,
                           size_t in_ld, size_t is, float *out, size_t out_ld, size_t os, size_t n)
 {
     if (b->weighting == SSM_DIAG_WEIGHT_INPUT)
-        SFX(run_bank)(b, xr, xi, in, in_ld, is, out, out_ld, os, n, 1);
+        run_bank_L(b, xr, xi, in, in_ld, is, out, out_ld, os, n, 1);
     else
-        SFX(run_bank)(b, xr, xi, in, in_ld, is, out, out_ld, os, n, 0);
+        run_bank_L(b, xr, xi, in, in_ld, is, out, out_ld, os, n, 0);
 }
 
 TGT static void SFX(glide)(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi,
@@ -379,9 +421,9 @@ TGT static void SFX(glide)(const ssm_diag_bank *b, const ssm_diag_bank *tg, floa
         const float *x = in + h * in_ld;
         float *y = out + h * out_ld;
         if (w_in) {
-            SFX(run_channel)(b, tg, xr, xi, h, x, 1, y, 1, n, step, 1, 1);
+            run_channel_L(b, tg, xr, xi, h, x, 1, y, 1, n, step, 1, 1);
         } else {
-            SFX(run_channel)(b, tg, xr, xi, h, x, 1, y, 1, n, step, 0, 1);
+            run_channel_L(b, tg, xr, xi, h, x, 1, y, 1, n, step, 0, 1);
         }
     }
 }
@@ -501,3 +543,14 @@ static const ssm_diag_simd SFX(kernels) = {
 #undef TILE_T
 #undef SHORT_TILE
 #undef NQ_T
+#undef lane_sums_L
+#undef hsum_L
+#undef reduce_tile_L
+#undef tile_L
+#undef tile_g_L
+#undef run_channel_L
+#undef tile_channels_L
+#undef run_channels_L
+#undef run_bank_L
+#undef run_span_L
+#undef run_span_L
