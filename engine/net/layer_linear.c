@@ -1,41 +1,65 @@
-/* Dense layer over a batch of frames (nn.Linear layout). */
-#include <stdio.h>
+/* linear: y = W x + b per frame (PyTorch nn.Linear layout, W [out][in]).
+ * Frames are batched into one product: the step and the offline form are
+ * the same computation. */
 #include <stdlib.h>
 
-#include "net/network.h"
+#include "net/layer.h"
 #include "ssm/linalg.h"
 
-ssm_status ssm_layer_linear_init(ssm_layer_linear *l, const ssm_model *m, const char *prefix,
-                                 size_t in, size_t out, ssm_error *err)
-{
-    char name[128];
-    const uint64_t ws[2] = {out, in};
-    const uint64_t bs[1] = {out};
-    snprintf(name, sizeof name, "%s.weight", prefix);
-    const ssm_tensor *w = ssm_model_require(m, name, 2, ws, err);
-    snprintf(name, sizeof name, "%s.bias", prefix);
-    const ssm_tensor *b = w ? ssm_model_require(m, name, 1, bs, err) : NULL;
-    if (!b)
-        return SSM_ERR_FORMAT;
-    l->in = in;
-    l->out = out;
-    l->b = b->data;
-    l->wt = malloc(in * out * sizeof *l->wt);
-    if (!l->wt) {
-        ssm_error_set(err, SSM_ERR_NOMEM, "%s: out of memory for %s", ssm_model_path(m), prefix);
-        return SSM_ERR_NOMEM;
-    }
-    ssm_transpose(l->wt, w->data, out, in);
-    return SSM_OK;
-}
+typedef struct {
+    size_t in, out;
+    float *wt; /* [in][out]: W transposed, the vectorising layout (ssm_gemm_t) */
+    const float *b;
+} linear;
 
-void ssm_layer_linear_run(const ssm_layer_linear *l, const float *X, float *Y, size_t T)
+static void destroy(void *self)
 {
-    ssm_gemm_t(Y, l->out, X, l->in, l->wt, l->out, l->b, T, l->out, l->in);
-}
-
-void ssm_layer_linear_free(ssm_layer_linear *l)
-{
+    linear *l = self;
     free(l->wt);
-    l->wt = NULL;
+    free(l);
 }
+
+static void *create(ssm_layer_ctx *c, ssm_stream *out)
+{
+    size_t n_out;
+    int bias;
+    if (!ssm_param_size(c, "out", 1, 65536, SSM_PARAM_REQUIRED, &n_out) ||
+        !ssm_param_bool(c, "bias", 1, &bias))
+        return NULL;
+    const size_t n_in = ssm_layer_input(c, 0)->width;
+    const uint64_t ws[2] = {n_out, n_in}, bs[1] = {n_out};
+    const ssm_tensor *w = ssm_layer_tensor(c, "weight", 2, ws);
+    const ssm_tensor *b = w && bias ? ssm_layer_tensor(c, "bias", 1, bs) : NULL;
+    if (!w || (bias && !b))
+        return NULL;
+    linear *l = ssm_layer_calloc(c, 1, sizeof *l);
+    if (!l)
+        return NULL;
+    l->in = n_in;
+    l->out = n_out;
+    l->b = b ? b->data : NULL;
+    l->wt = ssm_layer_calloc(c, n_in * n_out, sizeof *l->wt);
+    if (!l->wt) {
+        destroy(l);
+        return NULL;
+    }
+    ssm_transpose(l->wt, w->data, n_out, n_in);
+    out->width = n_out;
+    return l;
+}
+
+static void process(void *self, ssm_schedule s, const ssm_frames *in, float *out, size_t n_out,
+                    uint64_t first_out)
+{
+    const linear *l = self;
+    ssm_gemm_t(out, l->out, in[0].data, l->in, l->wt, l->out, l->b, n_out, l->out, l->in);
+}
+
+const ssm_layer_ops ssm_kind_linear = {
+    .kind = "linear",
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .create = create,
+    .process = process,
+    .destroy = destroy,
+};

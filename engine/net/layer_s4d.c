@@ -1,66 +1,78 @@
-/* S4D block at the frame rate: u + GLU(Linear(GELU(S4D(RMSNorm(u))))).
+/* s4d: the diagonal state space layer of S4D (Gu et al. 2022, "On the
+ * Parameterization and Initialization of Diagonal State Space Models";
+ * reference state-spaces/s4 models/s4/s4d.py), one SISO system per channel:
  *
- * The S4D system is stored continuous-time in the model file and
- * discretised by ZOH for the frame rate (kernels/s4d.c); both forms run on
- * one ssm_diag (kernels/diag.c): the recurrence live and offline the exact
- * schedule planned for the most frames a call brings (ssm_diag_plan_offline:
- * the recurrence itself where the chunked forms would be slower), on one
- * state, so a mode switch at a block boundary is seamless. */
-#include <stdio.h>
+ *   A = -exp(log_A_real) + i A_imag, dt = exp(log_dt) dt_scale, B = 1,
+ *   ZOH (or bilinear) discretisation, y = 2 Re(sum_n C_n Bbar_n x_n) + D u
+ *
+ * Tensors (M = state / 2 complex modes, conjugate-symmetric): log_dt [H],
+ * log_A_real, A_imag, C_re, C_im [H][M], D [H]. Continuous-time: the layer
+ * re-discretises for the host rate (dt_scale = trained / host rate), so it
+ * is not rate-bound.
+ *
+ * Schedules, all in one ssm_diag (kernels/diag.c) on one state so a mode
+ * switch at a block boundary is seamless: the recurrence (step), the exact
+ * chunked scan, the exact chunked FFT convolution. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/plan.h"
-#include "net/network.h"
-#include "ssm/activations.h"
+#include "net/diag_schedule.h"
+#include "net/layer.h"
+#include "ssm/diag.h"
+#include "ssm/s4d.h"
 
-static const ssm_tensor *need(const ssm_model *m, const char *prefix, const char *what,
-                              uint32_t ndim, const uint64_t *shape, ssm_error *err)
+typedef struct {
+    size_t width, modes, max_frames;
+    ssm_discretization disc;
+    ssm_s4d_params params;
+    ssm_diag_bank bank;
+    ssm_diag *diag; /* the bank with its state and offline form, made at activate */
+} s4d;
+
+static const char *const discs[] = {"zoh", "bilinear", NULL};
+
+static void destroy(void *self)
 {
-    char name[256];
-    if (snprintf(name, sizeof name, "%s.%s", prefix, what) >= (int)sizeof name) {
-        ssm_error_set(err, SSM_ERR_FORMAT, "%s: tensor name %s.%s is too long", ssm_model_path(m),
-                      prefix, what);
-        return NULL;
-    }
-    return ssm_model_require(m, name, ndim, shape, err);
+    s4d *l = self;
+    ssm_diag_destroy(l->diag);
+    ssm_diag_bank_free(&l->bank);
+    ssm_s4d_params_free(&l->params);
+    free(l);
 }
 
-ssm_status ssm_layer_s4d_init(ssm_layer_s4d *l, const ssm_model *m, const char *prefix,
-                              size_t width, size_t state, float norm_eps, ssm_error *err)
+static void *create(ssm_layer_ctx *c, ssm_stream *out)
 {
-    memset(l, 0, sizeof *l);
-    l->width = width;
-    l->modes = state / 2;
-    l->norm_eps = norm_eps;
-    const size_t H = width, M = l->modes;
-    const uint64_t h1[1] = {H}, hm[2] = {H, M};
-    char sub[128];
-    if (snprintf(sub, sizeof sub, "%s.s4d", prefix) >= (int)sizeof sub) {
-        ssm_error_set(err, SSM_ERR_FORMAT, "%s: layer name %s is too long", ssm_model_path(m),
-                      prefix);
-        return SSM_ERR_FORMAT;
+    size_t n;
+    int disc;
+    if (!ssm_param_size(c, "state", 2, 4096, SSM_PARAM_REQUIRED, &n) ||
+        !ssm_param_choice(c, "discretization", discs, 0, &disc))
+        return NULL;
+    if (n % 2) {
+        ssm_layer_fail(c, SSM_ERR_FORMAT, "state %zu is odd; S4D keeps N/2 complex conjugate pairs",
+                       n);
+        return NULL;
     }
-    const ssm_tensor *nw = need(m, prefix, "norm.weight", 1, h1, err);
-    const ssm_tensor *ldt = nw ? need(m, sub, "log_dt", 1, h1, err) : NULL;
-    const ssm_tensor *lar = ldt ? need(m, sub, "log_A_real", 2, hm, err) : NULL;
-    const ssm_tensor *ai = lar ? need(m, sub, "A_imag", 2, hm, err) : NULL;
-    const ssm_tensor *cre = ai ? need(m, sub, "C_re", 2, hm, err) : NULL;
-    const ssm_tensor *cim = cre ? need(m, sub, "C_im", 2, hm, err) : NULL;
-    const ssm_tensor *d = cim ? need(m, sub, "D", 1, h1, err) : NULL;
+    const size_t H = out->width, M = n / 2;
+    const uint64_t h1[1] = {H}, hm[2] = {H, M};
+    const ssm_tensor *ldt = ssm_layer_tensor(c, "log_dt", 1, h1);
+    const ssm_tensor *lar = ldt ? ssm_layer_tensor(c, "log_A_real", 2, hm) : NULL;
+    const ssm_tensor *ai = lar ? ssm_layer_tensor(c, "A_imag", 2, hm) : NULL;
+    const ssm_tensor *cre = ai ? ssm_layer_tensor(c, "C_re", 2, hm) : NULL;
+    const ssm_tensor *cim = cre ? ssm_layer_tensor(c, "C_im", 2, hm) : NULL;
+    const ssm_tensor *d = cim ? ssm_layer_tensor(c, "D", 1, h1) : NULL;
     if (!d)
-        return SSM_ERR_FORMAT;
-    if (snprintf(sub, sizeof sub, "%s.out", prefix) >= (int)sizeof sub)
-        return SSM_ERR_FORMAT;
-    ssm_status st = ssm_layer_linear_init(&l->out, m, sub, H, 2 * H, err);
-    if (st != SSM_OK)
-        return st;
-    l->norm_w = nw->data;
+        return NULL;
+    s4d *l = ssm_layer_calloc(c, 1, sizeof *l);
+    if (!l)
+        return NULL;
+    l->width = H;
+    l->modes = M;
+    l->disc = disc == 1 ? SSM_BILINEAR : SSM_ZOH;
     if (ssm_s4d_params_init(&l->params, H, M) != SSM_OK ||
         ssm_diag_bank_init(&l->bank, H, M) != SSM_OK) {
-        ssm_layer_s4d_free(l);
-        ssm_error_set(err, SSM_ERR_NOMEM, "%s: out of memory for %s", ssm_model_path(m), prefix);
-        return SSM_ERR_NOMEM;
+        ssm_layer_fail(c, SSM_ERR_NOMEM, "out of memory for %zu x %zu modes", H, M);
+        destroy(l);
+        return NULL;
     }
     memcpy(l->params.log_dt, ldt->data, H * sizeof(float));
     memcpy(l->params.log_a_real, lar->data, H * M * sizeof(float));
@@ -68,70 +80,69 @@ ssm_status ssm_layer_s4d_init(ssm_layer_s4d *l, const ssm_model *m, const char *
     memcpy(l->params.c_re, cre->data, H * M * sizeof(float));
     memcpy(l->params.c_im, cim->data, H * M * sizeof(float));
     memcpy(l->params.d, d->data, H * sizeof(float));
-    /* The network runs at its training rate (the engine resamples around
-     * it), so the frame step is the trained one: dt_scale = 1. */
-    st = ssm_s4d_discretize(&l->params, SSM_ZOH, 1.0, &l->bank);
-    if (st == SSM_OK && !(ssm_diag_bank_max_pole(&l->bank) < 1.0))
-        st = SSM_ERR_FORMAT;
-    if (st != SSM_OK) {
-        ssm_layer_s4d_free(l);
-        ssm_error_set(err, st, "%s: %s: S4D parameters give no stable discrete system",
-                      ssm_model_path(m), prefix);
-    }
-    return st;
+    return l;
 }
 
-ssm_status ssm_layer_s4d_activate(ssm_layer_s4d *l, size_t max_frames, ssm_error *err)
+static ssm_status activate(void *self, const ssm_layer_env *env, ssm_layer_ctx *c)
 {
-    const size_t H = l->width;
-    free(l->z);
-    free(l->z2);
-    ssm_diag_destroy(l->ssm);
-    l->ssm = NULL;
-    l->max_frames = max_frames;
-    l->z = malloc(max_frames * H * sizeof *l->z);
-    l->z2 = malloc(max_frames * 2 * H * sizeof *l->z2);
-    ssm_status st = SSM_OK;
-    if (l->z && l->z2)
-        l->ssm = ssm_diag_create(&l->bank,
-                                 &(ssm_diag_config){.method = SSM_DIAG_PLANNED,
-                                                    .rigor = ssm_engine_plan_rigor(),
-                                                    .block = max_frames},
-                                 &st);
-    if (!l->ssm) {
-        ssm_error_set(err, SSM_ERR_NOMEM, "out of memory activating an S4D block");
-        return SSM_ERR_NOMEM;
+    s4d *l = self;
+    ssm_diag_destroy(l->diag);
+    l->diag = NULL;
+    l->max_frames = env->max_out;
+    ssm_status st = ssm_s4d_discretize(&l->params, l->disc, env->dt_scale, &l->bank);
+    if (st != SSM_OK || !(ssm_diag_bank_max_pole(&l->bank) < 1.0)) {
+        ssm_layer_fail(c, SSM_ERR_FORMAT,
+                       "the parameters give no stable discrete system at dt_scale %g (a pole "
+                       "on or outside the unit circle, or not finite)",
+                       env->dt_scale);
+        return SSM_ERR_FORMAT;
+    }
+    const ssm_diag_config cfg =
+        ssm_diag_schedule_config(l->width, l->modes, l->max_frames, env->offline);
+    l->diag = ssm_diag_create(&l->bank, &cfg, &st);
+    if (!l->diag) {
+        ssm_layer_fail(c, st, "cannot build the %s schedule", ssm_schedule_name(env->offline));
+        return st;
     }
     return SSM_OK;
 }
 
-void ssm_layer_s4d_free(ssm_layer_s4d *l)
+/* The kernels' plan for the bank's shape and the most frames a call
+ * brings (ssm_diag_plan_offline): on the measured CPUs the step, whose
+ * offline form then is the streaming one; a chunked form where it beats
+ * the step. */
+static ssm_schedule plan(const void *self, size_t max_frames)
 {
-    ssm_diag_destroy(l->ssm);
-    ssm_diag_bank_free(&l->bank);
-    ssm_s4d_params_free(&l->params);
-    ssm_layer_linear_free(&l->out);
-    free(l->z);
-    free(l->z2);
-    memset(l, 0, sizeof *l);
+    const s4d *l = self;
+    return ssm_diag_schedule_plan(l->width, l->modes, max_frames);
 }
 
-void ssm_layer_s4d_reset(ssm_layer_s4d *l)
+static void process(void *self, ssm_schedule sch, const ssm_frames *in, float *out, size_t n_out,
+                    uint64_t first_out)
 {
-    if (l->ssm)
-        ssm_diag_reset(l->ssm);
-}
-
-void ssm_layer_s4d_run(ssm_layer_s4d *l, float *U, size_t T, ssm_mode mode)
-{
+    s4d *l = self;
     const size_t H = l->width;
-    for (size_t t = 0; t < T; t++)
-        ssm_rmsnorm(l->z + t * H, U + t * H, l->norm_w, H, l->norm_eps);
-    /* The bank reads and writes the frames where they are ([T][H]). */
-    ssm_diag_set_mode(l->ssm, mode);
-    ssm_diag_process_strided(l->ssm, l->z, 1, H, l->z, 1, H, T);
-    ssm_gelu(l->z, l->z, T * H);
-    ssm_layer_linear_run(&l->out, l->z, l->z2, T);
-    for (size_t t = 0; t < T; t++)
-        ssm_glu_add(U + t * H, l->z2 + t * 2 * H, H);
+    /* The bank reads and writes the frames where they are ([n][H]). */
+    ssm_diag_set_mode(l->diag, sch == SSM_SCHEDULE_STEP ? SSM_MODE_STREAM : SSM_MODE_OFFLINE);
+    ssm_diag_process_strided(l->diag, in[0].data, 1, H, out, 1, H, n_out);
 }
+
+static void reset(void *self)
+{
+    s4d *l = self;
+    if (l->diag)
+        ssm_diag_reset(l->diag);
+}
+
+const ssm_layer_ops ssm_kind_s4d = {
+    .kind = "s4d",
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .schedules = (1u << SSM_SCHEDULE_SCAN) | (1u << SSM_SCHEDULE_FFT),
+    .create = create,
+    .activate = activate,
+    .plan = plan,
+    .process = process,
+    .reset = reset,
+    .destroy = destroy,
+};

@@ -2,13 +2,14 @@
  * tools/train) with the controls a user needs: a limit on the attenuation,
  * a dry/wet mix, a click-free bypass, and gain-reduction and voice-activity
  * meters. The dry path is delayed by the model's latency so that mix and
- * bypass blend aligned signals (no comb filtering). */
+ * bypass blend aligned signals (no comb filtering). The voice-activity
+ * meter is the model graph's "vad" output. */
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/network.h"
+#include "net/netrun.h"
 #include "core/processor_impl.h"
 
 enum { P_LIMIT, P_MIX, P_BYPASS, P_GR, P_VAD, N_PARAMS };
@@ -23,6 +24,7 @@ static const ssm_param_info params[] = {
 
 typedef struct {
     ssm_netrun run;
+    long vad_out; /* the graph's "vad" output (-1: the model has none; the meter reads 0) */
     uint32_t nc, max_block, delay, dpos;
     float *dry;                  /* [nc][max_block] input copy (in and out may alias) */
     float *line;                 /* [nc][delay] dry delay line */
@@ -56,6 +58,7 @@ static void *denoise_create(const ssm_processor_desc *desc, ssm_error *err)
         return NULL;
     }
     d->nc = d->run.n_channels;
+    d->vad_out = ssm_netrun_meter_index(&d->run, "vad");
     return d;
 }
 
@@ -162,7 +165,7 @@ static void denoise_process(void *self, const float *const *in, float *const *ou
     float gr = (float)(10.0 * log10(e_in / e_out));
     gr = gr < 0.0f ? 0.0f : gr > 100.0f ? 100.0f : gr;
     d->gr += d->meter_coeff * (gr - d->gr);
-    d->vad = ssm_netrun_vad(&d->run);
+    d->vad = ssm_netrun_meter(&d->run, d->vad_out);
 }
 
 static uint32_t denoise_latency(const void *self)

@@ -1,10 +1,11 @@
-/* "model": any network model file (engine/net/network.c) as a processor, with
- * input and output trims. One network per channel; other host rates go
- * through the rate bridge when the file says it cannot be re-discretised. */
+/* "model": any graph model file (engine/net/graph.c) as a processor, with
+ * input and output trims. A mono graph runs once per channel; another host
+ * rate re-discretises the graph, or runs it through the rate bridge when a
+ * layer is rate-bound (engine/net/netrun.c). */
 #include <math.h>
 #include <stdlib.h>
 
-#include "net/network.h"
+#include "net/netrun.h"
 #include "core/processor_impl.h"
 
 enum { P_IN_GAIN, P_OUT_GAIN };

@@ -26,6 +26,6 @@ int main(int argc, char **argv)
         free(buf);
         n++;
     }
-    printf("replayed %d corpus files through the model loader: no crash\n", n);
+    printf("replayed %d corpus files through the fuzz target: no crash\n", n);
     return n > 0 ? 0 : 1;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Independent numpy (float64) forward of the fbmask-s4d-v1 denoiser, from
-the model file alone: checks the PyTorch golden output that
+"""Independent numpy (float64) forward of the denoiser (the graph-v1 file
+that tools/train/dnmodel.py's to_graph writes), from the model file alone: checks the PyTorch golden output that
 tools/train/export.py wrote (tests/golden/dnmodel/golden_out.f32), which
 tests/engine/test_network.c holds the C engine to.
 
@@ -39,9 +39,10 @@ def rms(x, w, eps):
 
 
 def forward(meta, t, x):
-    R = int(meta["ssm.hop"])
-    eps_f, eps_n = float(meta["ssm.feat_eps"]), float(meta["ssm.norm_eps"])
-    n_blocks = sum(1 for s in meta["ssm.layers"].split(",") if s.startswith("s4d_block"))
+    nodes = {n["id"]: n for n in json.loads(meta["ssm.graph"])["nodes"]}
+    R = nodes["enc"]["hop"]
+    eps_f, eps_n = nodes["feat"]["eps"], nodes["norm_f"]["eps"]
+    n_blocks = sum(1 for n in nodes.values() if n["kind"] == "s4d")
     T = len(x) // R
     xp = np.concatenate([np.zeros(R), x])
     frames = np.stack([xp[i * R: i * R + 2 * R] for i in range(T)])  # (T, 2R)

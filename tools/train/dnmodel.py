@@ -21,7 +21,6 @@ The S4D layer keeps continuous-time parameters (log dt, A = -exp(log_A_real)
 convolution here; the C engine runs the same system as a recurrence (live)
 or a chunked FFT convolution (offline).
 """
-import json
 import math
 
 import torch
@@ -139,29 +138,44 @@ class DenoiseNet(nn.Module):
         y = Fn.pad(y, (R - 1, 0))[:, :T]
         return y, v
 
-    def arch(self):
-        layers = ["fb_encode:enc", "logpow", "linear:inp"]
-        layers += [f"s4d_block:blocks.{i}" for i in range(self.nl)]
-        layers += ["rmsnorm:norm_f", "mask_head:mask", "vad_head:vad", "fb_decode:dec"]
-        return {
-            "ssm.format_version": "1",
-            "ssm.architecture": "fbmask-s4d-v1",
-            "ssm.layers": ",".join(layers),
-            "ssm.sample_rate": "48000",
-            "ssm.rediscretize": "false",
-            "ssm.rediscretize_note": "the learned filterbank taps are 48 kHz-bound: other rates are resampled",
-            "ssm.hop": str(self.hop),
-            "ssm.win": str(self.win),
-            "ssm.filters": str(self.F),
-            "ssm.width": str(self.H),
-            "ssm.state": str(self.N),
-            "ssm.n_layers": str(self.nl),
-            "ssm.feat_eps": repr(self.feat_eps),
-            "ssm.norm_eps": "1e-05",
-            "ssm.s4d_discretization": "zoh",
-            "ssm.activation": "gelu_erf",
-            "ssm.latency_samples": str(self.latency),
-        }
+
+def to_graph(model):
+    """The same network as an ssmlib Graph (graph-v1, docs/model-format.md),
+    sharing nothing with `model` (weights copied, float32): the file the
+    engine runs. Node ids are the old tensor prefixes, so tensor names are
+    unchanged (enc.weight, blocks.0.s4d.log_dt, ...)."""
+    import ssmlib as S
+
+    m = model
+    g = S.Graph(inputs=1, sample_rate=48000)
+    c = g.add("enc", S.FbEncode(hop=m.hop, filters=m.F), "x")
+    f = g.add("feat", S.LogPow(eps=m.feat_eps), c)
+    h = g.add("inp", S.Linear(m.F, m.H), f)
+    for i in range(m.nl):
+        p = f"blocks.{i}"
+        z = g.add(p + ".norm", S.RMSNorm(m.H, eps=m.blocks[i].norm.eps), h)
+        z = g.add(p + ".s4d", S.S4D(m.H, m.N, "zoh"), z)
+        z = g.add(p + ".gelu", S.Activation("gelu"), z)
+        z = g.add(p + ".out", S.Linear(m.H, 2 * m.H), z)
+        z = g.add(p + ".glu", S.GLU(), z)
+        h = g.add(p, S.Add(), h, z)
+    h = g.add("norm_f", S.RMSNorm(m.H, eps=m.norm_f.eps), h)
+    k = g.add("mask", S.Linear(m.H, m.F), h)
+    k = g.add("mask.sigmoid", S.Activation("sigmoid"), k)
+    y = g.add("masked", S.Mul(), k, c)
+    y = g.add("dec", S.FbDecode(hop=m.hop, filters=m.F), y)
+    v = g.add("vad", S.Linear(m.H, 1), h)
+    v = g.add("vad.sigmoid", S.Activation("sigmoid"), v)
+    g.output("audio", y)
+    g.output("vad", v)
+    layers = dict(zip([n["id"] for n in g.nodes], g.layers))
+    sd = export_tensors(m)
+    for n in g.nodes:
+        mine = layers[n["id"]].tensors()
+        if mine:
+            layers[n["id"]].load_tensors({k: sd[f"{n['tensors']}.{k}"] for k in mine})
+    assert g.latency == m.latency, (g.latency, m.latency)
+    return g
 
 
 def export_tensors(model):
@@ -185,22 +199,3 @@ def export_tensors(model):
     sd["vad.weight"] = m.vad.weight.detach()
     sd["vad.bias"] = m.vad.bias.detach()
     return {k: v.float().cpu().contiguous() for k, v in sd.items()}
-
-
-def save_safetensors(path, tensors, metadata):
-    """Plain safetensors writer (no dependency): 8-byte header length, JSON, data."""
-    header = {"__metadata__": {k: str(v) for k, v in metadata.items()}}
-    off = 0
-    blobs = []
-    for name in sorted(tensors):
-        b = tensors[name].numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    hj = json.dumps(header, separators=(",", ":")).encode()
-    hj += b" " * ((8 - len(hj) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(len(hj).to_bytes(8, "little"))
-        f.write(hj)
-        for b in blobs:
-            f.write(b)

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""Export a train.py checkpoint to the ssmaudio model format (safetensors,
-docs/model-format.md) and write golden test vectors of the PyTorch model.
+"""Export a train.py checkpoint to the ssmaudio model format (a graph-v1
+safetensors file, docs/model-format.md) and write golden test vectors of the
+PyTorch model.
 
   python3 export.py --ckpt CKPT.pt --out MODEL.safetensors [--golden DIR] [--commit SHA]
 
-Tensors are float32 with the continuous-time S4D parameters (log_dt,
-log_A_real, A_imag, C_re, C_im, D); the engine discretises them (ZOH).
-Metadata: architecture (ssm.*), sample rate, latency, whether it can
-re-discretise, provenance.
+The network is written as an ssmlib Graph (dnmodel.to_graph): tensors are
+float32 with the continuous-time S4D parameters (log_dt, log_A_real, A_imag,
+C_re, C_im, D), which the engine discretises (ZOH); the graph, sample rate,
+latency and rate-boundness are derived metadata; provenance is added here.
 
 Golden vectors (--golden): golden_in.f32 / golden_out.f32 / golden_vad.f32,
 raw little-endian float32, the model's input and output on a deterministic
@@ -23,7 +24,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dnmodel import DenoiseNet, export_tensors, save_safetensors  # noqa: E402
+from dnmodel import DenoiseNet, to_graph  # noqa: E402
 
 
 def golden_signal(n, sr=48000):
@@ -52,8 +53,7 @@ def main():
     model.eval()
     hist = ck.get("history", [])
     vals = [h for h in hist if "val" in h]
-    meta = model.arch()
-    meta.update({
+    meta = {
         "ssm.name": "ssm-denoise fbmask-s4d",
         "ssm.provenance": json.dumps({
             "trainer": "tools/train/train.py", "exporter": "tools/train/export.py",
@@ -61,10 +61,11 @@ def main():
             "commit": args.commit, "steps": ck["step"], "train_args": ck.get("args", {}),
             "last_val": vals[-1]["val"] if vals else None}),
         "ssm.license": "same as ssmaudio",
-    })
-    tensors = export_tensors(model)
-    save_safetensors(args.out, tensors, meta)
-    print(f"wrote {args.out}: {sum(t.numel() for t in tensors.values())} params, {os.path.getsize(args.out)} bytes")
+    }
+    graph = to_graph(model)
+    graph.save(args.out, meta)
+    n_params = sum(t.numel() for t in graph.file_tensors().values())
+    print(f"wrote {args.out}: {n_params} params, {os.path.getsize(args.out)} bytes")
     if args.golden:
         os.makedirs(args.golden, exist_ok=True)
         x = golden_signal(args.golden_samples)

@@ -1,0 +1,136 @@
+/* fb_decode: the synthesis filterbank (a ConvTranspose1d filters -> 1 with
+ * kernel `window` and stride `hop`, no bias), learned (tensor weight
+ * [filters][window]) or fixed ("basis": "dft").
+ *
+ * Input frame t (stride k) completes with output frame (t+1) hop - 1
+ * (stride k / hop) and its synthesis is overlap-added onto output frames
+ * (t+1) hop - 1 .. (t+1) hop + window - 2, starting at the very frame it
+ * completes: causal, no extra buffering. Adds hop - 1 output frames to the
+ * latency (fb_encode says why). Rate-bound. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/layer.h"
+#include "ssm/linalg.h"
+
+typedef struct {
+    size_t hop, win, filters;
+    float *dec; /* [filters][win]: already ssm_gemm_t's layout */
+    float *syn; /* [max_in][win] this call's syntheses */
+    float *ola; /* [win] circular overlap-add accumulator */
+    size_t pos;
+} fb_decode;
+
+static const char *const bases[] = {"learned", "dft", NULL};
+
+static void destroy(void *self)
+{
+    fb_decode *l = self;
+    free(l->dec);
+    free(l->syn);
+    free(l->ola);
+    free(l);
+}
+
+static void *create(ssm_layer_ctx *c, ssm_stream *out)
+{
+    size_t hop, win, filters;
+    int basis;
+    if (!ssm_param_size(c, "hop", 1, 4096, SSM_PARAM_REQUIRED, &hop) ||
+        !ssm_param_size(c, "window", 1, 16 * hop < 8192 ? 16 * hop : 8192, 2 * hop, &win) ||
+        !ssm_param_choice(c, "basis", bases, 0, &basis) ||
+        !ssm_param_size(c, "filters", 1, 8192, basis == 1 ? win : SSM_PARAM_REQUIRED, &filters))
+        return NULL;
+    if (win < hop || (basis == 1 && (win % 2 || win > 2048 || filters != win))) {
+        ssm_layer_fail(c, SSM_ERR_FORMAT,
+                       "window %zu with hop %zu and %zu filters: the window must cover the hop "
+                       "(the dft basis: an even window up to 2048 with as many filters)",
+                       win, hop, filters);
+        return NULL;
+    }
+    if (filters != out->width) {
+        ssm_layer_fail(c, SSM_ERR_FORMAT, "input width %zu is not \"filters\" %zu", out->width,
+                       filters);
+        return NULL;
+    }
+    if (out->stride % hop) {
+        ssm_layer_fail(c, SSM_ERR_FORMAT,
+                       "input stride %u is not a multiple of the hop %zu: the output would fall "
+                       "between input samples",
+                       out->stride, hop);
+        return NULL;
+    }
+    const uint64_t shape[2] = {filters, win};
+    const ssm_tensor *w = basis == 0 ? ssm_layer_tensor(c, "weight", 2, shape) : NULL;
+    if (basis == 0 && !w)
+        return NULL;
+    fb_decode *l = ssm_layer_calloc(c, 1, sizeof *l);
+    if (!l)
+        return NULL;
+    *l = (fb_decode){.hop = hop, .win = win, .filters = filters};
+    l->dec = ssm_layer_calloc(c, filters * win, sizeof *l->dec);
+    l->ola = l->dec ? ssm_layer_calloc(c, win, sizeof *l->ola) : NULL;
+    if (!l->ola) {
+        destroy(l);
+        return NULL;
+    }
+    if (w)
+        memcpy(l->dec, w->data, filters * win * sizeof(float));
+    else
+        ssm_fb_dft_basis(l->dec, win);
+    out->width = 1;
+    out->stride /= (uint32_t)hop;
+    out->latency += (uint64_t)(hop - 1) * out->stride;
+    return l;
+}
+
+static ssm_status activate(void *self, const ssm_layer_env *env, ssm_layer_ctx *c)
+{
+    fb_decode *l = self;
+    free(l->syn);
+    l->syn = ssm_layer_calloc(c, env->max_in[0] * l->win, sizeof *l->syn);
+    return l->syn ? SSM_OK : ssm_layer_status(c);
+}
+
+static void process(void *self, ssm_schedule s, const ssm_frames *in, float *out, size_t n_out,
+                    uint64_t first_out)
+{
+    fb_decode *l = self;
+    const size_t win = l->win;
+    if (in[0].n)
+        ssm_gemm_t(l->syn, win, in[0].data, l->filters, l->dec, win, NULL, in[0].n, win,
+                   l->filters);
+    for (size_t i = 0; i < n_out; i++) {
+        const uint64_t m = first_out + i;
+        if ((m + 1) % l->hop == 0) {
+            const float *syn = l->syn + (size_t)((m + 1) / l->hop - 1 - in[0].first) * win;
+            const size_t first = win - l->pos;
+            for (size_t j = 0; j < first; j++)
+                l->ola[l->pos + j] += syn[j];
+            for (size_t j = first; j < win; j++)
+                l->ola[j - first] += syn[j];
+        }
+        out[i] = l->ola[l->pos];
+        l->ola[l->pos] = 0.0f;
+        l->pos = l->pos + 1 == win ? 0 : l->pos + 1;
+    }
+}
+
+static void reset(void *self)
+{
+    fb_decode *l = self;
+    memset(l->ola, 0, l->win * sizeof(float));
+    l->pos = 0;
+}
+
+const ssm_layer_ops ssm_kind_fb_decode = {
+    .kind = "fb_decode",
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .rate_bound = 1,
+    .create = create,
+    .activate = activate,
+    .process = process,
+    .reset = reset,
+    .destroy = destroy,
+};
