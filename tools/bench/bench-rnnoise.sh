@@ -35,15 +35,19 @@ sox "$t/say48.wav" "$t/speech.wav" repeat 20 trim 0 "$seconds" norm -6
 sox -n -r 48000 -c 1 "$t/noise.wav" synth "$seconds" pinknoise gain -16
 sox -m "$t/speech.wav" "$t/noise.wav" -b 16 "$t/in.wav"
 
-# cpu CMD...: user + sys seconds of the command and its children.
+# cpu CMD...: user + sys seconds of the command, from its own rusage
+# (posix_spawn + wait4). Not subprocess.run: its child closes every file
+# descriptor up to the limit before exec, tens of ms charged to the child.
 cpu() {
   python3 -c '
-import resource, subprocess, sys
-r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-if r.returncode:
+import os, sys
+pid = os.posix_spawnp(sys.argv[1], sys.argv[1:], os.environ,
+                      file_actions=[(os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0),
+                                    (os.POSIX_SPAWN_OPEN, 2, "/dev/null", os.O_WRONLY, 0)])
+_, status, ru = os.wait4(pid, 0)
+if status:
     sys.exit("failed: " + " ".join(sys.argv[1:]))
-u = resource.getrusage(resource.RUSAGE_CHILDREN)
-print("%.4f" % (u.ru_utime + u.ru_stime))' "$@"
+print("%.4f" % (ru.ru_utime + ru.ru_stime))' "$@"
 }
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
