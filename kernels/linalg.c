@@ -176,9 +176,9 @@ typedef void (*gemm_t_fn)(float *restrict, size_t, const float *restrict, size_t
 
 GEMM_LEVEL(base, , gv4, 4, 4, 4, 4, 4, 2, 2)
 #if defined(SSM_SIMD_DISPATCH)
-GEMM_LEVEL(v3, __attribute__((target("arch=x86-64-v3"))), gv8, 8, 6, 8, 8, 6, 4, 3, 2, 2)
+GEMM_LEVEL(v3, __attribute__((target("arch=x86-64-v3"))), gv8, 8, 6, 8, 8, 4, 3, 3, 2, 2)
 #if defined(SSM_SIMD_V4)
-GEMM_LEVEL(v4, __attribute__((target("arch=x86-64-v4"))), gv16, 16, 8, 8, 8, 8, 5, 4, 3, 2, 2, 2)
+GEMM_LEVEL(v4, __attribute__((target("arch=x86-64-v4"))), gv16, 16, 8, 8, 8, 8, 6, 4, 3, 2, 2, 2)
 #endif
 
 /* A hand-written ifunc: the blocking differs per level, which one body
