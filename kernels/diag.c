@@ -16,6 +16,13 @@ struct ssm_diag {
     ssm_diag_plan plan;     /* what SSM_MODE_OFFLINE runs */
     const ssm_diag_simd *k; /* the inner loops for this CPU's SIMD level */
     int conv_stale;         /* the coefficients moved since the tables were made */
+    /* The turned bank for frames with contiguous channels (diag_kernels.h),
+     * when the channels fill whole vectors: its coefficients are a copy
+     * (lanes_stale: the bank moved since), and the state lives either in
+     * xr, xi or in lanes (state_in_lanes), moved across when the other
+     * layout's schedule runs. */
+    ssm_diag_lanes lanes;
+    int has_lanes, lanes_stale, state_in_lanes;
     ssm_mode mode;
 };
 
@@ -124,6 +131,80 @@ static void glide_coefficients(ssm_diag_bank *b, const ssm_diag_bank *tg, size_t
         b->d[h] += f * (tg->d[h] - b->d[h]);
 }
 
+/* ---- the turned bank ---- */
+
+static void lanes_free(ssm_diag_lanes *L)
+{
+    float *arrays[] = {L->lr, L->li, L->wr, L->wi, L->xr, L->xi, L->d};
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
+        ssm_fft_free(arrays[i]);
+    memset(L, 0, sizeof *L);
+}
+
+static int lanes_init(ssm_diag_lanes *L, const ssm_diag_bank *b, size_t lanes)
+{
+    memset(L, 0, sizeof *L);
+    L->groups = b->channels / lanes;
+    L->modes = b->modes;
+    L->lanes = lanes;
+    L->weighting = b->weighting;
+    const size_t n = b->channels * b->modes;
+    L->lr = ssm_fft_alloc(n);
+    L->li = ssm_fft_alloc(n);
+    L->wr = ssm_fft_alloc(n);
+    L->wi = ssm_fft_alloc(n);
+    L->xr = ssm_fft_alloc(n);
+    L->xi = ssm_fft_alloc(n);
+    L->d = ssm_fft_alloc(b->channels);
+    return L->lr && L->li && L->wr && L->wi && L->xr && L->xi && L->d;
+}
+
+/* a [channels][stride] (bank layout) <-> l [groups][modes][lanes]. */
+static void to_lanes(const ssm_diag_bank *b, size_t lanes, const float *a, float *l)
+{
+    for (size_t h = 0; h < b->channels; h++)
+        for (size_t m = 0; m < b->modes; m++)
+            l[((h / lanes) * b->modes + m) * lanes + h % lanes] = a[h * b->stride + m];
+}
+
+static void from_lanes(const ssm_diag_bank *b, size_t lanes, const float *l, float *a)
+{
+    for (size_t h = 0; h < b->channels; h++)
+        for (size_t m = 0; m < b->modes; m++)
+            a[h * b->stride + m] = l[((h / lanes) * b->modes + m) * lanes + h % lanes];
+}
+
+static void lanes_coefficients(ssm_diag *d)
+{
+    const size_t NL = d->lanes.lanes;
+    to_lanes(&d->bank, NL, d->bank.lam_re, d->lanes.lr);
+    to_lanes(&d->bank, NL, d->bank.lam_im, d->lanes.li);
+    to_lanes(&d->bank, NL, d->bank.w_re, d->lanes.wr);
+    to_lanes(&d->bank, NL, d->bank.w_im, d->lanes.wi);
+    memcpy(d->lanes.d, d->bank.d, d->bank.channels * sizeof(float));
+    d->lanes_stale = 0;
+}
+
+/* The state into the layout the next schedule reads: O(channels x modes)
+ * copies, only when the layout changes. */
+static void state_to_lanes(ssm_diag *d)
+{
+    if (!d->state_in_lanes) {
+        to_lanes(&d->bank, d->lanes.lanes, d->xr, d->lanes.xr);
+        to_lanes(&d->bank, d->lanes.lanes, d->xi, d->lanes.xi);
+        d->state_in_lanes = 1;
+    }
+}
+
+static void state_to_bank(ssm_diag *d)
+{
+    if (d->state_in_lanes) {
+        from_lanes(&d->bank, d->lanes.lanes, d->lanes.xr, d->xr);
+        from_lanes(&d->bank, d->lanes.lanes, d->lanes.xi, d->xi);
+        d->state_in_lanes = 0;
+    }
+}
+
 /* ---- the object ---- */
 
 ssm_diag *ssm_diag_create(const ssm_diag_bank *b, const ssm_diag_config *cfg, ssm_status *status)
@@ -165,6 +246,14 @@ ssm_diag *ssm_diag_create(const ssm_diag_bank *b, const ssm_diag_config *cfg, ss
             goto fail;
     }
     d->k = ssm_diag_simd_get();
+    /* Channels that fill whole vectors (a network layer's width): frames
+     * run on the turned bank. */
+    if (b->channels % d->k->lanes == 0) {
+        if (!lanes_init(&d->lanes, &d->bank, d->k->lanes))
+            goto fail;
+        d->has_lanes = 1;
+        lanes_coefficients(d);
+    }
     d->mode = SSM_MODE_STREAM;
     if (status)
         *status = SSM_OK;
@@ -181,6 +270,7 @@ void ssm_diag_destroy(ssm_diag *d)
     if (!d)
         return;
     ssm_diag_conv_destroy(d->conv);
+    lanes_free(&d->lanes);
     ssm_fft_free(d->xr);
     ssm_fft_free(d->xi);
     ssm_diag_bank_free(&d->bank);
@@ -197,6 +287,7 @@ void ssm_diag_reset(ssm_diag *d)
     const size_t n = d->bank.channels * d->bank.stride * sizeof(float);
     memset(d->xr, 0, n);
     memset(d->xi, 0, n);
+    d->state_in_lanes = 0;
 }
 
 void ssm_diag_process_strided(ssm_diag *d, const float *in, size_t in_ld, size_t in_ts, float *out,
@@ -209,9 +300,18 @@ void ssm_diag_process_strided(ssm_diag *d, const float *in, size_t in_ld, size_t
             ssm_diag_conv_update(d->conv, &d->bank);
             d->conv_stale = 0;
         }
+        state_to_bank(d);
         ssm_diag_conv_process(d->conv, d->xr, d->xi, in, in_ld, in_ts, out, out_ld, out_ts, n);
         return;
     }
+    if (d->has_lanes && in_ld == 1 && out_ld == 1) {
+        if (d->lanes_stale)
+            lanes_coefficients(d);
+        state_to_lanes(d);
+        d->k->lanes_step(&d->lanes, in, in_ts, out, out_ts, n);
+        return;
+    }
+    state_to_bank(d);
     d->k->bank(&d->bank, d->xr, d->xi, in, in_ld, in_ts, out, out_ld, out_ts, n);
 }
 
@@ -227,6 +327,7 @@ ssm_status ssm_diag_set_bank(ssm_diag *d, const ssm_diag_bank *b)
         return SSM_ERR_INVALID;
     copy_coefficients(&d->bank, b);
     d->conv_stale = 1;
+    d->lanes_stale = 1;
     return SSM_OK;
 }
 
@@ -243,9 +344,11 @@ ssm_status ssm_diag_glide(ssm_diag *d, const ssm_diag_bank *target, const float 
         return SSM_OK;
     if (remaining < n)
         remaining = n;
+    state_to_bank(d);
     d->k->glide(b, target, d->xr, d->xi, in, in_ld, out, out_ld, n, 1.0f / (float)remaining);
     glide_coefficients(b, target, n, remaining);
     d->conv_stale = 1;
+    d->lanes_stale = 1;
     return SSM_OK;
 }
 

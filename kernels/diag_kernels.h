@@ -9,7 +9,21 @@
 
 #define SSM_PRIVATE __attribute__((visibility("hidden")))
 
+/* The bank turned so that a vector holds one mode of `lanes` adjacent
+ * channels (kernels/diag.c keeps it): for frames whose channels are
+ * contiguous ([n][channels]) each frame row is a vector per channel group,
+ * so the recurrence runs with no broadcast, no gather and no sum across
+ * lanes. Arrays [groups][modes][lanes], groups = channels / lanes. */
 typedef struct {
+    size_t groups, modes, lanes;
+    ssm_diag_weighting weighting;
+    float *lr, *li, *wr, *wi; /* coefficients */
+    float *xr, *xi;           /* state */
+    float *d;                 /* [groups * lanes] */
+} ssm_diag_lanes;
+
+typedef struct {
+    size_t lanes; /* floats in the level's vector register */
     /* The recurrence with fixed coefficients over every channel: channel h
      * reads in[h * in_ld + t * is], writes out[h * out_ld + t * os] (out
      * may equal in, with the same strides), state xr, xi [channels][stride]. */
@@ -25,6 +39,10 @@ typedef struct {
                     size_t S, float *restrict qr, float *restrict qi, size_t kb);
     void (*intra_conv)(const float *restrict k, const float *restrict u, size_t r,
                        float *restrict y);
+    /* The recurrence on the turned bank: frame t's channels at in + t * is,
+     * out + t * os (out may equal in). */
+    void (*lanes_step)(ssm_diag_lanes *L, const float *in, size_t is, float *out, size_t os,
+                       size_t n);
 } ssm_diag_simd;
 
 /* The table for the level the dispatch runs at (ssm/simd.h). */

@@ -11,6 +11,7 @@
 #define GROUPS_L 2
 #define GLIDE_L  1
 #define KB_L     1
+#define LANES_MB 2
 #include "diag_simd.h"
 #undef SFX
 #undef TGT
@@ -18,19 +19,21 @@
 #undef GROUPS_L
 #undef GLIDE_L
 #undef KB_L
+#undef LANES_MB
 
 #if defined(SSM_SIMD_DISPATCH)
-/* 4 groups of 6 vectors need 24 of AVX2's 16 registers: GCC keeps the
- * loop-invariant coefficients on the stack and reads them as memory
- * operands of the FMAs, which at long blocks runs 30-40 % faster than 2
- * groups in registers (ssm-bench diag, AMD Zen 4 forced to v3); 6 or 8
- * groups are slower again. */
+/* 4 groups (and 4 modes of the turned bank) of 6 vectors need 24 of AVX2's
+ * 16 registers: GCC keeps the loop-invariant coefficients on the stack and
+ * reads them as memory operands of the FMAs, which runs 30-50 % faster
+ * than 2 in registers (whose few recurrence chains wait on the FMA
+ * latency; ssm-bench diag, AMD Zen 4 forced to v3); 3, 6 or 8 are slower. */
 #define SFX(x)   x##_v3
 #define TGT      __attribute__((target("arch=x86-64-v3")))
 #define NL       8
 #define GROUPS_L 4
 #define GLIDE_L  1
 #define KB_L     2
+#define LANES_MB 4
 #include "diag_simd.h"
 #undef SFX
 #undef TGT
@@ -38,6 +41,7 @@
 #undef GROUPS_L
 #undef GLIDE_L
 #undef KB_L
+#undef LANES_MB
 
 #if defined(SSM_SIMD_V4)
 #define SFX(x)   x##_v4
@@ -46,6 +50,7 @@
 #define GROUPS_L 4
 #define GLIDE_L  2
 #define KB_L     4
+#define LANES_MB 4
 #include "diag_simd.h"
 #undef SFX
 #undef TGT
@@ -53,6 +58,7 @@
 #undef GROUPS_L
 #undef GLIDE_L
 #undef KB_L
+#undef LANES_MB
 #endif
 #endif
 

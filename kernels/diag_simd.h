@@ -12,6 +12,8 @@
  *             (6 of them each: lambda, w, state, re and im)
  *   GLIDE_L   the same while gliding (4 more each)
  *   KB_L      sub-chunks gemm_out accumulates at once
+ *   LANES_MB  modes the turned bank's recurrence keeps in registers (6
+ *             vectors each, ssm_diag_lanes)
  *
  * Why per level and not one 16-float vector type: where the target has no
  * 512-bit registers, GCC gives a 64-byte vector no machine mode, so every
@@ -47,6 +49,9 @@ typedef float SFX(nva) __attribute__((vector_size(NL * sizeof(float)), may_alias
 #define run_channels_L  SFX(run_channels)
 #define run_bank_L      SFX(run_bank)
 #define run_span_L      SFX(run_span)
+#define lanes_block_L   SFX(lanes_block)
+#define lanes_rest_L    SFX(lanes_rest)
+#define lanes_run_L     SFX(lanes_run)
 
 /* s[t] = sum of the NL lanes of p[t], t < NL, as one vector: a transposing
  * tree (each level adds the halves of every sample's lane group and packs
@@ -527,7 +532,117 @@ TGT static void SFX(intra_conv)(const float *restrict k, const float *restrict u
     memcpy(y, tmp, r * sizeof(float));
 }
 
+/* ---- the recurrence on the turned bank (ssm_diag_lanes) ---- */
+
+/* MB modes of one channel group over nt frames (u[t], part[t]: vectors of
+ * the group's channels): the first block writes part, the others add. */
+AINLINE void lanes_block_L(ssm_diag_lanes *L, size_t k, const int MB, const int w_in,
+                           const int first, const NV *u, NV *part, size_t nt)
+{
+    NV lr[LANES_MB], li[LANES_MB], wr[LANES_MB], wi[LANES_MB], sr[LANES_MB], si[LANES_MB];
+    for (int m = 0; m < MB; m++) {
+        const size_t o = (k + (size_t)m) * NL;
+        NLOAD(lr[m], L->lr + o);
+        NLOAD(li[m], L->li + o);
+        NLOAD(wr[m], L->wr + o);
+        NLOAD(wi[m], L->wi + o);
+        NLOAD(sr[m], L->xr + o);
+        NLOAD(si[m], L->xi + o);
+    }
+    for (size_t t = 0; t < nt; t++) {
+        const NV ut = u[t];
+        NV acc = first ? (NV){0} : part[t];
+#pragma GCC unroll 8
+        for (int m = 0; m < MB; m++) {
+            NV nr, ni;
+            if (w_in) {
+                nr = lr[m] * sr[m] - li[m] * si[m] + wr[m] * ut;
+                ni = lr[m] * si[m] + li[m] * sr[m] + wi[m] * ut;
+                acc += nr;
+            } else {
+                nr = lr[m] * sr[m] - li[m] * si[m] + ut;
+                ni = lr[m] * si[m] + li[m] * sr[m];
+                acc += wr[m] * nr - wi[m] * ni;
+            }
+            sr[m] = nr;
+            si[m] = ni;
+        }
+        part[t] = acc;
+    }
+    for (int m = 0; m < MB; m++) {
+        const size_t o = (k + (size_t)m) * NL;
+        NSTORE(L->xr + o, sr[m]);
+        NSTORE(L->xi + o, si[m]);
+    }
+}
+
+/* The block of the last MB-or-fewer modes, as a constant. */
+AINLINE void lanes_rest_L(ssm_diag_lanes *L, size_t k, size_t rest, const int w_in, const int first,
+                          const NV *u, NV *part, size_t nt)
+{
+    switch (rest) {
+    case 7:
+        lanes_block_L(L, k, LANES_MB > 7 ? 7 : 1, w_in, first, u, part, nt);
+        break;
+    case 6:
+        lanes_block_L(L, k, LANES_MB > 6 ? 6 : 1, w_in, first, u, part, nt);
+        break;
+    case 5:
+        lanes_block_L(L, k, LANES_MB > 5 ? 5 : 1, w_in, first, u, part, nt);
+        break;
+    case 4:
+        lanes_block_L(L, k, LANES_MB > 4 ? 4 : 1, w_in, first, u, part, nt);
+        break;
+    case 3:
+        lanes_block_L(L, k, LANES_MB > 3 ? 3 : 1, w_in, first, u, part, nt);
+        break;
+    case 2:
+        lanes_block_L(L, k, LANES_MB > 2 ? 2 : 1, w_in, first, u, part, nt);
+        break;
+    default:
+        lanes_block_L(L, k, 1, w_in, first, u, part, nt);
+        break;
+    }
+}
+
+AINLINE void lanes_run_L(ssm_diag_lanes *L, const float *in, size_t is, float *out, size_t os,
+                         size_t n, const int w_in)
+{
+    const size_t M = L->modes, full = M / LANES_MB * LANES_MB;
+    NV u[TILE_T], part[TILE_T];
+    for (size_t g = 0; g < L->groups; g++) {
+        const size_t c0 = g * NL, base = g * M;
+        NV dg;
+        NLOAD(dg, L->d + c0);
+        for (size_t t0 = 0; t0 < n; t0 += TILE_T) {
+            const size_t nt = n - t0 < TILE_T ? n - t0 : TILE_T;
+            /* The span's inputs first: out may be in. */
+            for (size_t t = 0; t < nt; t++)
+                memcpy(&u[t], in + (t0 + t) * is + c0, sizeof(NV));
+            for (size_t k = 0; k < full; k += LANES_MB)
+                lanes_block_L(L, base + k, LANES_MB, w_in, k == 0, u, part, nt);
+            if (full < M)
+                lanes_rest_L(L, base + full, M - full, w_in, full == 0, u, part, nt);
+            for (size_t t = 0; t < nt; t++) {
+                const NV y = part[t] + dg * u[t];
+                memcpy(out + (t0 + t) * os + c0, &y, sizeof(NV));
+            }
+        }
+    }
+}
+
+TGT static void SFX(lanes_step)(ssm_diag_lanes *L, const float *in, size_t is, float *out,
+                                size_t os, size_t n)
+{
+    if (L->weighting == SSM_DIAG_WEIGHT_INPUT)
+        lanes_run_L(L, in, is, out, os, n, 1);
+    else
+        lanes_run_L(L, in, is, out, os, n, 0);
+}
+
 static const ssm_diag_simd SFX(kernels) = {
+    .lanes = NL,
+    .lanes_step = SFX(lanes_step),
     .bank = SFX(bank),
     .glide = SFX(glide),
     .gemm_out = SFX(gemm_out),
@@ -553,4 +668,10 @@ static const ssm_diag_simd SFX(kernels) = {
 #undef run_channels_L
 #undef run_bank_L
 #undef run_span_L
+#undef lanes_block_L
+#undef lanes_rest_L
+#undef lanes_run_L
 #undef run_span_L
+#undef lanes_block_L
+#undef lanes_rest_L
+#undef lanes_run_L
