@@ -216,6 +216,18 @@ void ssm_gemv_t(float *restrict y, const float *restrict Wt, size_t ldwt, const 
     ssm_gemm_t(y, rows, x, cols, Wt, ldwt, b, 1, rows, cols);
 }
 
+SSM_HOT void ssm_add(float *y, const float *a, const float *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = a[i] + b[i];
+}
+
+SSM_HOT void ssm_mul(float *y, const float *a, const float *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = a[i] * b[i];
+}
+
 void ssm_transpose(float *restrict dst, const float *restrict src, size_t rows, size_t cols)
 {
     for (size_t r = 0; r < rows; r++)
