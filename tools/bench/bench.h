@@ -44,6 +44,7 @@ void bench_partconv(const bench_opts *o);
 void bench_dplr(const bench_opts *o);
 void bench_selective(const bench_opts *o);
 void bench_proc(const bench_opts *o);
+void bench_plan(const bench_opts *o);
 void bench_host(const bench_opts *o);
 
 #endif

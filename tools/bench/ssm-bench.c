@@ -15,6 +15,8 @@
  *              (bench_selective.c)
  *   proc       the engine's built-in processors, streaming against offline
  *              (bench_engine.c)
+ *   plan       what the offline plan picks for the processors' banks
+ *              (bench_plan.c)
  *   host       the LV2 host's overhead around a plugin, default eg-amp
  *              (bench_engine.c; needs the plugin installed)
  *
@@ -135,7 +137,8 @@ static const struct {
 } sections[] = {
     {"peak", bench_peak_section, 1},   {"linalg", bench_linalg, 1},     {"diag", bench_diag, 1},
     {"mimo", bench_mimo, 1},           {"partconv", bench_partconv, 1}, {"dplr", bench_dplr, 1},
-    {"selective", bench_selective, 1}, {"proc", bench_proc, 1},         {"host", bench_host, 0},
+    {"selective", bench_selective, 1}, {"proc", bench_proc, 1},         {"plan", bench_plan, 1},
+    {"host", bench_host, 0},
 };
 enum { N_SECTIONS = sizeof sections / sizeof sections[0] };
 
