@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/diag_schedule.h"
 #include "net/layer.h"
 #include "ssm/diag.h"
 #include "ssm/dss.h"
@@ -35,7 +36,6 @@ typedef struct {
     ssm_dss_params params;
     ssm_diag_bank bank;
     ssm_diag *diag;
-    float *s; /* [H][max_frames] channel-major for the bank */
 } dss;
 
 static const char *const variants[] = {"exp", "softmax", NULL};
@@ -46,7 +46,6 @@ static void destroy(void *self)
     ssm_diag_destroy(l->diag);
     ssm_diag_bank_free(&l->bank);
     ssm_dss_params_free(&l->params);
-    free(l->s);
     free(l);
 }
 
@@ -109,7 +108,6 @@ static ssm_status activate(void *self, const ssm_layer_env *env, ssm_layer_ctx *
     dss *l = self;
     ssm_diag_destroy(l->diag);
     l->diag = NULL;
-    free(l->s);
     l->max_frames = env->max_out;
     ssm_status st = ssm_dss_discretize(&l->params, l->variant, l->l_max, env->dt_scale, &l->bank);
     if (st != SSM_OK || !(ssm_diag_bank_max_pole(&l->bank) < 1.0)) {
@@ -119,19 +117,8 @@ static ssm_status activate(void *self, const ssm_layer_env *env, ssm_layer_ctx *
                        env->dt_scale);
         return SSM_ERR_FORMAT;
     }
-    l->s = ssm_layer_calloc(c, l->width * l->max_frames, sizeof *l->s);
-    if (!l->s)
-        return ssm_layer_status(c);
-    /* A power-of-two chunk up to 1024, as s4d (FFTW plans of other sizes may
-     * allocate inside execute); minimal when the step is planned. */
-    size_t chunk = 1;
-    while (env->offline != SSM_SCHEDULE_STEP && chunk < l->max_frames && chunk < 1024)
-        chunk *= 2;
-    const ssm_diag_config cfg = {
-        .chunk = chunk,
-        .method = env->offline == SSM_SCHEDULE_FFT ? SSM_DIAG_FFT : SSM_DIAG_SCAN,
-        .rigor = SSM_PLAN_ESTIMATE,
-    };
+    const ssm_diag_config cfg =
+        ssm_diag_schedule_config(l->width, l->modes, l->max_frames, env->offline);
     l->diag = ssm_diag_create(&l->bank, &cfg, &st);
     if (!l->diag) {
         ssm_layer_fail(c, st, "cannot build the %s schedule", ssm_schedule_name(env->offline));
@@ -140,27 +127,24 @@ static ssm_status activate(void *self, const ssm_layer_env *env, ssm_layer_ctx *
     return SSM_OK;
 }
 
-/* The same diagonal bank as s4d: the scan from 256 frames per call
- * (docs/benchmarks.md, S4D/DSS rows), else the step. */
+/* The kernels' plan for the bank's shape and the most frames a call
+ * brings (ssm_diag_plan_offline): on the measured CPUs the step, whose
+ * offline form then is the streaming one; a chunked form where it beats
+ * the step. */
 static ssm_schedule plan(const void *self, size_t max_frames)
 {
-    return max_frames >= 256 ? SSM_SCHEDULE_SCAN : SSM_SCHEDULE_STEP;
+    const dss *l = self;
+    return ssm_diag_schedule_plan(l->width, l->modes, max_frames);
 }
 
 static void process(void *self, ssm_schedule sch, const ssm_frames *in, float *out, size_t n_out,
                     uint64_t first_out)
 {
     dss *l = self;
-    const size_t H = l->width, ld = l->max_frames;
-    const float *u = in[0].data;
-    for (size_t t = 0; t < n_out; t++)
-        for (size_t h = 0; h < H; h++)
-            l->s[h * ld + t] = u[t * H + h];
+    const size_t H = l->width;
+    /* The bank reads and writes the frames where they are ([n][H]). */
     ssm_diag_set_mode(l->diag, sch == SSM_SCHEDULE_STEP ? SSM_MODE_STREAM : SSM_MODE_OFFLINE);
-    ssm_diag_process(l->diag, l->s, ld, l->s, ld, n_out);
-    for (size_t t = 0; t < n_out; t++)
-        for (size_t h = 0; h < H; h++)
-            out[t * H + h] = l->s[h * ld + t];
+    ssm_diag_process_strided(l->diag, in[0].data, 1, H, out, 1, H, n_out);
 }
 
 static void reset(void *self)
