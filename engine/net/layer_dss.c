@@ -25,17 +25,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/diag_schedule.h"
-#include "net/layer.h"
-#include "ssm/diag.h"
+#include "net/diag_layer.h"
 #include "ssm/dss.h"
 
 typedef struct {
-    size_t width, modes, max_frames, l_max;
+    ssm_diag_layer m; /* first: the shared plan, process and reset take self */
+    size_t l_max;
     ssm_dss_variant variant;
     ssm_dss_params params;
-    ssm_diag_bank bank;
-    ssm_diag *diag;
 } dss;
 
 static const char *const variants[] = {"exp", "softmax", NULL};
@@ -43,8 +40,7 @@ static const char *const variants[] = {"exp", "softmax", NULL};
 static void destroy(void *self)
 {
     dss *l = self;
-    ssm_diag_destroy(l->diag);
-    ssm_diag_bank_free(&l->bank);
+    ssm_diag_layer_free(&l->m);
     ssm_dss_params_free(&l->params);
     free(l);
 }
@@ -83,12 +79,13 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
     dss *l = ssm_layer_calloc(c, 1, sizeof *l);
     if (!l)
         return NULL;
-    l->width = H;
-    l->modes = M;
     l->l_max = l_max;
     l->variant = variant == SSM_DSS_SOFTMAX ? SSM_DSS_SOFTMAX : SSM_DSS_EXP;
-    if (ssm_dss_params_init(&l->params, H, M) != SSM_OK ||
-        ssm_diag_bank_init(&l->bank, H, M) != SSM_OK) {
+    if (!ssm_diag_layer_init(&l->m, H, M, c)) {
+        destroy(l);
+        return NULL;
+    }
+    if (ssm_dss_params_init(&l->params, H, M) != SSM_OK) {
         ssm_layer_fail(c, SSM_ERR_NOMEM, "out of memory for %zu x %zu modes", H, M);
         destroy(l);
         return NULL;
@@ -103,55 +100,16 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
     return l;
 }
 
+static ssm_status discretize(const void *self, double dt_scale, ssm_diag_bank *bank)
+{
+    const dss *l = self;
+    return ssm_dss_discretize(&l->params, l->variant, l->l_max, dt_scale, bank);
+}
+
 static ssm_status activate(void *self, const ssm_layer_env *env, ssm_layer_ctx *c)
 {
     dss *l = self;
-    ssm_diag_destroy(l->diag);
-    l->diag = NULL;
-    l->max_frames = env->max_out;
-    ssm_status st = ssm_dss_discretize(&l->params, l->variant, l->l_max, env->dt_scale, &l->bank);
-    if (st != SSM_OK || !(ssm_diag_bank_max_pole(&l->bank) < 1.0)) {
-        ssm_layer_fail(c, SSM_ERR_FORMAT,
-                       "the parameters give no stable discrete system at dt_scale %g (a pole "
-                       "on or outside the unit circle, Lambda = 0, or not finite)",
-                       env->dt_scale);
-        return SSM_ERR_FORMAT;
-    }
-    const ssm_diag_config cfg =
-        ssm_diag_schedule_config(l->width, l->modes, l->max_frames, env->offline);
-    l->diag = ssm_diag_create(&l->bank, &cfg, &st);
-    if (!l->diag) {
-        ssm_layer_fail(c, st, "cannot build the %s schedule", ssm_schedule_name(env->offline));
-        return st;
-    }
-    return SSM_OK;
-}
-
-/* The kernels' plan for the bank's shape and the most frames a call
- * brings (ssm_diag_plan_offline): on the measured CPUs the step, whose
- * offline form then is the streaming one; a chunked form where it beats
- * the step. */
-static ssm_schedule plan(const void *self, size_t max_frames)
-{
-    const dss *l = self;
-    return ssm_diag_schedule_plan(l->width, l->modes, max_frames);
-}
-
-static void process(void *self, ssm_schedule sch, const ssm_frames *in, float *out, size_t n_out,
-                    uint64_t first_out)
-{
-    dss *l = self;
-    const size_t H = l->width;
-    /* The bank reads and writes the frames where they are ([n][H]). */
-    ssm_diag_set_mode(l->diag, sch == SSM_SCHEDULE_STEP ? SSM_MODE_STREAM : SSM_MODE_OFFLINE);
-    ssm_diag_process_strided(l->diag, in[0].data, 1, H, out, 1, H, n_out);
-}
-
-static void reset(void *self)
-{
-    dss *l = self;
-    if (l->diag)
-        ssm_diag_reset(l->diag);
+    return ssm_diag_layer_activate(&l->m, discretize, "Lambda = 0", env, c);
 }
 
 const ssm_layer_ops ssm_kind_dss = {
@@ -161,8 +119,8 @@ const ssm_layer_ops ssm_kind_dss = {
     .schedules = (1u << SSM_SCHEDULE_SCAN) | (1u << SSM_SCHEDULE_FFT),
     .create = create,
     .activate = activate,
-    .plan = plan,
-    .process = process,
-    .reset = reset,
+    .plan = ssm_diag_layer_plan,
+    .process = ssm_diag_layer_process,
+    .reset = ssm_diag_layer_reset,
     .destroy = destroy,
 };
