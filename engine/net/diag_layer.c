@@ -10,22 +10,18 @@ static ssm_schedule from_method(ssm_diag_method m)
                                 : SSM_SCHEDULE_STEP;
 }
 
-static ssm_schedule planned(size_t channels, size_t modes, size_t max_frames)
+ssm_schedule ssm_diag_layer_schedule(size_t channels, size_t modes, size_t max_frames)
 {
     const ssm_diag_plan p = ssm_diag_plan_offline(channels, modes, SSM_DIAG_WEIGHT_OUTPUT,
                                                   max_frames, ssm_engine_plan_rigor());
     return from_method(p.method);
 }
 
-/* The kernels' plan itself (its chunk and the short calls it leaves to the
- * step) when the graph settled on it, else the pinned schedule in
- * power-of-two chunks of up to 1024 frames (FFTW plans of other sizes may
- * allocate inside execute). */
-static ssm_diag_config config(size_t channels, size_t modes, size_t max_frames,
+ssm_diag_config ssm_diag_layer_config(size_t channels, size_t modes, size_t max_frames,
                               ssm_schedule offline)
 {
     const ssm_plan_rigor rigor = ssm_engine_plan_rigor();
-    if (offline == planned(channels, modes, max_frames))
+    if (offline == ssm_diag_layer_schedule(channels, modes, max_frames))
         return (ssm_diag_config){.method = SSM_DIAG_PLANNED, .rigor = rigor, .block = max_frames};
     size_t chunk = 1;
     while (offline != SSM_SCHEDULE_STEP && chunk < max_frames && chunk < 1024)
@@ -65,7 +61,7 @@ ssm_status ssm_diag_layer_activate(ssm_diag_layer *m, ssm_diag_discretize_fn fn,
                        env->dt_scale, unstable ? unstable : "", unstable ? ", or " : "or ");
         return SSM_ERR_FORMAT;
     }
-    const ssm_diag_config cfg = config(m->width, m->modes, m->max_frames, env->offline);
+    const ssm_diag_config cfg = ssm_diag_layer_config(m->width, m->modes, m->max_frames, env->offline);
     m->diag = ssm_diag_create(&m->bank, &cfg, &st);
     if (!m->diag) {
         ssm_layer_fail(c, st, "cannot build the %s schedule", ssm_schedule_name(env->offline));
@@ -79,7 +75,7 @@ ssm_status ssm_diag_layer_activate(ssm_diag_layer *m, ssm_diag_discretize_fn fn,
 ssm_schedule ssm_diag_layer_plan(const void *self, size_t max_frames)
 {
     const ssm_diag_layer *m = self;
-    return planned(m->width, m->modes, max_frames);
+    return ssm_diag_layer_schedule(m->width, m->modes, max_frames);
 }
 
 void ssm_diag_layer_process(void *self, ssm_schedule sch, const ssm_frames *in, float *out,

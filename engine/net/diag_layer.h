@@ -32,6 +32,15 @@ int ssm_diag_layer_init(ssm_diag_layer *m, size_t width, size_t modes, ssm_layer
 ssm_status ssm_diag_layer_activate(ssm_diag_layer *m, ssm_diag_discretize_fn fn,
                                    const char *unstable, const ssm_layer_env *env,
                                    ssm_layer_ctx *c);
+/* For kinds with a bank of their own shape (s4nd): the schedule the
+ * kernels' plan picks, and the bank's configuration for the schedule the
+ * graph settled on: the kernels' plan itself (its chunk and the short calls
+ * it leaves to the step) when that is the one, else the pinned schedule in
+ * power-of-two chunks of up to 1024 frames (FFTW plans of other sizes may
+ * allocate inside execute). */
+ssm_schedule ssm_diag_layer_schedule(size_t channels, size_t modes, size_t max_frames);
+ssm_diag_config ssm_diag_layer_config(size_t channels, size_t modes, size_t max_frames,
+                                      ssm_schedule offline);
 ssm_schedule ssm_diag_layer_plan(const void *self, size_t max_frames);
 void ssm_diag_layer_process(void *self, ssm_schedule sch, const ssm_frames *in, float *out,
                             size_t n_out, uint64_t first_out);
