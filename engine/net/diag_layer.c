@@ -18,7 +18,7 @@ ssm_schedule ssm_diag_layer_schedule(size_t channels, size_t modes, size_t max_f
 }
 
 ssm_diag_config ssm_diag_layer_config(size_t channels, size_t modes, size_t max_frames,
-                              ssm_schedule offline)
+                                      ssm_schedule offline)
 {
     const ssm_plan_rigor rigor = ssm_engine_plan_rigor();
     if (offline == ssm_diag_layer_schedule(channels, modes, max_frames))
@@ -47,8 +47,7 @@ int ssm_diag_layer_init(ssm_diag_layer *m, size_t width, size_t modes, ssm_layer
 }
 
 ssm_status ssm_diag_layer_activate(ssm_diag_layer *m, ssm_diag_discretize_fn fn,
-                                   const char *unstable, const ssm_layer_env *env,
-                                   ssm_layer_ctx *c)
+                                   const char *unstable, const ssm_layer_env *env, ssm_layer_ctx *c)
 {
     ssm_diag_destroy(m->diag);
     m->diag = NULL;
@@ -61,7 +60,8 @@ ssm_status ssm_diag_layer_activate(ssm_diag_layer *m, ssm_diag_discretize_fn fn,
                        env->dt_scale, unstable ? unstable : "", unstable ? ", or " : "or ");
         return SSM_ERR_FORMAT;
     }
-    const ssm_diag_config cfg = ssm_diag_layer_config(m->width, m->modes, m->max_frames, env->offline);
+    const ssm_diag_config cfg =
+        ssm_diag_layer_config(m->width, m->modes, m->max_frames, env->offline);
     m->diag = ssm_diag_create(&m->bank, &cfg, &st);
     if (!m->diag) {
         ssm_layer_fail(c, st, "cannot build the %s schedule", ssm_schedule_name(env->offline));

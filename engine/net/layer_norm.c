@@ -44,8 +44,8 @@ static void *create_layer(ssm_layer_ctx *c, ssm_stream *out)
     return create_norm(c, out, 1);
 }
 
-static void process_rms(void *self, ssm_schedule s, const ssm_frames *in, float *out,
-                        size_t n_out, uint64_t first_out)
+static void process_rms(void *self, ssm_schedule s, const ssm_frames *in, float *out, size_t n_out,
+                        uint64_t first_out)
 {
     const norm *l = self;
     for (size_t t = 0; t < n_out; t++)

@@ -17,7 +17,8 @@ typedef struct {
 
 /* Fills a bank of the layer's width and states from the kind's parameters
  * for a host step of dt_scale (in trained steps). */
-typedef ssm_status (*ssm_mimo_discretize_fn)(const void *kind, double dt_scale, ssm_mimo_bank *bank);
+typedef ssm_status (*ssm_mimo_discretize_fn)(const void *kind, double dt_scale,
+                                             ssm_mimo_bank *bank);
 
 /* Discretises through fn, refuses a bank with a pole on or outside the unit
  * circle (or not finite), and builds the schedule env settled on. */

@@ -138,7 +138,8 @@ static void bench_diag_frames(const bench_opts *o)
                         t[i] = t[j];
                         t[j] = x;
                     }
-            const double ns = t[2] * 1e9 / (double)(n / T * T);
+            const size_t frames = n / T * T; /* whole chunks only */
+            const double ns = t[2] * 1e9 / (double)frames;
             const double gf = 11.0 * (double)(M * H) / ns;
             printf("| %zu | %zu | %.1f | %.1f | %.0f |\n", M, T, ns, gf, 100.0 * gf / bench_peak());
         }

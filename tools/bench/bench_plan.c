@@ -44,10 +44,10 @@ void bench_plan(const bench_opts *o)
             const size_t n = banks[i].hop == 1 ? blocks[b] : blocks[b] / banks[i].hop + 1;
             printf("| %s | %zu x %zu | %zu | %zu |", banks[i].name, banks[i].channels,
                    banks[i].modes, blocks[b], n);
-            print_plan(ssm_diag_plan_offline(banks[i].channels, banks[i].modes,
-                                             banks[i].weighting, n, SSM_PLAN_ESTIMATE));
-            print_plan(ssm_diag_plan_offline(banks[i].channels, banks[i].modes,
-                                             banks[i].weighting, n, SSM_PLAN_MEASURE));
+            print_plan(ssm_diag_plan_offline(banks[i].channels, banks[i].modes, banks[i].weighting,
+                                             n, SSM_PLAN_ESTIMATE));
+            print_plan(ssm_diag_plan_offline(banks[i].channels, banks[i].modes, banks[i].weighting,
+                                             n, SSM_PLAN_MEASURE));
             printf("\n");
         }
     printf("\n");
