@@ -135,6 +135,15 @@ ssm_lv2_chain *ssm_lv2_chain_create(ssm_lv2_world *w, const ssm_lv2_stage_desc *
             goto fail;
         }
     }
+    /* The presets and settings are where the render starts, as in a host
+     * that sets its controls before activating (lv2apply, jalv): a plugin
+     * that acts on a control in activate() (ssm-model loads its bundled
+     * model there) must see them, so every instance that got any starts
+     * over (deactivate + activate) before its first run. */
+    for (uint32_t s = 0; s < c->n_stages; s++)
+        if (n_settings || stages[s].preset)
+            for (uint32_t i = 0; i < c->stages[s].n_inst; i++)
+                ssm_lv2_plugin_reset(c->stages[s].inst[i]);
     return c;
 nomem:
     ssm_error_set(err, SSM_ERR_NOMEM, "LV2 chain: out of memory");

@@ -13,6 +13,15 @@
  * (the engine's "gain" processor at in_gain + out_gain), so the controls
  * and presets act the same with or without a model.
  *
+ * Hosts that cannot send a path (lv2apply, or any host with only control
+ * ports) reach the models shipped in the bundle through the "bundled"
+ * control port: 0 runs the user's file (or the gain stage), 1.. a bundled
+ * capture or the denoiser (bundled_files below). A change is loaded like a
+ * file: on the worker when the host has one, and always in activate() when
+ * the value differs from what runs (activate may block), so a host that
+ * sets its controls before activating (lv2apply) runs the chosen model
+ * from its first sample.
+ *
  * A file that cannot be loaded leaves the running model (or the gain
  * stage) in place and says why, twice: as a log:Error (the host's log
  * window; ssm-render fails the file on it) and as the readable parameter
@@ -34,6 +43,7 @@
 #define MODEL_URI        SSM_LV2_URI "model"
 #define MODEL_FILE_URI   SSM_LV2_URI "model#file"
 #define MODEL_FREE_URI   SSM_LV2_URI "model#freeProcessor"
+#define MODEL_LOAD_URI   SSM_LV2_URI "model#loadBundled"
 #define MODEL_STATUS_URI SSM_LV2_URI "model#status"
 #define STATUS_BYTES     240
 
@@ -45,7 +55,19 @@ typedef enum {
     PORT_IN_GAIN = 4, /* then out_gain */
     PORT_LATENCY = 6,
     PORT_FREEWHEEL = 7,
+    PORT_BUNDLED = 8,
 } port_index;
+
+/* The bundled models, by the "bundled" port's value (model.ttl.in's scale
+ * points name them; presets/PROVENANCE.md says how each was made). */
+static const char *const bundled_files[] = {
+    NULL, /* 0: the user's file */
+    "capture-amp.safetensors",
+    "capture-comp.safetensors",
+    "capture-reverb.safetensors",
+    "denoise.safetensors",
+};
+#define N_BUNDLED ((int32_t)(sizeof bundled_files / sizeof bundled_files[0]))
 
 static const char *const symbols[] = {"in_gain", "out_gain"};
 #define N_CONTROLS 2u
@@ -53,7 +75,7 @@ static const char *const symbols[] = {"in_gain", "out_gain"};
 typedef struct {
     LV2_URID atom_path, atom_urid, atom_object, atom_sequence, atom_string;
     LV2_URID patch_set, patch_get, patch_property, patch_value;
-    LV2_URID model_file, free_processor, model_status;
+    LV2_URID model_file, free_processor, load_bundled, model_status;
 } uris;
 
 /* A loaded model on its way from the worker to run(), or an old one on its
@@ -61,19 +83,38 @@ typedef struct {
 typedef struct {
     LV2_Atom atom;       /* type: free_processor for the way back */
     ssm_processor *proc; /* NULL: the load failed, status says why */
-    char *path;
+    char *path;          /* the file behind proc (NULL: the gain stage) */
+    char *user_path;     /* choice 0 from a file: a second copy, the user's file */
+    int32_t choice;      /* the bundled port value proc stands for */
     int32_t param[N_CONTROLS];
     char status[STATUS_BYTES];
 } model_msg;
+
+/* Asks the worker for bundled model `choice` (0: the gain stage). */
+typedef struct {
+    LV2_Atom atom; /* type: load_bundled */
+    int32_t choice;
+} bundled_msg;
 
 typedef struct {
     ssm_lv2_host host;
     LV2_Worker_Schedule *schedule;
     uris u;
     LV2_Atom_Forge forge;
-    ssm_processor *proc; /* the model, or the gain stage while path is NULL */
-    char *path;          /* the loaded file, owned */
-    float gain_db;       /* the gain stage's setting */
+    LV2_Atom_Forge request_forge;  /* initialised off the audio thread (it maps URIs) */
+    ssm_processor *proc;           /* the model, or the gain stage while path is NULL */
+    char *path;                    /* the loaded file, owned */
+    char *user_path;               /* the user's file (choice 0), owned; what the state saves */
+    char *bundled_path[N_BUNDLED]; /* bundle dir + bundled_files[i], owned */
+    int32_t choice;                /* the bundled port value of what runs */
+    int32_t asked;                 /* the value last asked of the worker */
+    const float *bundled;
+    union {
+        LV2_Atom atom;
+        uint64_t align;
+        uint8_t bytes[4096 + sizeof(LV2_Atom)];
+    } request;     /* a patch:Set of user_path, forged for the worker */
+    float gain_db; /* the gain stage's setting */
     ssm_lv2_controls controls;
     int controls_stale; /* a new processor: send every control value */
     int notify_path;    /* tell the host (and a GUI) the path changed */
@@ -101,14 +142,17 @@ static void map_uris(LV2_URID_Map *map, uris *u)
     u->patch_value = map->map(map->handle, LV2_PATCH__value);
     u->model_file = map->map(map->handle, MODEL_FILE_URI);
     u->free_processor = map->map(map->handle, MODEL_FREE_URI);
+    u->load_bundled = map->map(map->handle, MODEL_LOAD_URI);
     u->model_status = map->map(map->handle, MODEL_STATUS_URI);
 }
 
-/* Not real-time: create and activate a processor for path. On failure
- * (logged as an error) msg->status says why and msg->proc is NULL. */
-static int load(model *self, const char *path, model_msg *msg)
+/* Not real-time: create and activate a processor for path (the user's
+ * file when choice is 0, else bundled model `choice`). On failure (logged
+ * as an error) msg->status says why and msg->proc is NULL. */
+static int load(model *self, const char *path, int32_t choice, model_msg *msg)
 {
     memset(msg, 0, sizeof *msg);
+    msg->choice = choice;
     ssm_error err = {0};
     msg->proc = ssm_lv2_processor_new_err(&self->host, "model", path, 1, &err);
     if (!msg->proc) {
@@ -116,9 +160,13 @@ static int load(model *self, const char *path, model_msg *msg)
         return 1;
     }
     msg->path = strdup(path);
-    if (!msg->path) {
+    msg->user_path = choice == 0 ? strdup(path) : NULL;
+    if (!msg->path || (choice == 0 && !msg->user_path)) {
         ssm_processor_destroy(msg->proc);
+        free(msg->path);
+        free(msg->user_path);
         msg->proc = NULL;
+        msg->path = msg->user_path = NULL;
         snprintf(msg->status, sizeof msg->status, "cannot load %.200s: out of memory", path);
         lv2_log_error(&self->host.logger, "ssm-model: %s\n", msg->status);
         return 1;
@@ -130,6 +178,40 @@ static int load(model *self, const char *path, model_msg *msg)
     return 0;
 }
 
+/* Not real-time: bundled model `choice`; 0 is the gain stage. */
+static int load_bundled(model *self, int32_t choice, model_msg *msg)
+{
+    if (choice > 0)
+        return load(self, self->bundled_path[choice], choice, msg);
+    memset(msg, 0, sizeof *msg);
+    msg->proc = ssm_lv2_processor_new(&self->host, "gain", NULL, 1);
+    for (uint32_t i = 0; i < N_CONTROLS; i++)
+        msg->param[i] = -1;
+    snprintf(msg->status, sizeof msg->status, "%s",
+             msg->proc ? "no model: the gain stage" : "cannot load the gain stage: out of memory");
+    return msg->proc ? 0 : 1;
+}
+
+/* Not real-time: what `choice` stands for now (0: the user's file, or the
+ * gain stage when there is none). */
+static int load_choice(model *self, int32_t choice, model_msg *msg)
+{
+    if (choice == 0 && self->user_path)
+        return load(self, self->user_path, 0, msg);
+    return load_bundled(self, choice, msg);
+}
+
+static int32_t port_choice(const model *self)
+{
+    if (!self->bundled)
+        return 0;
+    const float v = *self->bundled;
+    if (!(v >= 0.5f))
+        return 0;
+    const int32_t k = (int32_t)(v + 0.5f);
+    return k < N_BUNDLED ? k : N_BUNDLED - 1;
+}
+
 /* Audio thread (or restore): make msg's processor current; returns the old
  * one in msg for the caller to free off the audio thread. */
 static void install(model *self, model_msg *msg)
@@ -138,6 +220,12 @@ static void install(model *self, model_msg *msg)
     char *old_path = self->path;
     self->proc = msg->proc;
     self->path = msg->path;
+    self->choice = msg->choice;
+    if (msg->user_path) {
+        char *old_user = self->user_path;
+        self->user_path = msg->user_path;
+        msg->user_path = old_user;
+    }
     for (uint32_t i = 0; i < N_CONTROLS; i++)
         self->controls.param[i] = msg->param[i];
     self->controls_stale = 1;
@@ -175,16 +263,26 @@ static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function r
         memcpy(&msg, data, sizeof msg);
         ssm_processor_destroy(msg.proc);
         free(msg.path);
+        free(msg.user_path);
         return LV2_WORKER_SUCCESS;
+    }
+    /* A failed load is answered too: run() tells the host why. */
+    model_msg msg;
+    if (atom->type == self->u.load_bundled && size == sizeof(bundled_msg)) {
+        bundled_msg req;
+        memcpy(&req, data, sizeof req);
+        if (req.choice < 0 || req.choice >= N_BUNDLED)
+            return LV2_WORKER_ERR_UNKNOWN;
+        load_bundled(self, req.choice, &msg);
+        msg.choice = req.choice;
+        return respond(handle, sizeof msg, &msg);
     }
     if (atom->type != self->u.atom_object)
         return LV2_WORKER_ERR_UNKNOWN;
     const char *path = set_message_path(self, (const LV2_Atom_Object *)atom);
     if (!path)
         return LV2_WORKER_ERR_UNKNOWN;
-    /* A failed load is answered too: run() tells the host why. */
-    model_msg msg;
-    load(self, path, &msg);
+    load(self, path, 0, &msg);
     return respond(handle, sizeof msg, &msg);
 }
 
@@ -201,12 +299,24 @@ static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size, const
         self->notify_path = 1; /* the path that still runs, for a GUI that showed the new one */
         return LV2_WORKER_SUCCESS;
     }
-    install(self, &msg);
+    if (msg.choice != self->asked) {
+        /* The port moved on while this loaded (or a file arrived while a
+         * bundled model is chosen): keep the user's file, run nothing new. */
+        if (msg.user_path) {
+            char *old_user = self->user_path;
+            self->user_path = msg.user_path;
+            msg.user_path = old_user;
+        }
+    } else {
+        install(self, &msg);
+    }
     msg.atom.size = sizeof msg - sizeof msg.atom;
     msg.atom.type = self->u.free_processor;
     self->schedule->schedule_work(self->schedule->handle, sizeof msg, &msg);
     return LV2_WORKER_SUCCESS;
 }
+
+static void cleanup(LV2_Handle instance);
 
 static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, const char *bundle,
                               const LV2_Feature *const *features)
@@ -225,11 +335,23 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
     if (self->host.map) {
         map_uris(self->host.map, &self->u);
         lv2_atom_forge_init(&self->forge, self->host.map);
+        lv2_atom_forge_init(&self->request_forge, self->host.map);
     }
     ssm_lv2_controls_bind(&self->controls, NULL, symbols, N_CONTROLS);
+    const size_t nb = bundle ? strlen(bundle) : 0;
+    const char *sep = nb && bundle[nb - 1] != '/' ? "/" : "";
+    for (int32_t i = 1; i < N_BUNDLED; i++) {
+        const size_t n = nb + 2 + strlen(bundled_files[i]);
+        self->bundled_path[i] = malloc(n);
+        if (!self->bundled_path[i]) {
+            cleanup(self);
+            return NULL;
+        }
+        snprintf(self->bundled_path[i], n, "%s%s%s", bundle ? bundle : "", sep, bundled_files[i]);
+    }
     self->proc = ssm_lv2_processor_new(&self->host, "gain", NULL, 1);
     if (!self->proc) {
-        free(self);
+        cleanup(self);
         return NULL;
     }
     self->gain_db = NAN;
@@ -262,16 +384,66 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data)
     case PORT_FREEWHEEL:
         self->freewheel = data;
         break;
+    case PORT_BUNDLED:
+        self->bundled = data;
+        break;
     default:
         break;
     }
 }
 
+/* activate() may block (instantiation class): a bundled port value that
+ * differs from what runs is loaded right here, so the first run() already
+ * has it, with or without a worker. */
 static void activate(LV2_Handle instance)
 {
     model *self = instance;
+    const int32_t want = port_choice(self);
+    if (want != self->choice || (want == 0 && self->user_path && !self->path)) {
+        model_msg msg;
+        if (load_choice(self, want, &msg) == 0) {
+            install(self, &msg);
+            ssm_processor_destroy(msg.proc);
+            free(msg.path);
+            free(msg.user_path);
+        } else {
+            memcpy(self->status, msg.status, sizeof self->status);
+            self->notify_status = 1;
+        }
+    }
+    self->asked = self->choice;
     ssm_processor_reset(self->proc);
     self->fresh = 1;
+}
+
+/* Audio thread: a new bundled port value goes to the worker (a host without
+ * one loads it at its next activate()). */
+static void follow_bundled(model *self)
+{
+    const int32_t want = port_choice(self);
+    if (want == self->asked || !self->schedule || !self->host.map)
+        return;
+    self->asked = want;
+    if (want == 0 && self->user_path) {
+        /* Back to the user's file: ask for it as a patch:Set would. */
+        LV2_Atom_Forge *forge = &self->request_forge;
+        lv2_atom_forge_set_buffer(forge, self->request.bytes, sizeof self->request.bytes);
+        LV2_Atom_Forge_Frame frame;
+        const uint32_t len = (uint32_t)strlen(self->user_path) + 1;
+        if (!lv2_atom_forge_object(forge, &frame, 0, self->u.patch_set) ||
+            !lv2_atom_forge_key(forge, self->u.patch_property) ||
+            !lv2_atom_forge_urid(forge, self->u.model_file) ||
+            !lv2_atom_forge_key(forge, self->u.patch_value) ||
+            !lv2_atom_forge_path(forge, self->user_path, len))
+            return;
+        lv2_atom_forge_pop(forge, &frame);
+        self->schedule->schedule_work(self->schedule->handle,
+                                      (uint32_t)sizeof(LV2_Atom) + self->request.atom.size,
+                                      &self->request.atom);
+        return;
+    }
+    const bundled_msg req = {{sizeof req - sizeof(LV2_Atom), self->u.load_bundled}, want};
+    self->schedule->schedule_work(self->schedule->handle, sizeof req, &req);
 }
 
 static void write_status(model *self)
@@ -350,6 +522,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
     }
     if (self->control)
         read_control(self);
+    follow_bundled(self);
     if (self->notify) {
         if (self->notify_status && self->status[0])
             write_status(self);
@@ -385,6 +558,9 @@ static void cleanup(LV2_Handle instance)
     model *self = instance;
     ssm_processor_destroy(self->proc);
     free(self->path);
+    free(self->user_path);
+    for (int32_t i = 0; i < N_BUNDLED; i++)
+        free(self->bundled_path[i]);
     free(self);
 }
 
@@ -393,12 +569,12 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
                              const LV2_Feature *const *features)
 {
     model *self = instance;
-    if (!self->path || !self->host.map)
+    if (!self->user_path || !self->host.map)
         return LV2_STATE_SUCCESS;
     LV2_State_Map_Path *map_path = ssm_lv2_feature(features, LV2_STATE__mapPath);
     LV2_State_Free_Path *free_path = ssm_lv2_feature(features, LV2_STATE__freePath);
-    char *apath = map_path ? map_path->abstract_path(map_path->handle, self->path) : NULL;
-    const char *p = apath ? apath : self->path;
+    char *apath = map_path ? map_path->abstract_path(map_path->handle, self->user_path) : NULL;
+    const char *p = apath ? apath : self->user_path;
     const LV2_State_Status st = store(handle, self->u.model_file, p, strlen(p) + 1,
                                       self->u.atom_path, LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE);
     if (apath) {
@@ -431,7 +607,7 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
     LV2_State_Free_Path *free_path = ssm_lv2_feature(features, LV2_STATE__freePath);
     char *abs = map_path ? map_path->absolute_path(map_path->handle, value) : NULL;
     model_msg msg;
-    const int failed = load(self, abs ? abs : value, &msg);
+    const int failed = load(self, abs ? abs : value, 0, &msg);
     if (abs) {
         if (free_path)
             free_path->free_path(free_path->handle, abs);
@@ -446,8 +622,10 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
         return LV2_STATE_ERR_UNKNOWN;
     }
     install(self, &msg);
+    self->asked = 0; /* run() or activate() follows the bundled port from here */
     ssm_processor_destroy(msg.proc);
     free(msg.path);
+    free(msg.user_path);
     return LV2_STATE_SUCCESS;
 }
 

@@ -5,11 +5,14 @@
  * preset loads by URI and changes the output; run() never allocates; no
  * NaN or Inf on silence, full-scale noise, DC or a 1e-30 input; parameter
  * sweeps while running stay finite and bounded; every rate from 22.05 to
- * 192 kHz works. Each check prints what it compared and by how much. */
+ * 192 kHz works; ssm-model's "bundled" port loads a shipped model in
+ * activate() and through the worker while running, and goes back to the
+ * user's file. Each check prints what it compared and by how much. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../alloc_trap.h"
 #include "../harness.h"
@@ -177,6 +180,153 @@ static void set_all(ssm_lv2_plugin *pl, const plug *p, const float *v)
     for (int i = 0; i < n_syms(p); i++)
         CHECK(ssm_lv2_plugin_set_control(pl, p->sym[i], v[i], &err) == SSM_OK, "%s: %s", p->name,
               err.message);
+}
+
+/* The model file behind ssm-model's bundled port value k, run by the
+ * engine's "model" processor from a fresh state over x (offline form, the
+ * freewheeling plugin's). Returns 0 on success. */
+static int reference(const char *path, const float *x, float *y, size_t n, uint32_t block)
+{
+    ssm_error err = {0};
+    const ssm_processor_desc desc = {.type = "model", .model_path = path, .n_channels = 1};
+    ssm_processor *p = ssm_processor_create(&desc, &err);
+    CHECK(p != NULL, "model processor for %s: %s", path, err.message);
+    if (!p)
+        return -1;
+    ssm_processor_set_mode(p, SSM_MODE_OFFLINE);
+    CHECK(ssm_processor_activate(p, 48000, block, &err) == SSM_OK, "activate: %s", err.message);
+    for (size_t t = 0; t < n; t += block) {
+        const uint32_t len = (uint32_t)(n - t < block ? n - t : block);
+        const float *in[1] = {x + t};
+        float *out[1] = {y + t};
+        ssm_processor_process(p, in, out, len);
+    }
+    ssm_processor_destroy(p);
+    return 0;
+}
+
+/* The first block (of `block` frames) from which a and b differ. */
+static size_t first_diff_block(const float *a, const float *b, size_t n, uint32_t block)
+{
+    for (size_t t = 0; t < n; t++)
+        if (fabs((double)a[t] - b[t]) > 1e-6 * (1.0 + fabs((double)b[t])))
+            return t / block;
+    return n / block + 1;
+}
+
+/* ssm-model's bundled port (model.c): hosts that cannot send a path pick
+ * a shipped model by number. Freewheeling, so the host's worker answers
+ * right after the run that asked (a deterministic switch block). */
+static void test_bundled(ssm_lv2_world *w, float *x, float *y0, float *y1, size_t n)
+{
+    const char *dir = getenv("SSM_BUNDLE_DIR");
+    const char *user = getenv("SSM_MODEL_FILE");
+    CHECK(dir && user, "SSM_BUNDLE_DIR and SSM_MODEL_FILE are set");
+    if (!dir || !user)
+        return;
+    const plug *p = &plugs[N_PLUGS - 1];
+    const uint32_t block = 256;
+    static const char *const files[] = {"capture-amp", "capture-comp", "capture-reverb"};
+    char path[4096];
+    float *ref = calloc(n, sizeof(float));
+    ssm_error err = {0};
+    make_signal(x, 1, n, SIG_BURSTS, 17);
+    for (int k = 1; k <= 3; k++) {
+        /* Set before activation (as lv2apply and ssm-render do): the
+         * first sample is already the model's. */
+        snprintf(path, sizeof path, "%s/%s.safetensors", dir, files[k - 1]);
+        ssm_lv2_plugin *q = open_plugin(w, p, 48000, block, 1);
+        if (!q || reference(path, x, ref, n, block))
+            continue;
+        CHECK(ssm_lv2_plugin_set_control(q, "bundled", (float)k, &err) == SSM_OK, "%s",
+              err.message);
+        ssm_lv2_plugin_reset(q);
+        run(q, p, x, y0, n, block, 0);
+        char what[160];
+        snprintf(what, sizeof what, "bundled %d (%s) from activate == the file", k, files[k - 1]);
+        th_close_f(what, y0, ref, n, 1e-5);
+        ssm_lv2_plugin_destroy(q);
+    }
+    /* While running: 0 (gain stage) for 8 blocks, then 1 through the
+     * worker; the switch lands within two blocks of the change, and from
+     * there the output is the file's from a fresh state. */
+    snprintf(path, sizeof path, "%s/capture-amp.safetensors", dir);
+    ssm_lv2_plugin *q = open_plugin(w, p, 48000, block, 1);
+    if (q) {
+        const size_t t0 = 8 * (size_t)block;
+        run(q, p, x, y0, t0, block, 0);
+        CHECK(ssm_lv2_plugin_set_control(q, "bundled", 1, &err) == SSM_OK, "%s", err.message);
+        run(q, p, x + t0, y0 + t0, n - t0, block, 0);
+        const size_t sw = first_diff_block(y0, x, n, block);
+        printf("%-48s asked at block 8, runs from block %zu\n", "bundled 0 -> 1 while running", sw);
+        CHECK(sw >= 8 && sw <= 10, "the bundled model came in at block %zu (asked at 8)", sw);
+        if (sw <= 10 && reference(path, x + sw * block, ref, n - sw * block, block) == 0)
+            th_close_f("bundled 1 through the worker == the file from the switch", y0 + sw * block,
+                       ref, n - sw * block, 1e-5);
+        ssm_lv2_plugin_destroy(q);
+    }
+    /* The same through a worker thread (not freewheeling): run() stays
+     * free of allocation while the worker loads and the swap happens. */
+    q = open_plugin(w, p, 48000, block, 0);
+    if (q) {
+        CHECK(ssm_lv2_plugin_set_control(q, "bundled", 3, &err) == SSM_OK, "%s", err.message);
+        at_reset();
+        size_t t = 0;
+        int swapped = 0;
+        for (int i = 0; i < 2000 && !swapped; i++, t = (t + block) % (n - block)) {
+            const float *in[1] = {x + t};
+            float *out[1] = {y0};
+            at_arm();
+            ssm_lv2_plugin_run(q, in, out, block);
+            at_disarm();
+            swapped = rel_diff(y0, x + t, block) > 1e-3;
+            if (!swapped)
+                nanosleep(&(struct timespec){0, 2000000}, NULL);
+        }
+        printf("%-48s swapped: %s, %d allocations in run()\n", "bundled 3 on a worker thread",
+               swapped ? "yes" : "no", at_violations());
+        CHECK(swapped, "the worker thread never brought bundled model 3 in");
+        CHECK(at_violations() == 0, "run() allocated %d times while the bundled model changed",
+              at_violations());
+        ssm_lv2_plugin_destroy(q);
+    }
+    /* A user's file (restored state), then bundled 2, then 0 again: the
+     * user's file comes back (the plugin asks for it as a patch:Set), and
+     * a saved state names the user's file, not the bundled one. */
+    char ttl[8192];
+    snprintf(ttl, sizeof ttl,
+             "@prefix lv2: <http://lv2plug.in/ns/lv2core#> .\n"
+             "@prefix pset: <http://lv2plug.in/ns/ext/presets#> .\n"
+             "@prefix state: <http://lv2plug.in/ns/ext/state#> .\n"
+             "<urn:test:state> a pset:Preset ; lv2:appliesTo <" B "model> ;\n"
+             "  state:state [ <" B "model#file> \"%s\"^^"
+             "<http://lv2plug.in/ns/ext/atom#Path> ] .\n",
+             user);
+    q = open_plugin(w, p, 48000, block, 1);
+    if (q) {
+        CHECK(ssm_lv2_plugin_restore_state(q, ttl, &err) == SSM_OK, "restore: %s", err.message);
+        CHECK(ssm_lv2_plugin_set_control(q, "bundled", 2, &err) == SSM_OK, "%s", err.message);
+        run(q, p, x, y0, n / 2, block, 0);
+        char *saved = ssm_lv2_plugin_save_state(q, &err);
+        CHECK(saved && strstr(saved, user) && !strstr(saved, "capture-comp"),
+              "a state saved while bundled 2 runs names the user's file");
+        free(saved);
+        CHECK(ssm_lv2_plugin_set_control(q, "bundled", 0, &err) == SSM_OK, "%s", err.message);
+        const size_t t0 = n / 2 / block * block;
+        run(q, p, x + t0, y0, n - t0, block, 0);
+        /* The user's file from a fresh state, aligned at the switch. */
+        size_t sw = 0;
+        for (size_t b = 0; b <= 2 && !sw; b++) {
+            const size_t s0 = t0 + b * block;
+            if (reference(user, x + s0, ref, n - s0, block) == 0 &&
+                rel_diff(y0 + b * block, ref, n - s0) < 1e-4)
+                sw = b + 1;
+        }
+        printf("%-48s back to the user's file %s\n", "bundled 2 -> 0", sw ? "yes" : "no");
+        CHECK(sw, "bundled 0 did not bring the user's file back within two blocks");
+        ssm_lv2_plugin_destroy(q);
+    }
+    free(ref);
 }
 
 int main(void)
@@ -374,6 +524,8 @@ int main(void)
         ssm_lv2_plugin_destroy(a);
         ssm_lv2_plugin_destroy(c);
     }
+
+    test_bundled(w, x, y0, y1, n);
 
     free(x);
     free(y0);
