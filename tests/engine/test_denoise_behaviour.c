@@ -73,7 +73,8 @@ static double db(double r)
     return 10.0 * log10(r + 1e-300);
 }
 
-/* Unit-variance white, pink (Kellet's filter) or brown (leaky integrator) noise. */
+/* White, pink (Kellet's filter) or smooth (white through two one-pole
+ * low-passes at 100 Hz) noise at the given RMS. */
 static void noise(float *x, size_t n, int colour, double rms, th_rng *r)
 {
     double b[7] = {0}, s = 0.0;
@@ -89,8 +90,9 @@ static void noise(float *x, size_t n, int colour, double rms, th_rng *r)
             v = b[0] + b[1] + b[2] + b[3] + b[4] + b[5] + b[6] + w * 0.5362;
             b[6] = w * 0.115926;
         } else if (colour == 2) {
-            s = 0.998 * s + w;
-            v = s;
+            s = 0.987 * s + w;
+            b[0] = 0.987 * b[0] + s;
+            v = b[0];
         }
         x[i] = (float)v;
     }
@@ -246,6 +248,9 @@ int main(void)
     {
         noise(x, n, 1, pow(10.0, -18.0 / 20.0), &rng);
         static const float limits[] = {0, 3, 6, 12, 20, 30, 50, 100};
+        set(p, "limit", 100);
+        run(p, x, y, n + pad);
+        const double full = attenuation(x, y, SR / 2, n - lat, lat);
         double prev = -1e9;
         for (size_t j = 0; j < sizeof limits / sizeof limits[0]; j++) {
             set(p, "limit", limits[j]);
@@ -255,7 +260,10 @@ int main(void)
             CHECK(a >= prev - 0.05, "limit %g: attenuation %.2f dB not below the last (%.2f)",
                   limits[j], a, prev);
             CHECK(a <= limits[j] + 0.1, "limit %g caps the attenuation (%.2f dB)", limits[j], a);
-            if (limits[j] <= 20)
+            /* The limit mixes the dry signal in at -L dB (wet = f dry + (1 - f) y,
+             * as DeepFilterNet's atten_lim): where the model alone goes 20 dB
+             * further, L is met to 1 dB. */
+            if (limits[j] + 20.0 <= full)
                 CHECK(a >= limits[j] - 1.0, "limit %g reached (%.2f dB)", limits[j], a);
             prev = a;
         }
@@ -277,7 +285,7 @@ int main(void)
     }
 
     /* Click-free: jump the limit (100 -> 0 dB) and the mix (100 -> 0 %)
-     * mid-stream on smooth (brown) noise. The output's second difference
+     * mid-stream on smooth (low-passed) noise. The output's second difference
      * never exceeds what the steady wet and dry outputs have (an abrupt
      * switch would step by the whole wet/dry difference). */
     {

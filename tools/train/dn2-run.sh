@@ -6,8 +6,9 @@
 #
 # The carry folder (this script's folder) holds data/ (make_data_v2.sh),
 # scripts/ (copies of tools/train: train_dn2.py, dn2model.py, mixer.py,
-# codec.py, ssmlib/) and, to resume, ckpt_<variant>.pt. OUT gets
-# ckpt_<variant>.pt and logs.tar (per variant: the log and report JSON).
+# codec.py, ssmlib/) and, to resume, ckpt_<variant>.pt. OUT gets one file
+# per variant, ckpt_<variant>.pt (written every 90 s and at the end; it
+# holds the loss and validation history too), at most 3.
 # VARIANTS="s4d s4d-dft mamba" by default; PLAN=seconds of training of the whole
 # schedule (both runs); SMOKE=1: a few tiny CPU steps.
 set -u
@@ -18,9 +19,8 @@ VARIANTS=${VARIANTS:-"s4d s4d-dft mamba"}
 PLAN=${PLAN:-900}
 PY=${PYTHON:-python3}
 mkdir -p "$OUT"
-LOGS=$(mktemp -d)
-export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=4
 n=$(echo $VARIANTS | wc -w)
+export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=$((8 / n))  # <= 8 CPU threads in all
 extra=()
 if [ "${SMOKE:-0}" = 1 ]; then
   extra=(--batch 4 --seconds 1 --max-steps 3 --val-batch 3 --threads 2)
@@ -35,14 +35,10 @@ pids=()
 for v in $VARIANTS; do
   "$PY" "$HERE/scripts/train_dn2.py" --data "$HERE/data" --variant "$v" \
     --ckpt "$HERE/ckpt_$v.pt" --out-ckpt "$OUT/ckpt_$v.pt" --warm "$WARM" \
-    --minutes "$M" --plan-seconds "$PLAN" --report "$LOGS/report_$v.json" "${extra[@]}" \
-    > >(tee "$LOGS/log_$v.txt") 2>&1 &
+    --minutes "$M" --plan-seconds "$PLAN" "${extra[@]}" 2>&1 &
   pids+=($!)
 done
 rc=0
 for p in "${pids[@]}"; do wait "$p" || rc=1; done
-sleep 1
-command -v nvidia-smi > /dev/null && nvidia-smi --query-gpu=name,memory.used --format=csv,noheader > "$LOGS/gpu.txt" 2>&1
-tar -C "$LOGS" -cf "$OUT/logs.tar" .
 echo "dn2 run.sh: rc $rc; OUT: $(ls "$OUT" | tr '\n' ' ')"
 exit $rc
