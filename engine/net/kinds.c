@@ -10,20 +10,25 @@ extern const ssm_layer_ops ssm_kind_linear, ssm_kind_conv1d, ssm_kind_rmsnorm, s
     ssm_kind_activation, ssm_kind_glu, ssm_kind_fb_encode, ssm_kind_fb_decode, ssm_kind_logpow,
     ssm_kind_decimate, ssm_kind_interpolate, ssm_kind_add, ssm_kind_mul, ssm_kind_concat,
     ssm_kind_split, ssm_kind_affine, ssm_kind_s4d;
+/* The LTI families beside s4d. */
+extern const ssm_layer_ops ssm_kind_lru, ssm_kind_s5, ssm_kind_dss, ssm_kind_s4, ssm_kind_liquid_s4,
+    ssm_kind_s4nd;
 
 static const ssm_layer_ops *const kinds[] = {
-    &ssm_kind_linear,     &ssm_kind_conv1d,   &ssm_kind_rmsnorm,     &ssm_kind_layernorm,
-    &ssm_kind_activation, &ssm_kind_glu,      &ssm_kind_fb_encode,   &ssm_kind_fb_decode,
-    &ssm_kind_logpow,     &ssm_kind_decimate, &ssm_kind_interpolate, &ssm_kind_add,
-    &ssm_kind_mul,        &ssm_kind_concat,   &ssm_kind_split,       &ssm_kind_affine,
-    &ssm_kind_s4d,
+    &ssm_kind_linear,     &ssm_kind_conv1d,    &ssm_kind_rmsnorm,     &ssm_kind_layernorm,
+    &ssm_kind_activation, &ssm_kind_glu,       &ssm_kind_fb_encode,   &ssm_kind_fb_decode,
+    &ssm_kind_logpow,     &ssm_kind_decimate,  &ssm_kind_interpolate, &ssm_kind_add,
+    &ssm_kind_mul,        &ssm_kind_concat,    &ssm_kind_split,       &ssm_kind_affine,
+    &ssm_kind_s4d,        &ssm_kind_lru,       &ssm_kind_s5,          &ssm_kind_dss,
+    &ssm_kind_s4,         &ssm_kind_liquid_s4, &ssm_kind_s4nd,
 };
 
 /* The selective and gated families (Mamba, Mamba-2, Hyena, H3, GSS). */
-extern const ssm_layer_ops ssm_kind_mamba;
+extern const ssm_layer_ops ssm_kind_mamba, ssm_kind_mamba2, ssm_kind_hyena, ssm_kind_h3,
+    ssm_kind_gss;
 
 static const ssm_layer_ops *const selective_kinds[] = {
-    &ssm_kind_mamba,
+    &ssm_kind_mamba, &ssm_kind_mamba2, &ssm_kind_hyena, &ssm_kind_h3, &ssm_kind_gss,
 };
 
 /* The lists above, in the order the known-kinds message gives them. */

@@ -109,7 +109,7 @@ static ssm_status activate(void *self, const ssm_layer_env *env, ssm_layer_ctx *
     /* The chunk batches the projections; with the step planned offline it
      * is never used beyond one step. */
     size_t chunk = env->offline == SSM_SCHEDULE_STEP ? 1 : env->max_out;
-    chunk = chunk < 1 ? 1 : (chunk > 512 ? 512 : chunk);
+    chunk = chunk < 1 ? 1 : (chunk > 256 ? 256 : chunk);
     ssm_status st;
     l->m = ssm_mamba_create(&l->w, chunk, &st);
     if (!l->m) {
@@ -121,12 +121,14 @@ static ssm_status activate(void *self, const ssm_layer_env *env, ssm_layer_ctx *
     return SSM_OK;
 }
 
-/* The chunked scan batches seven products per chunk instead of running
- * matrix-vector products per step; the scan itself is the same loop. It is
- * ahead from a few frames per call (docs/benchmarks.md, "Layer kinds"). */
+/* The chunked scan batches the projections over a chunk instead of running
+ * matrix-vector products per step; the scan itself is the same loop.
+ * Measured on blocks of 4096 with chunks of 256 it takes 0.84-0.95 of the
+ * step's time (docs/benchmarks.md, "Selective SSMs (Mamba)"); below 256
+ * frames per call it is not measured, so the step runs there. */
 static ssm_schedule plan(const void *self, size_t max_frames)
 {
-    return max_frames >= 8 ? SSM_SCHEDULE_SCAN : SSM_SCHEDULE_STEP;
+    return max_frames >= 256 ? SSM_SCHEDULE_SCAN : SSM_SCHEDULE_STEP;
 }
 
 static void process(void *self, ssm_schedule sch, const ssm_frames *in, float *out, size_t n_out,

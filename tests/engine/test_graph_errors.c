@@ -337,9 +337,90 @@ static void non_finite(void)
     ssm_model_destroy(m);
 }
 
+/* The LTI families' own refusals: parameters no recurrence can run, a
+ * plane that does not fit, and the rate-bound ones (lru, liquid_s4) under
+ * ssm.rediscretize "true". */
+#define DSS_T(re_name, re)                                                                         \
+    {"d.log_dt", 1, {1}, -3.0f}, {re_name, 2, {1, 1}, re}, {"d.Lambda_im", 2, {1, 1}, 1.0f},       \
+        {"d.W_re", 2, {1, 1}, 1.0f}, {"d.W_im", 2, {1, 1}, 0.0f},                                  \
+    {                                                                                              \
+        "d.D", 1, {1}, 0.0f                                                                        \
+    }
+#define DSS_NODE(extra)                                                                            \
+    "{\"nodes\":[{\"id\":\"d\",\"kind\":\"dss\",\"in\":[\"x\"],\"state\":1" extra "}],"            \
+    "\"outputs\":{\"audio\":\"d\"}}"
+#define S4_T(lar)                                                                                  \
+    {"s.log_dt", 1, {1}, -3.0f}, {"s.log_A_real", 2, {1, 1}, lar}, {"s.A_imag", 2, {1, 1}, 1.0f},  \
+        {"s.P_re", 3, {1, 1, 1}, 0.5f}, {"s.P_im", 3, {1, 1, 1}, 0.0f},                            \
+        {"s.B_re", 2, {1, 1}, 1.0f}, {"s.B_im", 2, {1, 1}, 0.0f}, {"s.C_re", 2, {1, 1}, 1.0f},     \
+        {"s.C_im", 2, {1, 1}, 0.0f},                                                               \
+    {                                                                                              \
+        "s.D", 1, {1}, 0.0f                                                                        \
+    }
+
+static void lti_refusals(void)
+{
+    const tdesc dss_ok[] = {DSS_T("d.Lambda_re", -0.5f)};
+    const char *ok =
+        try_graph(DSS_NODE(",\"variant\":\"softmax\",\"l_max\":64"), NULL, dss_ok, 6, 1);
+    CHECK(ok[0] == 0, "a well-formed softmax dss builds and activates (%s)", ok);
+    const tdesc dss_grow[] = {DSS_T("d.Lambda_re", 0.25f)};
+    expect("dss: softmax mode grows",
+           try_graph(DSS_NODE(",\"variant\":\"softmax\",\"l_max\":64"), NULL, dss_grow, 6, 1),
+           "node \"d\" (dss): ", "Lambda_re[0][0] = 0.25: a softmax mode that does not decay");
+    expect("dss: softmax without l_max",
+           try_graph(DSS_NODE(",\"variant\":\"softmax\""), NULL, dss_ok, 6, 0),
+           "node \"d\" (dss): ", "parameter \"l_max\" is missing");
+    const tdesc dss_exp[] = {DSS_T("d.Lambda_log_neg_re", -0.7f)};
+    expect("dss: exp with l_max", try_graph(DSS_NODE(",\"l_max\":64"), NULL, dss_exp, 6, 0),
+           "node \"d\" (dss): ", "unknown parameter \"l_max\"");
+    const tdesc s5[] = {{"v.Lambda_re", 1, {1}, 0.0f}, {"v.Lambda_im", 1, {1}, 1.0f},
+                        {"v.log_dt", 1, {1}, -3.0f},   {"v.B_re", 2, {1, 1}, 1.0f},
+                        {"v.B_im", 2, {1, 1}, 0.0f},   {"v.C_re", 2, {1, 1}, 1.0f},
+                        {"v.C_im", 2, {1, 1}, 0.0f},   {"v.D", 1, {1}, 0.0f}};
+    expect("s5: pole on the axis",
+           try_graph("{\"nodes\":[{\"id\":\"v\",\"kind\":\"s5\",\"in\":[\"x\"],\"state\":1}],"
+                     "\"outputs\":{\"audio\":\"v\"}}",
+                     NULL, s5, 8, 0),
+           "node \"v\" (s5): ", "Lambda_re[0] = 0: every continuous pole needs a negative real");
+    const tdesc s4_ok[] = {S4_T(-0.7f)};
+    expect("s4: odd state",
+           try_graph("{\"nodes\":[{\"id\":\"s\",\"kind\":\"s4\",\"in\":[\"x\"],\"state\":3}],"
+                     "\"outputs\":{\"audio\":\"s\"}}",
+                     NULL, s4_ok, 10, 0),
+           "node \"s\" (s4): ", "state 3 is odd");
+    const tdesc s4_flat[] = {S4_T(-1000.0f)};
+    expect("s4: no decay",
+           try_graph("{\"nodes\":[{\"id\":\"s\",\"kind\":\"s4\",\"in\":[\"x\"],\"state\":2}],"
+                     "\"outputs\":{\"audio\":\"s\"}}",
+                     NULL, s4_flat, 10, 0),
+           "node \"s\" (s4): ", "log_A_real[0][0] = -1000 gives Re(Lambda) = -0: no decay");
+    expect(
+        "liquid_s4: rediscretize true",
+        try_graph("{\"nodes\":[{\"id\":\"s\",\"kind\":\"liquid_s4\",\"in\":[\"x\"],\"state\":2}],"
+                  "\"outputs\":{\"audio\":\"s\"}}",
+                  "true", s4_ok, 10, 0),
+        "node \"s\" (liquid_s4) is rate-bound", "ssm.rediscretize");
+    const tdesc lru[] = {{"r.nu_log", 1, {1}, -3.0f},    {"r.theta_log", 1, {1}, -1.0f},
+                         {"r.gamma_log", 1, {1}, -1.0f}, {"r.B_re", 2, {1, 1}, 1.0f},
+                         {"r.B_im", 2, {1, 1}, 0.0f},    {"r.C_re", 2, {1, 1}, 1.0f},
+                         {"r.C_im", 2, {1, 1}, 0.0f},    {"r.D", 1, {1}, 0.0f}};
+    expect("lru: rediscretize true",
+           try_graph("{\"nodes\":[{\"id\":\"r\",\"kind\":\"lru\",\"in\":[\"x\"],\"state\":1}],"
+                     "\"outputs\":{\"audio\":\"r\"}}",
+                     "true", lru, 8, 0),
+           "node \"r\" (lru) is rate-bound", "ssm.rediscretize");
+    expect("s4nd: plane does not fit",
+           try_graph("{\"inputs\":3,\"nodes\":[{\"id\":\"p\",\"kind\":\"s4nd\",\"in\":[\"x\"],"
+                     "\"state\":2,\"freq_state\":2,\"channels\":2}],\"outputs\":{\"audio\":\"x\"}}",
+                     NULL, NULL, 0, 0),
+           "node \"p\" (s4nd): ", "input width 3 is not channels (2) x bins");
+}
+
 int main(void)
 {
     refusals();
+    lti_refusals();
     through_processor();
     rates();
     non_finite();

@@ -231,10 +231,11 @@ static void check_case(const char *name)
     }
     capture_free(&first);
 
-    /* Whole networks: streaming == every offline schedule on long random
-     * input, cut at random boundaries (no golden needed: the two forms
-     * must agree with each other). */
-    if (strncmp(name, "net_", 4) == 0) {
+    /* Whole networks (net_*, and the model file of each family, model_*):
+     * streaming == every offline schedule on long random input, cut at
+     * random boundaries (no golden needed: the two forms must agree with
+     * each other). */
+    if (strncmp(name, "net_", 4) == 0 || strncmp(name, "model_", 6) == 0) {
         const size_t inputs = (size_t)in->shape[1], L = th_scale(96000, 12000);
         float *x = malloc(L * inputs * sizeof *x);
         for (size_t i = 0; i < L * inputs; i++)

@@ -20,7 +20,8 @@ cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefin
 clang "${cflags[@]}" engine/core/model_file.c engine/core/error.c tests/fuzz/fuzz_model.c \
   $(pkg-config --cflags --libs jansson) -o "$out/fuzz_model"
 clang "${cflags[@]}" engine/core/model_file.c engine/core/error.c engine/net/graph.c \
-  engine/net/node.c engine/net/kinds.c engine/net/layer_*.c kernels/*.c tests/fuzz/fuzz_graph.c \
+  engine/net/node.c engine/net/kinds.c engine/net/dplr.c engine/net/layer_*.c kernels/*.c \
+  tests/fuzz/fuzz_graph.c \
   $(pkg-config --cflags --libs jansson fftw3f) -lfftw3f_threads -llapack -lm -lpthread \
   -o "$out/fuzz_graph"
 "$out/fuzz_model" -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=1024 \

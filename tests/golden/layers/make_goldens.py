@@ -21,6 +21,7 @@ seeds for the graph fuzzer.
 Each per-kind case names the node under test "y" and exposes it as output
 "y" (the "audio" output is the input itself where the kind is not audio-rate).
 """
+import math
 import os
 import sys
 import zlib
@@ -229,6 +230,198 @@ def case_s4d_rate():
     return simple(3, S.S4D(3, 8, "zoh", dt_min=1e-2, dt_max=2e-1))
 
 
+# ---- LTI families: lru, s5, dss, s4, liquid_s4, s4nd ----
+
+@case(T=1600)
+def case_lru():
+    return simple(3, S.LRU(3, 8, r_min=0.5, r_max=0.99, max_phase=6.28))
+
+
+@case(T=3000)
+def case_lru_slow():
+    """Poles within 1e-3 of the unit circle, small phases (audio-like)."""
+    return simple(2, S.LRU(2, 6, r_min=0.99, r_max=0.9995, max_phase=math.pi / 10))
+
+
+@case(T=1600)
+def case_s5_zoh():
+    return simple(3, S.S5(3, 8, "zoh"))
+
+
+@case(T=1600)
+def case_s5_bilinear():
+    return simple(3, S.S5(3, 8, "bilinear"))
+
+
+@case(T=1600, dt_scale=0.5)
+def case_s5_rate():
+    """At twice the trained rate: dt halves (engine dt_scale = 0.5)."""
+    return simple(2, S.S5(2, 6, "zoh", dt_min=1e-2, dt_max=1e-1))
+
+
+@case(T=1200)
+def case_s5_full():
+    """Both halves of every conjugate pair kept (conj_sym false: y = Re(C x))."""
+    return simple(2, S.S5(2, 8, "zoh", conj_sym=False))
+
+
+@case(T=1600)
+def case_dss_exp():
+    return simple(3, S.DSS(3, 8, "exp"))
+
+
+@case(T=1600)
+def case_dss_softmax():
+    """The softmax normaliser over l_max = 400 frames: the kernel extends
+    past it (the T = 1600 input reaches 4 l_max)."""
+    return simple(3, S.DSS(3, 8, "softmax", l_max=400))
+
+
+@case(T=1600, dt_scale=0.5)
+def case_dss_rate():
+    """Softmax at twice the trained rate: dt halves and the window becomes
+    round(300 / 0.5) = 600 frames."""
+    return simple(2, S.DSS(2, 6, "softmax", l_max=300, dt_min=1e-2, dt_max=1e-1))
+
+
+@case(T=1600)
+def case_s4():
+    """HiPPO-LegS init (B_clip 2), N = 8."""
+    return simple(3, S.S4(3, 8))
+
+
+@case(T=1600)
+def case_s4_rank2():
+    """Rank-2 low-rank term and perturbed Lambda, P, B (a trained-looking
+    DPLR system: the Woodbury path with a 2 x 2 capacitance)."""
+    l = S.S4(2, 12, rank=2)
+    with torch.no_grad():
+        for p in (l.P_re, l.P_im, l.B_re, l.B_im, l.A_imag):
+            p.add_(torch.randn_like(p) * 0.3)
+        l.log_A_real.add_(torch.randn_like(l.log_A_real) * 0.5)
+    return simple(2, l)
+
+
+@case(T=1600, dt_scale=0.5)
+def case_s4_rate():
+    return simple(2, S.S4(2, 8, dt_min=1e-2, dt_max=1e-1))
+
+
+@case(T=1600, scale=1.0)
+def case_liquid_s4_polyb():
+    """PB kernel, degree 3 (two correlation orders); dt 0.1..0.5 so that
+    every order moves the output well past the tolerance."""
+    return simple(3, S.LiquidS4(3, 8, "polyb", degree=3, dt_min=0.1, dt_max=0.5))
+
+
+@case(T=1600, scale=1.0)
+def case_liquid_s4_kb():
+    """KB kernel, degree 4: the S4 driven by u + sum s^(k-1) u_k."""
+    return simple(2, S.LiquidS4(2, 8, "kb", degree=4, dt_min=0.1, dt_max=0.5))
+
+
+@case(T=800)
+def case_s4nd():
+    """Behind a learned filterbank (12 bins at stride 8): log power, a causal
+    time axis (no latency) and a symmetric frequency axis."""
+    g = S.Graph(inputs=1, sample_rate=48000)
+    g.add("enc", S.FbEncode(hop=8, filters=12), "x")
+    g.add("feat", S.LogPow(eps=1e-3), "enc")
+    g.add("y", S.S4ND(12, state=8, freq_state=6, dt_min=1e-2, dt_max=3e-1), "feat")
+    g.output("audio", "x")
+    g.output("y", "y")
+    return g
+
+
+@case(T=900)
+def case_s4nd_lookahead():
+    """Two planes of 4 bins (decimate by 2 of 4 inputs), causal frequency
+    axis, a look-ahead of 3 frames (the output is 3 frames late)."""
+    g = S.Graph(inputs=4, sample_rate=48000)
+    g.add("down", S.Decimate(2), "x")
+    g.add("y", S.S4ND(8, state=8, freq_state=4, channels=2, freq="causal", lookahead=3,
+                      dt_min=1e-2, dt_max=3e-1), "down")
+    g.output("audio", "x")
+    g.output("y", "y")
+    return g
+
+
+@case(T=1200, dt_scale=0.5)
+def case_s4nd_rate():
+    """At twice the trained rate, on the audio-rate input as a plane of
+    3 channels x 2 bins, with a look-ahead of 2: the time axis re-discretises
+    (dt halves, in both the causal and the look-ahead kernels), the
+    frequency axis does not."""
+    return simple(6, S.S4ND(6, state=6, freq_state=2, channels=3, lookahead=2, dt_min=1e-2,
+                            dt_max=3e-1))
+
+
+# One small model file per family (initialised, not trained): the family
+# between glue at audio rate (linear -> rmsnorm -> family -> GELU -> linear ->
+# GLU -> residual -> linear), or behind a filterbank (s4nd). test_layers
+# holds them to PyTorch and streaming to offline on long input;
+# test_family_models runs them through the "model" processor at 48 and
+# 44.1 kHz and tests/tools/test_family_render.sh through ssm-render.
+
+
+def family_model(layer, H=8):
+    g = S.Graph(inputs=1, sample_rate=48000)
+    g.add("in", S.Linear(1, H), "x")
+    g.add("norm", S.RMSNorm(H), "in")
+    g.add("ssm", layer, "norm")
+    g.add("act", S.Activation("gelu"), "ssm")
+    g.add("mix", S.Linear(H, 2 * H), "act")
+    g.add("glu", S.GLU(), "mix")
+    g.add("res", S.Add(), "in", "glu")
+    g.add("out", S.Linear(H, 1), "res")
+    g.output("audio", "out")
+    return g
+
+
+@case(T=4000)
+def case_model_lru():
+    return family_model(S.LRU(8, 16, r_min=0.95, r_max=0.999, max_phase=math.pi / 4))
+
+
+@case(T=4000)
+def case_model_s5():
+    return family_model(S.S5(8, 16))
+
+
+@case(T=4000)
+def case_model_dss():
+    return family_model(S.DSS(8, 16, "softmax", l_max=2048))
+
+
+@case(T=4000)
+def case_model_s4():
+    return family_model(S.S4(8, 16))
+
+
+@case(T=4000)
+def case_model_liquid_s4():
+    return family_model(S.LiquidS4(8, 16, "polyb", degree=2))
+
+
+@case(T=4000)
+def case_model_s4nd():
+    """A spectral mask from S4ND over the log-power plane of a fixed STFT
+    (32 bins at hop 16), with a look-ahead of 2 frames."""
+    g = S.Graph(inputs=1, sample_rate=48000)
+    g.add("stft", S.FbEncode(hop=16, basis="dft"), "x")
+    g.add("feat", S.LogPow(eps=1e-6), "stft")
+    g.add("plane", S.S4ND(32, state=8, freq_state=4, lookahead=2, dt_min=1e-2, dt_max=3e-1), "feat")
+    g.add("mask", S.Linear(32, 32), "plane")
+    g.add("mask.sigmoid", S.Activation("sigmoid"), "mask")
+    g.add("masked", S.Mul(), "mask.sigmoid", "stft")
+    g.add("istft", S.FbDecode(hop=16, basis="dft"), "masked")
+    g.output("audio", "istft")
+    return g
+
+
+# ---- end of the LTI families ----
+
+
 @case(T=6000)
 def case_net_sashimi():
     """Two rates with residuals, pooling (SaShiMi-shaped), a depthwise conv,
@@ -344,6 +537,188 @@ def case_mamba_rate():
     with torch.no_grad():
         m.D.mul_(0.05)  # the SSM term, which dt_scale changes, dominates
     return simple(3, same_forms(m, 3, dt_scale=0.5))
+
+
+@case(T=700)
+def case_mamba2():
+    m = S.Mamba2(3, d_inner=8, head_dim=4, state=5, d_conv=4, chunk=16)
+    perturb([m.D, m.norm.weight])
+    return simple(3, same_forms(m, 3))
+
+
+@case(T=700)
+def case_mamba2_groups():
+    m = S.Mamba2(4, d_inner=12, head_dim=3, groups=2, state=4, d_conv=3, bias=True,
+                 conv_bias=False, chunk=32)
+    perturb([m.D, m.norm.weight, m.in_proj.bias, m.out_proj.bias])
+    return simple(4, same_forms(m, 4))
+
+
+@case(T=700, dt_scale=0.5)
+def case_mamba2_rate():
+    m = S.Mamba2(3, d_inner=8, head_dim=4, state=5, chunk=16)
+    with torch.no_grad():
+        m.D.mul_(0.05)  # the SSM term, which dt_scale changes, dominates
+    return simple(3, same_forms(m, 3, dt_scale=0.5))
+
+
+@case(T=700)
+def case_hyena():
+    """l_max < T: past l_max the filter slides (an l_max-tap FIR)."""
+    h = S.Hyena(3, l_max=64, order=2, filter_order=8, emb_dim=5, n_inner=2)
+    perturb([h.filter.freq])
+    return simple(3, same_forms(h, 3, tol=1e-9))
+
+
+@case(T=700)
+def case_hyena_o3():
+    """Order 3, a filter longer than one partition (the partitioned tail)."""
+    h = S.Hyena(2, l_max=200, order=3, filter_order=8, emb_dim=3, n_inner=1, shift=0.1)
+    return simple(2, same_forms(h, 2, tol=1e-9))
+
+
+@case(T=2500)
+def case_hyena_long():
+    """1500-tap filters: several partition levels."""
+    h = S.Hyena(2, l_max=1500, order=2, filter_order=8, emb_dim=5, n_inner=1)
+    return simple(2, same_forms(h, 2, T=1600, tol=1e-9))
+
+
+@case(T=300)
+def case_hyena_small():
+    """No inner MLP layers, 16 taps: small enough to seed the graph fuzzer."""
+    h = S.Hyena(2, l_max=16, order=2, filter_order=4, emb_dim=3, n_inner=0)
+    return simple(2, same_forms(h, 2, tol=1e-9))
+
+
+@case(T=700, dt_scale=0.5)
+def case_hyena_rate():
+    """At twice the trained rate: the filter at half-sample positions, 200
+    taps for l_max 100, gain halved."""
+    h = S.Hyena(2, l_max=100, order=2, filter_order=8, emb_dim=5, n_inner=1)
+    return simple(2, same_forms(h, 2, tol=1e-9, dt_scale=0.5))
+
+
+@case(T=1200)
+def case_h3():
+    h = S.H3(3, state=8, shift_state=4)
+    perturb([h.ssm_k_kernel.B])
+    return simple(3, same_forms(h, 3))
+
+
+@case(T=1200)
+def case_h3_bilinear():
+    h = S.H3(4, state=6, shift_state=3, discretization="bilinear")
+    perturb([h.ssm_k_kernel.B])
+    return simple(4, same_forms(h, 4))
+
+
+@case(T=1200, dt_scale=0.5)
+def case_h3_rate():
+    h = S.H3(3, state=8, shift_state=4)
+    with torch.no_grad():
+        h.kernel.log_dt.add_(2.0)  # slower modes than the default, so dt_scale shows
+    return simple(3, same_forms(h, 3, dt_scale=0.5))
+
+
+@case(T=1200)
+def case_gss():
+    g = S.GSS(4, d_ff=8, d_ssm=3, state=6)
+    perturb([g.dss.Lambda_log_neg_re, g.dss.Lambda_im])
+    return simple(4, same_forms(g, 4))
+
+
+@case(T=1200)
+def case_gss_softmax():
+    g = S.GSS(3, d_ff=6, d_ssm=2, state=5, variant="softmax", l_max=200)
+    perturb([g.dss.Lambda_im])
+    return simple(3, same_forms(g, 3))
+
+
+@case(T=1200, dt_scale=0.5)
+def case_gss_rate():
+    """Softmax at twice the trained rate: dt halves, the window doubles."""
+    g = S.GSS(3, d_ff=6, d_ssm=2, state=5, variant="softmax", l_max=200)
+    with torch.no_grad():
+        g.dss.log_dt.add_(2.0)
+    return simple(3, same_forms(g, 3, dt_scale=0.5))
+
+
+# The model file of each selective / gated family, mixing it with glue (the
+# "model_" cases: test_layers, test_family_models and test_family_render take
+# them up).
+
+@case(T=4000)
+def case_model_mamba():
+    """An audio-rate residual Mamba block (pre-norm), mono in and out."""
+    g = S.Graph(inputs=1, sample_rate=48000)
+    h = g.add("inp", S.Linear(1, 8), "x")
+    z = g.add("b0.mamba", S.Mamba(8, d_inner=16, state=8), g.add("b0.norm", S.RMSNorm(8), h))
+    h = g.add("b0", S.Add(), h, z)
+    g.add("out", S.Linear(8, 1), g.add("norm_f", S.RMSNorm(8), h))
+    g.output("audio", "out")
+    return g
+
+
+@case(T=4000)
+def case_model_mamba2():
+    """Mamba-2 behind a learned filterbank: a sigmoid mask on the
+    coefficients, as the denoiser's shape."""
+    g = S.Graph(inputs=1, sample_rate=48000)
+    c = g.add("enc", S.FbEncode(hop=8, filters=16), "x")
+    h = g.add("inp", S.Linear(16, 8), g.add("feat", S.LogPow(1e-6), c))
+    z = g.add("b0.mamba2", S.Mamba2(8, d_inner=16, head_dim=4, state=8),
+              g.add("b0.norm", S.RMSNorm(8), h))
+    h = g.add("b0", S.Add(), h, z)
+    m = g.add("mask.sigmoid", S.Activation("sigmoid"), g.add("mask", S.Linear(8, 16), h))
+    g.add("dec", S.FbDecode(hop=8, filters=16), g.add("masked", S.Mul(), m, c))
+    g.output("audio", "dec")
+    return g
+
+
+@case(T=4000)
+def case_model_hyena():
+    """An audio-rate Hyena block with 1000-tap implicit filters, residual."""
+    g = S.Graph(inputs=1, sample_rate=48000)
+    h = g.add("inp", S.Linear(1, 4), "x")
+    z = g.add("b0.hyena", S.Hyena(4, l_max=1000, order=2, filter_order=8, emb_dim=3, n_inner=1),
+              g.add("b0.norm", S.LayerNorm(4), h))
+    h = g.add("b0", S.Add(), h, z)
+    g.add("out", S.Linear(4, 1), h)
+    g.output("audio", "out")
+    return g
+
+
+@case(T=4000)
+def case_model_h3():
+    """H3 at a quarter of the rate (decimate / interpolate), residual at
+    both rates."""
+    g = S.Graph(inputs=1, sample_rate=48000)
+    h = g.add("inp", S.Linear(1, 4), "x")
+    d = g.add("d", S.Linear(16, 8), g.add("down", S.Decimate(4), h))
+    z = g.add("b0.h3", S.H3(8, state=8, shift_state=4), g.add("b0.norm", S.RMSNorm(8), d))
+    d = g.add("b0", S.Add(), d, z)
+    u = g.add("up", S.Interpolate(4), g.add("upl", S.Linear(8, 16), d))
+    g.add("out", S.Linear(4, 1), g.add("r", S.Add(), h, u))
+    g.output("audio", "out")
+    return g
+
+
+@case(T=4000)
+def case_model_gss():
+    """The GSS layer as the paper wraps it (layer norm, shortcut), twice, at
+    audio rate behind a bank of S4D filters (so the normalised features are
+    not one line through the origin): no rate-bound layer, so other host
+    rates re-discretise."""
+    g = S.Graph(inputs=1, sample_rate=48000)
+    h = g.add("front", S.S4D(8, 8), g.add("inp", S.Linear(1, 8), "x"))
+    for i in range(2):
+        z = g.add(f"b{i}.gss", S.GSS(8, d_ff=16, d_ssm=4, state=8),
+                  g.add(f"b{i}.norm", S.LayerNorm(8), h))
+        h = g.add(f"b{i}", S.Add(), h, z)
+    g.add("out", S.Linear(8, 1), h)
+    g.output("audio", "out")
+    return g
 
 
 def write_case(name, fn, T, scale, dt_scale):

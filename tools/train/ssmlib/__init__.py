@@ -26,6 +26,17 @@ from .glue import (  # noqa: F401
 from .filterbank import FbDecode, FbEncode, dft_basis  # noqa: F401
 # The selective / gated families (mamba, mamba2, hyena, h3, gss).
 from .mamba import Mamba  # noqa: F401
+from .mamba2 import Mamba2  # noqa: F401
+from .hyena import Hyena  # noqa: F401
+from .h3 import H3  # noqa: F401
+from .gss import GSS  # noqa: F401
 from .s4d import S4D  # noqa: F401
+# LTI families
+from .lru import LRU  # noqa: F401
+from .s4nd import S4ND  # noqa: F401
+from .liquid_s4 import LiquidS4  # noqa: F401
+from .s4 import S4  # noqa: F401
+from .dss import DSS  # noqa: F401
+from .s5 import S5  # noqa: F401
 from .graph import Graph, load  # noqa: F401
 from .fileio import read_safetensors, write_safetensors  # noqa: F401

@@ -106,5 +106,7 @@ class Mamba(Layer):
             h, _ = linear_scan_sequential(log_a, b, state)
         else:
             h, _ = linear_scan(log_a, b, state, self.chunk)
-        y = torch.einsum("btdn,btn->btd", h, C) + x * self.D
+        # A product and a sum, not einsum: that becomes one tiny matrix
+        # product per step (bmm over B T), slow on CPUs.
+        y = (h * C.unsqueeze(2)).sum(-1) + x * self.D
         return self.out_proj(y * F.silu(z))

@@ -47,14 +47,20 @@ def linear_scan(log_a, b, h0=None, chunk=64):
         log_a, b = F.pad(log_a, spec), F.pad(b, spec)
     la = log_a.reshape(B, nc, Q, *rest)
     bb = b.reshape(B, nc, Q, *rest)
-    a = la.exp()
-    h = torch.zeros_like(bb[:, :, 0])
-    hs = []
-    for t in range(Q):
-        h = a[:, :, t] * h + bb[:, :, t]
+    # Step-major copies, unbound once: slicing step by step would give each
+    # step's backward a zero tensor of the whole input (quadratic in Q).
+    a_steps = la.exp().movedim(2, 0).contiguous().unbind(0)
+    b_steps = bb.movedim(2, 0).contiguous().unbind(0)
+    h = torch.zeros_like(b_steps[0])
+    p = torch.ones_like(a_steps[0])
+    hs, ps = [], []
+    for a_t, b_t in zip(a_steps, b_steps):
+        h = a_t * h + b_t
+        p = a_t * p  # the decay from the chunk's start through step t
         hs.append(h)
+        ps.append(p)
     hl = torch.stack(hs, dim=2)  # each chunk from a zero state
-    P = torch.cumsum(la, dim=2).exp()  # decay from the chunk's start through step t
+    P = torch.stack(ps, dim=2)
     E, Pe = hl[:, :, -1], P[:, :, -1]
     if h0 is not None:
         E = torch.cat([(E[:, :1] + Pe[:, :1] * h0.unsqueeze(1)), E[:, 1:]], dim=1)
@@ -71,7 +77,20 @@ def linear_scan_sequential(log_a, b, h0=None):
     log_a = log_a.expand_as(b)
     h = torch.zeros_like(b[:, 0]) if h0 is None else h0
     hs = []
-    for t in range(b.shape[1]):
-        h = log_a[:, t].exp() * h + b[:, t]
+    for la_t, b_t in zip(log_a.unbind(1), b.unbind(1)):
+        h = la_t.exp() * h + b_t
         hs.append(h)
     return torch.stack(hs, dim=1), h
+
+
+def diag_recurrence(lam, w, u):
+    """The diagonal bank's recurrence (engine: kernels/diag.c, weights on the
+    output), one step at a time: x[t] = lam x[t-1] + u[t] per mode, y[t] =
+    Re(sum_m w_m x_m[t]). lam, w: [H, M] complex; u: [B, T, H] real. For
+    checking FFT forms against the recurrence the engine streams."""
+    x = torch.zeros(u.shape[0], *lam.shape, dtype=lam.dtype, device=u.device)
+    ys = []
+    for u_t in u.unbind(1):
+        x = lam * x + u_t.unsqueeze(-1)
+        ys.append((w * x).sum(-1).real)
+    return torch.stack(ys, dim=1)
