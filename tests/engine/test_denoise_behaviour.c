@@ -130,7 +130,11 @@ int main(void)
 {
     const char *gd = getenv("SSM_GOLDEN_DIR");
     const char *root = gd ? gd : "tests/golden";
-    snprintf(model_path, sizeof model_path, "%s/../../presets/denoise.safetensors", root);
+    const char *mp = getenv("SSM_DENOISE_MODEL");
+    if (mp)
+        snprintf(model_path, sizeof model_path, "%s", mp);
+    else
+        snprintf(model_path, sizeof model_path, "%s/../../presets/denoise.safetensors", root);
     th_rng rng = {2026};
     ssm_processor *p = make(256);
     CHECK(p != NULL, "denoise processor (%s)", model_path);

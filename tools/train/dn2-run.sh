@@ -10,7 +10,9 @@
 # per variant, ckpt_<variant>.pt (written every 90 s and at the end; it
 # holds the loss and validation history too), at most 3.
 # VARIANTS="s4d s4d-dft mamba" by default; PLAN=seconds of training of the whole
-# schedule (both runs); SMOKE=1: a few tiny CPU steps.
+# schedule (both runs); RESTART=1: resumed variants start the lr warm-up and
+# cosine again over PLAN seconds; EXTRA: more train_dn2.py options;
+# SMOKE=1: a few tiny CPU steps.
 set -u
 MIN=${1:?MINUTES}
 OUT=${2:?OUT}
@@ -23,10 +25,13 @@ n=$(echo $VARIANTS | wc -w)
 export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=$((8 / n))  # <= 8 CPU threads in all
 extra=()
 if [ "${SMOKE:-0}" = 1 ]; then
-  extra=(--batch 4 --seconds 1 --max-steps 3 --val-batch 3 --threads 2)
+  extra=(--batch 4 --seconds 1 --max-steps 3 --val-batch 3 --threads 2 --pool 2)
 else
   extra=(--threads $((8 / n)))
 fi
+[ "${RESTART:-0}" = 1 ] && extra+=(--restart-schedule)
+# shellcheck disable=SC2206
+extra+=(${EXTRA:-})  # more train_dn2.py options, e.g. EXTRA="--batch 48 --pool 6"
 # Each process stops ~20 s before the wall-clock budget (its own margin is in train_dn2.py).
 M=$(awk -v m="$MIN" 'BEGIN { printf "%.3f", m - 20 / 60 }')
 WARM=presets/denoise.safetensors

@@ -66,13 +66,20 @@ def run(g, x):
 
 
 def stft_loss(y, t):
+    """Multi-resolution log-magnitude L1 (256/1024/4096), per item (B,)."""
     loss = 0.0
     for n in (256, 1024, 4096):
         w = torch.hann_window(n, device=y.device)
         Y = torch.stft(y, n, n // 4, window=w, return_complex=True).abs()
         T = torch.stft(t, n, n // 4, window=w, return_complex=True).abs()
-        loss = loss + (torch.log(Y + 1e-5) - torch.log(T + 1e-5)).abs().mean()
+        loss = loss + (torch.log(Y + 1e-5) - torch.log(T + 1e-5)).abs().mean((1, 2))
     return loss / 3
+
+
+def masked_mean(v, m):
+    """Mean of v over the items where m holds (0 when none): no host sync."""
+    m = m.float()
+    return (v * m).sum() / m.sum().clamp(min=1.0)
 
 
 def window_mask(T, lo, hi, device):
@@ -90,6 +97,10 @@ def shift_residual(g, x, y, k):
 
 # ----------------------------------------------------------------- loss
 def losses(g, x, s, info, args, shift_k=None):
+    """The training loss and its parts (0-d tensors). The noise terms are
+    hinges: attenuation past --att-floor dB, shift residual below
+    --shift-floor dB earn nothing (so they cannot take over from the speech
+    terms once met). No host synchronisation."""
     L = g.latency
     B, T = x.shape
     y, v = run(g, x)
@@ -103,34 +114,28 @@ def losses(g, x, s, info, args, shift_k=None):
     # No-speech items: the output is noise the model let through.
     px = xd.pow(2).sum(-1)
     att = db(y.pow(2).sum(-1) + 1e-12) - db(px + 1e-12)
-    l_att = Fn.relu(att + 50.0) * (px > 0)
+    l_att = Fn.relu(att - args.att_floor) * (px > 0)
     per_item = torch.where(speech, l_snr, args.w_att * l_att)
     # Onset items: the noise after onset + 50 ms (until the speech) must be down too.
     on = info["kind"] == KIND["onset"]
-    l_on = torch.zeros((), device=x.device)
-    if bool(on.any()):
-        lo = info["onset"] + int(0.05 * SR) + L
-        hi = torch.where(speech, info["speech_start"] + L, torch.full_like(lo, T))
-        m = window_mask(T, lo, hi, x.device) & on.unsqueeze(-1)
-        pin = (xd.pow(2) * m).sum(-1)
-        ok = on & (pin > 0)
-        if bool(ok.any()):
-            a = db((y.pow(2) * m).sum(-1) + 1e-12) - db(pin + 1e-12)
-            l_on = (Fn.relu(a + 50.0) * ok).sum() / ok.sum()
+    lo = info["onset"] + int(0.05 * SR) + L
+    hi = torch.where(speech, info["speech_start"] + L, torch.full_like(lo, T))
+    m = window_mask(T, lo, hi, x.device) & on.unsqueeze(-1)
+    pin = (xd.pow(2) * m).sum(-1)
+    a = db((y.pow(2) * m).sum(-1) + 1e-12) - db(pin + 1e-12)
+    l_on = masked_mean(Fn.relu(a - args.att_floor), on & (pin > 0))
     l_main = per_item.mean()
-    l_stft = stft_loss(y, t)
+    # Log-spectral distance on the items with speech (noise alone is the hinge's).
+    l_stft = masked_mean(stft_loss(y, t), speech)
     lab = info["vad"].float()[:, : T // HOP * HOP].reshape(B, -1, HOP).mean(-1) > 0.5
     l_vad = Fn.binary_cross_entropy(v.clamp(1e-6, 1 - 1e-6), lab[:, : v.shape[1]].float())
     l_shift = torch.zeros((), device=x.device)
     if shift_k:
         n = max(1, B // 4)
         r, en = shift_residual(g, x[:n], y[:n], shift_k)
-        ok = en > 1e-10
-        if bool(ok.any()):
-            l_shift = (Fn.relu(db(r) + 60.0) * ok).sum() / ok.sum()
+        l_shift = masked_mean(Fn.relu(db(r) - args.shift_floor), en > 1e-10)
     loss = l_main + args.w_onset * l_on + args.w_stft * l_stft + args.w_vad * l_vad + args.w_shift * l_shift
-    parts = {"loss": loss, "snr": l_snr[speech].mean() if bool(speech.any()) else l_main * 0,
-             "att": att[~speech & (px > 0)].mean() if bool((~speech & (px > 0)).any()) else l_main * 0,
+    parts = {"loss": loss, "snr": masked_mean(l_snr, speech), "att": masked_mean(att, ~speech & (px > 0)),
              "onset": l_on, "stft": l_stft, "vad": l_vad, "shift": l_shift}
     return loss, parts
 
@@ -180,8 +185,10 @@ def validate(g, vsets, shifts=(1, 7, 24)):
 
 def onset_scores(y, xd, info, L, win=480):
     """Clamp time: after the onset, the first 10 ms window from which every
-    window up to the speech (or the end) is >= 20 dB below the input's;
-    and the attenuation over onset + 50 ms .. speech."""
+    window up to the speech (or the end) is >= 20 dB below the input's
+    (windows where the input itself is 20 dB below its loudest, the gaps of
+    gated noise, do not count); and the attenuation over onset + 50 ms ..
+    speech."""
     B, T = y.shape
     times, atts = [], []
     for b in range(B):
@@ -196,7 +203,7 @@ def onset_scores(y, xd, info, L, win=480):
         yi = y[b, o: o + n * win].reshape(n, win).pow(2).sum(-1)
         xi = xd[b, o: o + n * win].reshape(n, win).pow(2).sum(-1)
         r = db(yi + 1e-20) - db(xi + 1e-20)
-        bad = (r > -20.0).nonzero()
+        bad = ((r > -20.0) & (xi > 0.01 * xi.max())).nonzero()
         times.append(0.0 if len(bad) == 0 else (int(bad[-1]) + 1) * win / SR * 1000)
         w0 = int(0.05 * SR) // win
         atts.append(float(db(yi[w0:].sum()) - db(xi[w0:].sum())))
@@ -226,12 +233,18 @@ def main():
     ap.add_argument("--w-stft", type=float, default=10.0)
     ap.add_argument("--w-vad", type=float, default=2.0)
     ap.add_argument("--w-shift", type=float, default=0.3)
+    ap.add_argument("--att-floor", type=float, default=-35.0,
+                    help="dB: noise alone (and after an onset) attenuated past this earns nothing more")
+    ap.add_argument("--shift-floor", type=float, default=-40.0, help="dB: shift residual target (hinge)")
+    ap.add_argument("--pool", type=int, default=8, help="batches mixed per mixer call")
+    ap.add_argument("--restart-schedule", action="store_true",
+                    help="on resume: warm-up and cosine start again over --plan-seconds from here")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--save-every", type=float, default=90.0)
     ap.add_argument("--val-every", type=float, default=90.0)
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--report", default=None, help="write the history and last validation (JSON)")
-    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke tests)")
+    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps of this run (smoke tests)")
     ap.add_argument("--val-batch", type=int, default=16)
     ap.add_argument("--log-every", type=float, default=30.0, help="seconds between progress lines")
     args = ap.parse_args()
@@ -265,8 +278,12 @@ def main():
         g.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         step, trained, history = ck["step"], ck["trained"], ck.get("history", [])
-        gen.set_state(ck["gen"])
-        log(f"resumed at step {step}, {trained:.0f} s trained")
+        try:
+            gen.set_state(ck["gen"])
+        except RuntimeError:  # a CUDA generator's state on a CPU run (smoke tests): reseed
+            gen.manual_seed(args.seed + step)
+        log(f"resumed at step {step}, {trained:.0f} s trained" +
+            (", schedule restarted" if args.restart_schedule else ""))
     elif args.warm and spec.get("warm"):
         for note in D.warm_start(g, args.warm, blocks=spec["warm"]):
             log("warm:", note)
@@ -279,7 +296,10 @@ def main():
     log(f"validation batches ready at {time.time() - t0:.0f} s")
     T = int(args.seconds * SR) // HOP * HOP
 
+    sched0 = trained if args.restart_schedule else 0.0
+
     def lr_mult(sec):
+        sec -= sched0
         if sec < args.warmup:
             return (sec + 1.0) / (args.warmup + 1.0)
         p = min(1.0, (sec - args.warmup) / max(1.0, args.plan_seconds - args.warmup))
@@ -304,20 +324,27 @@ def main():
             f"worst={r['worst_family']}", f"({time.time() - tv:.0f} s)")
         return time.time() - tv
 
-    val_cost = do_val() if step == 0 else 20.0
+    val_cost = do_val()
+    first_step = step
     last_save = last_val = last_log = time.time()
     run_loss = []
     last_step = step
     g.train()
     rng = np.random.default_rng(args.seed + step)
+    pool = []
     while True:
         now = time.time()
-        if now + val_cost + 10 > deadline or (args.max_steps and step >= args.max_steps):
+        if now + val_cost + 10 > deadline or (args.max_steps and step - first_step >= args.max_steps):
             break
         for grp in opt.param_groups:
             grp["lr"] = lr * grp["lr_scale"] * lr_mult(trained)
         ts = time.time()
-        x, s, info = make_batch(corpus, gen, args.batch, T)
+        if not pool:
+            # The mixer's cost is per call (a few thousand small ops), not per item.
+            px, ps_, pi = make_batch(corpus, gen, args.batch * args.pool, T)
+            pool = [(px[j::args.pool], ps_[j::args.pool], {a: b[j::args.pool] for a, b in pi.items()})
+                    for j in range(args.pool)]
+        x, s, info = pool.pop()
         k = int(rng.integers(1, HOP)) if args.w_shift > 0 else None
         loss, parts = losses(g, x, s, info, args, shift_k=k)
         opt.zero_grad(set_to_none=True)
@@ -328,7 +355,7 @@ def main():
         step += 1
         run_loss.append({a: b.detach() for a, b in parts.items()})  # no sync per step
         trained += time.time() - ts
-        if time.time() - last_log > args.log_every or (args.max_steps and step <= 3):
+        if time.time() - last_log > args.log_every or (args.max_steps and step - first_step <= 3):
             m = {a: round(float(torch.stack([r[a] for r in run_loss]).float().mean()), 2) for a in run_loss[0]}
             run_loss = []
             rec = {"step": step, "trained": round(trained, 1), "lr": round(opt.param_groups[0]["lr"], 6),
