@@ -96,6 +96,9 @@ double ssm_diag_bank_max_pole(const ssm_diag_bank *b)
         for (size_t m = 0; m < b->modes; m++) {
             size_t i = h * b->stride + m;
             double r = hypot((double)b->lam_re[i], (double)b->lam_im[i]);
+            /* "r > mx" is false for NaN: a NaN pole would pass as stable. */
+            if (isnan(r))
+                return r;
             if (r > mx)
                 mx = r;
         }

@@ -50,6 +50,8 @@ double ssm_mimo_bank_max_pole(const ssm_mimo_bank *b)
     double mx = 0.0;
     for (size_t p = 0; p < b->states; p++) {
         double r = hypot((double)b->lam_re[p], (double)b->lam_im[p]);
+        if (isnan(r)) /* "r > mx" would skip it: a NaN pole is no stable one */
+            return r;
         if (r > mx)
             mx = r;
     }

@@ -1,4 +1,5 @@
 /* -p and --set for the chain tools (chain_spec.h). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,11 @@ int chain_spec_setting(const char *arg, char *name, size_t size, ssm_lv2_setting
     float v = strtof(eq + 1, &end);
     if (end == eq + 1 || *end) {
         snprintf(why, why_size, "--set %s: \"%s\" is not a number", arg, eq + 1);
+        return -1;
+    }
+    /* nan/inf parse as floats, and would reach a plugin's control port. */
+    if (!isfinite(v)) {
+        snprintf(why, why_size, "--set %s: \"%s\" is not a finite number", arg, eq + 1);
         return -1;
     }
     snprintf(name, size, "%.*s", (int)(eq - arg), arg);

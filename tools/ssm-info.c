@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_number.h"
 #include "ssm/lv2host.h"
 #include "ssm/model.h"
 #include "ssm/resample.h"
@@ -47,7 +48,11 @@ static int show_model(const char *path, double rate)
     }
     char why[512];
     double inner;
-    ssm_rate_choose(m, rate, &inner, why, sizeof why);
+    if (ssm_rate_choose(m, rate, &inner, why, sizeof why) == SSM_RATE_INVALID) {
+        fprintf(stderr, "ssm-info: %s\n", why);
+        ssm_model_destroy(m);
+        return 1;
+    }
     printf("at %g Hz: %s\n", rate, why);
     ssm_model_destroy(m);
     return 0;
@@ -88,9 +93,14 @@ int main(int argc, char **argv)
             show_types();
             did = 1;
             break;
-        case 'r':
-            sscanf(optarg, "%lf", &rate);
+        case 'r': {
+            char why[256];
+            if (cli_real("--rate", optarg, 1000, 768000, &rate, why, sizeof why) != 0) {
+                fprintf(stderr, "ssm-info: %s\n", why);
+                return 2;
+            }
             break;
+        }
         case 'P': {
             ssm_error err = {0};
             ssm_lv2_world *w = ssm_lv2_world_create(&err);

@@ -18,11 +18,14 @@
 #include <unistd.h>
 
 #include "chain_spec.h"
+#include "cli_number.h"
 #include "ssm/audio_live.h"
 #include "ssm/lv2host.h"
 
 #define MAX_STAGES   32
 #define MAX_SETTINGS 64
+/* No callback for this long: the device is gone, whatever it says. */
+#define STALL_S 2.0
 
 typedef struct {
     ssm_lv2_chain *chain;
@@ -130,8 +133,9 @@ int main(int argc, char **argv)
     static char set_names[MAX_SETTINGS][128];
     ssm_live_config lc = {.sample_rate = 48000, .block = 256, .n_channels = 1};
     double duration = 0.0;
-    unsigned long long max_frames = 0;
+    long long max_frames = 0, num = 0;
     int list = 0, quiet = 0, c;
+    char why[256];
     while ((c = getopt_long(argc, argv, "p:s:i:o:b:r:c:d:n:lqh", opts, NULL)) != -1) {
         switch (c) {
         case 'p':
@@ -142,7 +146,6 @@ int main(int argc, char **argv)
             specs[n_specs++] = optarg;
             break;
         case 's': {
-            char why[256];
             if (n_settings == MAX_SETTINGS) {
                 fprintf(stderr, "ssm-live: at most %d --set\n", MAX_SETTINGS);
                 return 2;
@@ -162,31 +165,37 @@ int main(int argc, char **argv)
             lc.out_device = optarg;
             break;
         case 'b':
-            lc.block = (uint32_t)strtoul(optarg, NULL, 10);
-            if (lc.block < 16 || lc.block > 8192) {
-                fprintf(stderr, "ssm-live: --block wants 16..8192\n");
+            if (cli_integer("--block", optarg, 16, 8192, &num, why, sizeof why) != 0) {
+                fprintf(stderr, "ssm-live: %s\n", why);
                 return 2;
             }
+            lc.block = (uint32_t)num;
             break;
         case 'r':
-            lc.sample_rate = strtod(optarg, NULL);
-            if (!(lc.sample_rate >= 8000 && lc.sample_rate <= 384000)) {
-                fprintf(stderr, "ssm-live: --rate wants 8000..384000\n");
+            if (cli_real("--rate", optarg, 8000, 384000, &lc.sample_rate, why, sizeof why) != 0) {
+                fprintf(stderr, "ssm-live: %s\n", why);
                 return 2;
             }
             break;
         case 'c':
-            lc.n_channels = (uint32_t)strtoul(optarg, NULL, 10);
-            if (lc.n_channels < 1 || lc.n_channels > 64) {
-                fprintf(stderr, "ssm-live: --channels wants 1..64\n");
+            if (cli_integer("--channels", optarg, 1, 64, &num, why, sizeof why) != 0) {
+                fprintf(stderr, "ssm-live: %s\n", why);
+                return 2;
+            }
+            lc.n_channels = (uint32_t)num;
+            break;
+        case 'd':
+            /* 0 or less would mean "forever" by accident: say so instead. */
+            if (cli_real("--duration", optarg, 1e-3, 1e9, &duration, why, sizeof why) != 0) {
+                fprintf(stderr, "ssm-live: %s (seconds; leave it out to run until Ctrl-C)\n", why);
                 return 2;
             }
             break;
-        case 'd':
-            duration = strtod(optarg, NULL);
-            break;
         case 'n':
-            max_frames = strtoull(optarg, NULL, 10);
+            if (cli_integer("--frames", optarg, 1, 1LL << 50, &max_frames, why, sizeof why) != 0) {
+                fprintf(stderr, "ssm-live: %s\n", why);
+                return 2;
+            }
             break;
         case 'l':
             list = 1;
@@ -233,6 +242,12 @@ int main(int argc, char **argv)
                                      &cfg, &err);
     if (!ctx.chain)
         goto out;
+    const char *bad_uri = NULL, *bad = ssm_lv2_chain_error(ctx.chain, &bad_uri);
+    if (bad) {
+        /* ssm-model without its model is a plain gain: not what was asked. */
+        ssm_error_set(&err, SSM_ERR_INVALID, "plugin <%s> reported an error: %s", bad_uri, bad);
+        goto out;
+    }
     stream = be->open(&lc, process, &ctx, &err);
     if (!stream)
         goto out;
@@ -250,15 +265,35 @@ int main(int argc, char **argv)
     int tty = !quiet && isatty(STDERR_FILENO);
     struct timespec t0, t;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    double max_cpu = 0.0;
-    while (!stop_requested) {
+    double max_cpu = 0.0, last_move = 0.0;
+    uint64_t last_frames = 0;
+    int lost = 0;
+    while (!stop_requested && !lost) {
         /* Ten polls per meter update, so --frames stops promptly on a
-         * virtual device that runs faster than real time. */
-        for (int k = 0; k < 10 && !stop_requested; k++) {
+         * virtual device that runs faster than real time, and a lost
+         * device is noticed within a poll (the backend says so) or
+         * STALL_S (the callbacks just stopped). */
+        for (int k = 0; k < 10 && !stop_requested && !lost; k++) {
             struct timespec ts = {0, 10000000};
             nanosleep(&ts, NULL);
-            if (max_frames && __atomic_load_n(&ctx.frames, __ATOMIC_RELAXED) >= max_frames)
+            const uint64_t f = __atomic_load_n(&ctx.frames, __ATOMIC_RELAXED);
+            if (max_frames && f >= (uint64_t)max_frames)
                 break;
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            const double now =
+                (double)(t.tv_sec - t0.tv_sec) + 1e-9 * (double)(t.tv_nsec - t0.tv_nsec);
+            if (f != last_frames) {
+                last_frames = f;
+                last_move = now;
+            }
+            if (be->check(stream, &err) != SSM_OK) {
+                lost = 1;
+            } else if (now - last_move > STALL_S) {
+                ssm_error_set(&err, SSM_ERR_IO,
+                              "audio device lost: no audio from it for %.1f s (frame %llu)",
+                              now - last_move, (unsigned long long)f);
+                lost = 1;
+            }
         }
         clock_gettime(CLOCK_MONOTONIC, &t);
         double el = (double)(t.tv_sec - t0.tv_sec) + 1e-9 * (double)(t.tv_nsec - t0.tv_nsec);
@@ -272,12 +307,19 @@ int main(int argc, char **argv)
             fflush(stderr);
         }
         if ((duration > 0 && el >= duration) ||
-            (max_frames && __atomic_load_n(&ctx.frames, __ATOMIC_RELAXED) >= max_frames))
+            (max_frames && __atomic_load_n(&ctx.frames, __ATOMIC_RELAXED) >= (uint64_t)max_frames))
             break;
     }
-    be->stop(stream);
     if (tty)
         fputc('\n', stderr);
+    if (lost)
+        fprintf(stderr, "ssm-live: %s\n", err.message);
+    /* A lost device is not asked to stop: that is where PortAudio waits
+     * for a callback that will not come. */
+    ssm_error stop_err = {0};
+    const int stopped = !lost && be->stop(stream, &stop_err) == SSM_OK;
+    if (!stopped && !lost)
+        fprintf(stderr, "ssm-live: %s\n", stop_err.message);
     double lin, lout;
     be->latency(stream, &lin, &lout);
     uint32_t pl = ssm_lv2_chain_latency(ctx.chain);
@@ -295,6 +337,12 @@ int main(int argc, char **argv)
         else
             fprintf(stderr, "ssm-live:   <%s> has no latency port (0 frames)\n",
                     ssm_lv2_plugin_uri(sp));
+    }
+    if (!stopped) {
+        /* The callback may still be inside the chain, or come back into
+         * it: free nothing it uses, and do not wait on the device. */
+        fflush(stderr);
+        _exit(1);
     }
     rc = 0;
 out:

@@ -8,15 +8,21 @@
  * Plugins run with lv2:freeWheeling on and large blocks, processors in their
  * offline form (--stream: both in the streaming form). Output keeps the
  * input's format, rate and channels, is latency compensated, is written to a
- * temporary file and renamed on success, and never replaces an input. Files
+ * temporary file and renamed on success, and never replaces an input.
+ * Folders are rendered recursively, their tree mirrored under -o. Files
  * are rendered in parallel (-j); a bad file is reported and skipped and the
- * exit status says so. See README.md for the cluster recipe.
+ * exit status says so; a truncated input, non-finite input samples and a
+ * clipped output are reported per file. SIGINT/SIGTERM/SIGHUP stop the
+ * batch, remove the unfinished temporary files and print the summary. See
+ * README.md for the cluster recipe.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "batch_list.h"
 #include "chain_spec.h"
+#include "cli_number.h"
 #include "ssm/audio_file.h"
 #include "ssm/lv2host.h"
 #include "ssm/ssmaudio.h"
@@ -32,14 +40,56 @@
 #define MAX_STAGES   32
 #define MAX_SETTINGS 64
 
+/* Samples beyond this (+60 dBFS) are no recording's: a broken file. The
+ * engine's processors treat them so too. */
+#define HUGE_SAMPLE SSM_INPUT_LIMIT
+/* After a stop signal, how long the workers get to finish their block
+ * before main stops waiting for one stuck in a read. */
+#define STOP_GRACE_S 2.0
+
 typedef struct {
     const char *in;
-    char out[PATH_MAX];
+    const char *out;
     int skip; /* set when planning already failed it */
     char error[2 * PATH_MAX + 1024];
     int failed;
+    int started, finished; /* set by the worker that takes it */
     double seconds;
+    /* The unfinished output, which a signal handler may have to remove:
+     * tmp is complete before tmp_live is set. */
+    char tmp[PATH_MAX];
+    volatile sig_atomic_t tmp_live;
+    /* What was wrong with the input or the output, reported as warnings. */
+    int64_t promised, frames; /* header's length vs what the file holds */
+    int64_t nonfinite, huge;  /* input samples: NaN/Inf (rendered as 0), > +60 dBFS */
+    int64_t clipped;          /* output samples beyond full scale, in a format that clips */
+    float peak;               /* output peak */
 } job;
+
+/* The first stop signal (SIGINT, SIGTERM, SIGHUP), 0 while none. */
+static volatile sig_atomic_t stop_signal;
+static job *signal_jobs;
+static size_t signal_n_jobs;
+
+/* First signal: stop taking files and finish the current block; the
+ * workers then remove their temporary files and main prints the summary.
+ * A second one means something is stuck (a read that never returns): the
+ * handler removes the temporary files itself (unlink and write are
+ * async-signal-safe) and leaves. */
+static void on_signal(int sig)
+{
+    if (!stop_signal) {
+        stop_signal = sig;
+        return;
+    }
+    for (size_t i = 0; i < signal_n_jobs; i++)
+        if (signal_jobs[i].tmp_live)
+            unlink(signal_jobs[i].tmp);
+    static const char msg[] = "\nssm-render: stopped; unfinished outputs removed\n";
+    if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0)
+        _exit(128 + sig);
+    _exit(128 + sig);
+}
 
 typedef struct {
     ssm_lv2_world *world;
@@ -57,9 +107,12 @@ typedef struct {
     size_t n_jobs;
     size_t next;       /* atomic: next job to take */
     size_t done;       /* atomic: jobs finished */
+    long running;      /* atomic: workers still running */
     int64_t frames_in; /* atomic: frames rendered so far, all files */
     pthread_mutex_t print_lock;
     int tty;
+    int single;         /* -o is the output file of the one input */
+    const char *outdir; /* else the output folder */
     mode_t umask;
     double t_end; /* written once, by the worker finishing the last file */
 } render_ctx;
@@ -86,14 +139,17 @@ static void usage(FILE *f)
             "  -s, --set SYMBOL=VALUE     set a control port on every plugin that has it,\n"
             "                             or a processor's parameter\n"
             "      --stream               the streaming (recurrent) form, not the offline one\n"
-            "  -o, --output PATH          output directory, or output file for one input\n"
+            "  -o, --output PATH          output folder (the inputs' tree is mirrored in it),\n"
+            "                             or the output file for one input file\n"
             "  -j, --jobs N               files rendered in parallel (default: cores)\n"
             "      --shard K/N            only files whose index i has i %% N == K (0 <= K < N)\n"
             "  -b, --block N              frames per run() call (default 8192)\n"
             "  -q, --quiet                no progress bar\n"
             "  -v, --verbose              one line per file\n"
-            "Output keeps each input's format, sample rate and channel count; a mono plugin\n"
-            "runs once per channel. Exit status: 0 all rendered, 1 some failed, 2 usage.\n");
+            "IN is a file or a folder (searched recursively for audio files). Output keeps\n"
+            "each input's format, sample rate and channel count; a mono plugin runs once per\n"
+            "channel. Exit status: 0 all rendered, 1 some failed, 2 usage, 128+N stopped by\n"
+            "signal N (Ctrl-C: 130).\n");
 }
 
 static void report(render_ctx *ctx, const char *fmt, const char *a, const char *b)
@@ -166,10 +222,92 @@ static uint32_t renderer_latency(const renderer *r)
     return r->proc ? ssm_processor_latency(r->proc) : ssm_lv2_chain_latency(r->chain);
 }
 
+/* A plugin that logged an error (ssm-model that could not load its file)
+ * may be running as something else than asked: the file fails. */
+static int renderer_failed(const renderer *r, char *buf, size_t size)
+{
+    const char *uri = NULL;
+    const char *e = r->chain ? ssm_lv2_chain_error(r->chain, &uri) : NULL;
+    if (e)
+        snprintf(buf, size, "plugin <%s> reported an error: %s", uri, e);
+    return e != NULL;
+}
+
 static void renderer_close(renderer *r)
 {
     ssm_processor_destroy(r->proc);
     ssm_lv2_chain_destroy(r->chain);
+}
+
+/* The folders of a mirrored output (OUT/a/b/ for OUT/a/b/x.wav), made
+ * as mkdir -p would; several workers may race to make the same one. */
+static int make_parents(const render_ctx *ctx, job *j)
+{
+    if (ctx->single)
+        return 0;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s", j->out);
+    for (char *p = path + strlen(ctx->outdir) + 1; (p = strchr(p, '/')); p++) {
+        *p = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+            snprintf(j->error, sizeof j->error, "%s: cannot make the folder %s: %s", j->out, path,
+                     strerror(errno));
+            return -1;
+        }
+        *p = '/';
+    }
+    return 0;
+}
+
+/* What was wrong with a file that rendered: one line each. */
+static void warn_about(render_ctx *ctx, const job *j)
+{
+    char msg[512];
+    if (j->promised > j->frames && j->frames >= 0) {
+        const double rate = j->seconds > 0 && j->frames > 0 ? (double)j->frames / j->seconds : 0;
+        snprintf(msg, sizeof msg,
+                 "truncated: its header promises %lld frames (%.2f s), the file holds %lld "
+                 "(%.2f s); rendered what is there",
+                 (long long)j->promised, rate > 0 ? (double)j->promised / rate : 0.0,
+                 (long long)j->frames, j->seconds);
+        report(ctx, "WARN %s: %s\n", j->in, msg);
+    }
+    if (j->nonfinite) {
+        snprintf(msg, sizeof msg,
+                 "%lld non-finite input samples (NaN or infinity), rendered as silence",
+                 (long long)j->nonfinite);
+        report(ctx, "WARN %s: %s\n", j->in, msg);
+    }
+    if (j->huge) {
+        snprintf(msg, sizeof msg,
+                 "%lld input samples beyond +60 dBFS (a broken file?), rendered as silence",
+                 (long long)j->huge);
+        report(ctx, "WARN %s: %s\n", j->in, msg);
+    }
+    if (j->clipped) {
+        snprintf(msg, sizeof msg,
+                 "%lld output samples clipped (peak %+.1f dBFS); lower the level or write a "
+                 "float file",
+                 (long long)j->clipped, 20.0 * log10((double)j->peak));
+        report(ctx, "WARN %s: %s\n", j->out, msg);
+    }
+}
+
+static int has_warnings(const job *j)
+{
+    return (j->promised > j->frames && j->frames >= 0) || j->nonfinite || j->huge || j->clipped;
+}
+
+/* A failure writing the temporary file, told about the output it stands
+ * for (the temporary name means nothing to the user). */
+static void write_error(job *j, const char *msg)
+{
+    const size_t tl = strlen(j->tmp);
+    if (tl && strncmp(msg, j->tmp, tl) == 0 && strncmp(msg + tl, ": ", 2) == 0)
+        msg += tl + 2;
+    struct stat st;
+    snprintf(j->error, sizeof j->error, "%s: %s (%s)", j->out, msg,
+             stat(j->out, &st) == 0 ? "the existing file is left as it was" : "nothing written");
 }
 
 /* Render one file; returns 0 or -1 with j->error set. */
@@ -183,28 +321,41 @@ static int render_file(render_ctx *ctx, job *j)
     }
     const ssm_audio_info *info = ssm_audio_file_info(in);
     uint32_t nc = info->channels, block = ctx->block;
+    j->promised = ssm_audio_file_promised_frames(in);
+    j->frames = info->frames;
     renderer r = {0};
     const int opened = renderer_open(ctx, &r, nc, info->sample_rate, &err);
-    char tmp[PATH_MAX];
+    char *tmp = j->tmp;
     ssm_audio_file *out = NULL;
     float *il = NULL, *planar = NULL, **ch = NULL;
+    const int clips = ssm_audio_format_clips(info->format);
     int rc = -1;
     tmp[0] = '\0';
     if (opened != 0) {
         snprintf(j->error, sizeof j->error, "%s: %s", j->in, err.message);
         goto done;
     }
+    char why[1024];
+    if (renderer_failed(&r, why, sizeof why)) {
+        snprintf(j->error, sizeof j->error, "%s: %s", j->in, why);
+        goto done;
+    }
     char dirbuf[PATH_MAX], basebuf[PATH_MAX];
     snprintf(dirbuf, sizeof dirbuf, "%s", j->out);
     snprintf(basebuf, sizeof basebuf, "%s", j->out);
-    int n =
-        snprintf(tmp, sizeof tmp, "%s/.%s.ssm-render-XXXXXX", dirname(dirbuf), basename(basebuf));
-    if (n < 0 || (size_t)n >= sizeof tmp) {
+    int n = snprintf(tmp, sizeof j->tmp, "%s/.%s.ssm-render-XXXXXX", dirname(dirbuf),
+                     basename(basebuf));
+    if (n < 0 || (size_t)n >= sizeof j->tmp) {
         snprintf(j->error, sizeof j->error, "%s: output path too long", j->out);
         tmp[0] = '\0';
         goto done;
     }
+    if (make_parents(ctx, j) != 0) {
+        tmp[0] = '\0';
+        goto done;
+    }
     int fd = mkstemp(tmp);
+    j->tmp_live = fd >= 0;
     if (fd < 0) {
         snprintf(j->error, sizeof j->error, "%s: cannot create a temporary file next to it: %s",
                  j->out, strerror(errno));
@@ -220,7 +371,7 @@ static int render_file(render_ctx *ctx, job *j)
     close(fd);
     out = ssm_audio_file_open_write(tmp, info, &err);
     if (!out) {
-        snprintf(j->error, sizeof j->error, "%s: %s", j->out, err.message);
+        write_error(j, err.message);
         goto done;
     }
     il = malloc((size_t)block * nc * sizeof *il);
@@ -236,10 +387,15 @@ static int render_file(render_ctx *ctx, job *j)
     /* Latency compensation: the chain's reported latency (known after the
      * first run) is cut from the start and made up with silence at the end,
      * so output sample i lines up with input sample i and lengths match. */
-    int64_t to_skip = -1, dropped = 0, tail = 0, total = 0;
+    int64_t to_skip = -1, dropped = 0, tail = 0, total = 0, bad_out = 0;
     int eof = 0;
     for (;;) {
         int64_t got = 0;
+        if (stop_signal) {
+            snprintf(j->error, sizeof j->error, "%s: interrupted; unfinished output removed",
+                     j->out);
+            goto done;
+        }
         if (!eof) {
             got = ssm_audio_file_read(in, il, block, &err);
             if (got < 0) {
@@ -258,9 +414,21 @@ static int render_file(render_ctx *ctx, job *j)
         } else {
             total += got;
         }
+        /* A NaN, an infinity or a +60 dBFS sample would poison a
+         * third-party plugin's state for good (ours guard themselves the
+         * same way): it goes in as silence, and is counted. */
         for (int64_t i = 0; i < got; i++)
-            for (uint32_t c = 0; c < nc; c++)
-                ch[c][i] = il[i * nc + c];
+            for (uint32_t c = 0; c < nc; c++) {
+                float v = il[i * nc + c];
+                if (!isfinite(v)) {
+                    v = 0.0f;
+                    j->nonfinite++;
+                } else if (fabsf(v) > HUGE_SAMPLE) {
+                    v = 0.0f;
+                    j->huge++;
+                }
+                ch[c][i] = v;
+            }
         renderer_run(&r, ch, (uint32_t)got);
         if (to_skip < 0)
             to_skip = renderer_latency(&r);
@@ -270,19 +438,39 @@ static int render_file(render_ctx *ctx, job *j)
             dropped += from;
         }
         for (int64_t i = from; i < got; i++)
-            for (uint32_t c = 0; c < nc; c++)
-                il[(i - from) * nc + c] = ch[c][i];
+            for (uint32_t c = 0; c < nc; c++) {
+                float v = ch[c][i];
+                const float a = fabsf(v);
+                if (!isfinite(v)) {
+                    bad_out++;
+                    v = 0.0f;
+                } else {
+                    j->peak = a > j->peak ? a : j->peak;
+                    j->clipped += clips && a > 1.0f;
+                }
+                il[(i - from) * nc + c] = v;
+            }
         if (got > from && ssm_audio_file_write(out, il, got - from, &err) != SSM_OK) {
-            snprintf(j->error, sizeof j->error, "%s", err.message);
+            write_error(j, err.message);
             goto done;
         }
         if (!eof)
             __atomic_add_fetch(&ctx->frames_in, got, __ATOMIC_RELAXED);
     }
+    if (renderer_failed(&r, why, sizeof why)) {
+        snprintf(j->error, sizeof j->error, "%s: %s", j->in, why);
+        goto done;
+    }
+    if (bad_out) {
+        snprintf(j->error, sizeof j->error,
+                 "%s: the chain produced %lld non-finite output samples (NaN or infinity)", j->in,
+                 (long long)bad_out);
+        goto done;
+    }
     ssm_status cs = ssm_audio_file_close(out, &err);
     out = NULL;
     if (cs != SSM_OK) {
-        snprintf(j->error, sizeof j->error, "%s", err.message);
+        write_error(j, err.message);
         goto done;
     }
     if (rename(tmp, j->out) != 0) {
@@ -290,6 +478,7 @@ static int render_file(render_ctx *ctx, job *j)
                  j->out, strerror(errno));
         goto done;
     }
+    j->tmp_live = 0;
     tmp[0] = '\0';
     j->seconds = (double)total / info->sample_rate;
     rc = 0;
@@ -312,8 +501,10 @@ static int render_file(render_ctx *ctx, job *j)
 done:
     if (out)
         ssm_audio_file_close(out, NULL);
-    if (tmp[0])
+    if (tmp[0]) {
         unlink(tmp);
+        j->tmp_live = 0;
+    }
     free(il);
     free(planar);
     free(ch);
@@ -326,29 +517,29 @@ static void *worker(void *arg)
 {
     render_ctx *ctx = arg;
     for (;;) {
+        if (stop_signal)
+            break;
         size_t i = __atomic_fetch_add(&ctx->next, 1, __ATOMIC_RELAXED);
         if (i >= ctx->n_jobs)
             break;
         job *j = &ctx->jobs[i];
+        j->started = 1;
         if (!j->skip && render_file(ctx, j) != 0)
             j->failed = 1;
         if (j->skip)
             j->failed = 1;
         if (j->failed)
             report(ctx, "FAIL %s: %s\n", j->in, j->error);
+        else
+            warn_about(ctx, j);
+        __atomic_store_n(&j->finished, 1, __ATOMIC_RELEASE);
         /* The last file to finish stamps the end, so the wall time is the
          * render's and not rounded up to the progress bar's tick. */
         if (__atomic_add_fetch(&ctx->done, 1, __ATOMIC_ACQ_REL) == ctx->n_jobs)
             ctx->t_end = now();
     }
+    __atomic_sub_fetch(&ctx->running, 1, __ATOMIC_ACQ_REL);
     return NULL;
-}
-
-static int same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
 }
 
 static int is_dir(const char *p)
@@ -390,9 +581,10 @@ int main(int argc, char **argv)
     const char *specs[MAX_STAGES];
     uint32_t n_specs = 0;
     const char *output = NULL;
-    long jobs = sysconf(_SC_NPROCESSORS_ONLN);
-    long shard_k = 0, shard_n = 1;
+    long long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+    long long shard_k = 0, shard_n = 1;
     int quiet = 0;
+    char why[512];
     render_ctx ctx = {.block = 8192};
     ctx.umask = umask(022);
     umask(ctx.umask);
@@ -417,7 +609,6 @@ int main(int argc, char **argv)
             ctx.stream = 1;
             break;
         case 's': {
-            char why[256];
             if (ctx.n_settings == MAX_SETTINGS) {
                 fprintf(stderr, "ssm-render: at most %d --set\n", MAX_SETTINGS);
                 return 2;
@@ -431,27 +622,28 @@ int main(int argc, char **argv)
             break;
         }
         case 'o':
+            if (!optarg[0]) {
+                fprintf(stderr, "ssm-render: -o wants a path (got an empty one)\n");
+                return 2;
+            }
             output = optarg;
             break;
         case 'j':
-            jobs = strtol(optarg, NULL, 10);
-            if (jobs < 1 || jobs > 1024) {
-                fprintf(stderr, "ssm-render: -j wants 1..1024\n");
+            if (cli_integer("-j", optarg, 1, 1024, &jobs, why, sizeof why) != 0) {
+                fprintf(stderr, "ssm-render: %s\n", why);
                 return 2;
             }
             break;
         case 'S':
-            if (sscanf(optarg, "%ld/%ld", &shard_k, &shard_n) != 2 || shard_n < 1 || shard_k < 0 ||
-                shard_k >= shard_n) {
-                fprintf(stderr, "ssm-render: --shard wants K/N with 0 <= K < N (got \"%s\")\n",
-                        optarg);
+            if (cli_shard("--shard", optarg, 1 << 30, &shard_k, &shard_n, why, sizeof why) != 0) {
+                fprintf(stderr, "ssm-render: %s\n", why);
                 return 2;
             }
             break;
         case 'b': {
-            long b = strtol(optarg, NULL, 10);
-            if (b < 16 || b > (1 << 20)) {
-                fprintf(stderr, "ssm-render: --block wants 16..1048576\n");
+            long long b = 0;
+            if (cli_integer("--block", optarg, 16, 1 << 20, &b, why, sizeof why) != 0) {
+                fprintf(stderr, "ssm-render: %s\n", why);
                 return 2;
             }
             ctx.block = (uint32_t)b;
@@ -482,15 +674,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "ssm-render: -p and --processor/--model exclude each other\n");
         return 2;
     }
-    /* One input and an -o that is not a directory: the single-file form. */
-    size_t olen = strlen(output);
-    int single = n_in == 1 && !is_dir(output) && output[olen - 1] != '/';
-    if (!single && !is_dir(output) && mkdir(output, 0777) != 0) {
-        fprintf(stderr, "ssm-render: output directory %s: %s\n", output,
-                errno == EEXIST ? "exists and is not a directory" : strerror(errno));
-        return 1;
-    }
-
     ssm_error err = {0};
     if (ctx.proc_type) {
         /* The type, the model file and the --set symbols are checked once,
@@ -530,77 +713,147 @@ int main(int argc, char **argv)
             ssm_lv2_world_destroy(ctx.world);
             return 2;
         }
+        /* A plugin that cannot do its job (a model file it cannot load)
+         * would fail every file: say so once, render nothing. */
+        renderer probe_r = {.chain = pc};
+        if (pc && renderer_failed(&probe_r, why, sizeof why)) {
+            fprintf(stderr, "ssm-render: %s; nothing rendered\n", why);
+            ssm_lv2_chain_destroy(pc);
+            ssm_lv2_world_destroy(ctx.world);
+            return 1;
+        }
         ssm_lv2_chain_destroy(pc);
     }
 
-    ctx.jobs = calloc((size_t)n_in, sizeof *ctx.jobs);
-    for (int i = 0; i < n_in; i++) {
-        if (i % shard_n != shard_k)
+    /* One input file and an -o that is not a folder: the single-file form. */
+    size_t olen = strlen(output);
+    ctx.single = n_in == 1 && !is_dir(argv[optind]) && !is_dir(output) && output[olen - 1] != '/';
+    ctx.outdir = output;
+    if (!ctx.single && !is_dir(output) && mkdir(output, 0777) != 0) {
+        fprintf(stderr, "ssm-render: output directory %s: %s\n", output,
+                errno == EEXIST ? "exists and is not a directory" : strerror(errno));
+        ssm_lv2_world_destroy(ctx.world);
+        return 1;
+    }
+    /* The whole list, every shard's: names are checked across all of it. */
+    batch_list list = {0};
+    if (batch_list_make(&list, argv + optind, (size_t)n_in, output, ctx.single, why, sizeof why) !=
+        0) {
+        fprintf(stderr, "ssm-render: %s\n", why);
+        ssm_lv2_world_destroy(ctx.world);
+        return 1;
+    }
+    ctx.jobs = calloc(list.n, sizeof *ctx.jobs);
+    for (size_t i = 0; ctx.jobs && i < list.n; i++) {
+        if ((long long)(i % (size_t)shard_n) != shard_k)
             continue;
         job *j = &ctx.jobs[ctx.n_jobs++];
-        j->in = argv[optind + i];
-        char base[PATH_MAX];
-        snprintf(base, sizeof base, "%s", j->in);
-        int n = single ? snprintf(j->out, sizeof j->out, "%s", output)
-                       : snprintf(j->out, sizeof j->out, "%s/%s", output, basename(base));
-        if (n < 0 || (size_t)n >= sizeof j->out) {
-            snprintf(j->error, sizeof j->error, "output path too long");
+        j->in = list.items[i].in;
+        j->out = list.items[i].out;
+        if (list.items[i].problem) {
+            snprintf(j->error, sizeof j->error, "%s", list.items[i].problem);
             j->skip = 1;
-            continue;
         }
-        for (int k = 0; k < n_in && !j->skip; k++)
-            if (same_file(j->out, argv[optind + k]) || strcmp(j->out, argv[optind + k]) == 0) {
-                snprintf(j->error, sizeof j->error,
-                         "output %s is an input file; refusing to overwrite it", j->out);
-                j->skip = 1;
-            }
-        for (size_t k = 0; k + 1 < ctx.n_jobs && !j->skip; k++)
-            if (strcmp(ctx.jobs[k].out, j->out) == 0) {
-                snprintf(j->error, sizeof j->error,
-                         "output %s would also be written from %s (same file name)", j->out,
-                         ctx.jobs[k].in);
-                j->skip = 1;
-            }
     }
-    if (jobs > (long)ctx.n_jobs)
-        jobs = ctx.n_jobs ? (long)ctx.n_jobs : 1;
+    if (jobs > (long long)ctx.n_jobs)
+        jobs = ctx.n_jobs ? (long long)ctx.n_jobs : 1;
     ctx.tty = !quiet && isatty(STDERR_FILENO);
     pthread_mutex_init(&ctx.print_lock, NULL);
+
+    signal_jobs = ctx.jobs;
+    signal_n_jobs = ctx.n_jobs;
+    /* A signal the caller ignores stays ignored (nohup, a shell's
+     * background job). */
+    static const int stop_sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof stop_sigs / sizeof stop_sigs[0]; i++) {
+        struct sigaction old, sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sa.sa_flags = SA_RESTART;
+        if (sigaction(stop_sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(stop_sigs[i], &sa, NULL);
+    }
 
     double t0 = now();
     pthread_t *th = calloc((size_t)jobs, sizeof *th);
     long started = 0;
-    for (long i = 0; i < jobs; i++)
+    ctx.running = jobs;
+    for (long i = 0; th && i < jobs; i++)
         if (pthread_create(&th[i], NULL, worker, &ctx) == 0)
             started++;
-    if (started == 0)
+    __atomic_sub_fetch(&ctx.running, jobs - started, __ATOMIC_ACQ_REL);
+    if (started == 0) {
+        ctx.running = 1;
         worker(&ctx);
-    if (ctx.tty)
-        while (__atomic_load_n(&ctx.done, __ATOMIC_ACQUIRE) < ctx.n_jobs) {
+    }
+    /* A worker blocked in a read (a FIFO, a hung network mount) never sees
+     * the stop signal: after a grace period main stops waiting for it. */
+    double stop_at = 0.0;
+    int stuck = 0;
+    for (int tick = 0; __atomic_load_n(&ctx.running, __ATOMIC_ACQUIRE) > 0; tick++) {
+        if (ctx.tty && tick % 2 == 0)
             progress(&ctx, t0, 0);
-            struct timespec ts = {0, 100000000};
-            nanosleep(&ts, NULL);
+        struct timespec ts = {0, 50000000};
+        nanosleep(&ts, NULL);
+        if (stop_signal && stop_at == 0.0)
+            stop_at = now();
+        if (stop_at > 0.0 && now() - stop_at > STOP_GRACE_S) {
+            stuck = 1;
+            break;
         }
-    for (long i = 0; i < started; i++)
+    }
+    for (long i = 0; !stuck && i < started; i++)
         pthread_join(th[i], NULL);
-    double wall = (ctx.n_jobs ? ctx.t_end : now()) - t0;
+    double wall = (ctx.t_end > 0 ? ctx.t_end : now()) - t0;
     if (ctx.tty)
         progress(&ctx, t0, 1);
+    for (size_t i = 0; stuck && i < ctx.n_jobs; i++) {
+        job *j = &ctx.jobs[i];
+        if (j->started && !__atomic_load_n(&j->finished, __ATOMIC_ACQUIRE)) {
+            if (j->tmp_live)
+                unlink(j->tmp);
+            j->failed = 1;
+            report(&ctx, "FAIL %s: %s\n", j->in,
+                   "interrupted while it was being read; unfinished output removed");
+        }
+    }
 
-    size_t failed = 0, ok = 0;
+    size_t failed = 0, ok = 0, warned = 0, not_started = 0;
     double audio = 0.0;
     for (size_t i = 0; i < ctx.n_jobs; i++) {
-        failed += ctx.jobs[i].failed != 0;
-        ok += ctx.jobs[i].failed == 0;
-        audio += ctx.jobs[i].seconds;
+        const job *j = &ctx.jobs[i];
+        not_started += !j->started;
+        failed += j->started && j->failed;
+        ok += j->started && !j->failed;
+        warned += j->started && !j->failed && has_warnings(j);
+        audio += j->seconds;
     }
+    char stopped[128] = "";
+    if (stop_signal)
+        snprintf(stopped, sizeof stopped, "stopped by %s; %zu not rendered; ",
+                 stop_signal == SIGINT    ? "SIGINT"
+                 : stop_signal == SIGTERM ? "SIGTERM"
+                                          : "SIGHUP",
+                 not_started);
+    char warnings[64] = "";
+    if (warned)
+        snprintf(warnings, sizeof warnings, ", %zu with warnings", warned);
     fprintf(stderr,
-            "ssm-render: %zu rendered, %zu failed (shard %ld/%ld of %d files); %.2f s of audio "
-            "in %.3f s wall, %.1fx real time, %ld job%s\n",
-            ok, failed, shard_k, shard_n, n_in, audio, wall, wall > 0 ? audio / wall : 0.0,
-            started ? started : 1, started == 1 ? "" : "s");
+            "ssm-render: %s%zu rendered, %zu failed%s (shard %lld/%lld of %zu files); %.2f s of "
+            "audio in %.3f s wall, %.1fx real time, %ld job%s\n",
+            stopped, ok, failed, warnings, shard_k, shard_n, list.n, audio, wall,
+            wall > 0 ? audio / wall : 0.0, started ? started : 1, started == 1 ? "" : "s");
+    if (stuck) {
+        /* The stuck worker still holds its file and the chain: leave
+         * without freeing what it uses. */
+        fflush(stderr);
+        _exit(128 + stop_signal);
+    }
     free(th);
     free(ctx.jobs);
+    batch_list_free(&list);
     ssm_lv2_world_destroy(ctx.world);
+    if (stop_signal)
+        return 128 + stop_signal;
     return failed ? 1 : 0;
 }

@@ -7,10 +7,14 @@
  * data may sit at any alignment in the file and never needs to stay mapped.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ssm/model.h"
 
@@ -19,6 +23,10 @@
 #define MAX_HEADER_BYTES (64u * 1024u * 1024u)
 #define MAX_TENSORS      65536u
 #define MAX_NAME_BYTES   1024u
+/* An audio model is kilobytes to a few hundred megabytes; a path that
+ * names something larger (or /dev/zero, which never ends) is a mistake,
+ * and reading it would take the machine's memory first. */
+#define MAX_FILE_BYTES (1024ull * 1024ull * 1024ull)
 
 typedef struct {
     char *key;
@@ -429,6 +437,17 @@ static ssm_model *parse(const unsigned char *bytes, size_t n_bytes, const char *
         o->numel = (size_t)t->numel;
         o->data = m->arena + off;
         widen(m->arena + off, data + t->begin, t);
+        /* One NaN or infinite weight makes every output sample NaN: such a
+         * file loads but cannot work, so it does not load. */
+        for (uint64_t k = 0; k < t->numel; k++)
+            if (!isfinite(m->arena[off + k])) {
+                ssm_error_set(err, SSM_ERR_FORMAT,
+                              "%s: tensor \"%s\": element %llu is %s (a model with a non-finite "
+                              "weight cannot work)",
+                              what, t->name, (unsigned long long)k,
+                              isnan(m->arena[off + k]) ? "NaN" : "infinite");
+                goto fail;
+            }
         off += t->numel;
     }
     qsort(m->tensors, m->n_tensors, sizeof *m->tensors, cmp_tensor);
@@ -457,38 +476,71 @@ ssm_model *ssm_model_load_memory(const void *bytes, size_t n_bytes, const char *
     return parse(bytes ? bytes : "", n_bytes, what ? what : "(memory)", err);
 }
 
+static const char *file_kind(mode_t mode)
+{
+    return S_ISDIR(mode)    ? "a directory"
+           : S_ISFIFO(mode) ? "a FIFO"
+           : S_ISCHR(mode)  ? "a character device"
+           : S_ISBLK(mode)  ? "a block device"
+           : S_ISSOCK(mode) ? "a socket"
+                            : "not a regular file";
+}
+
 ssm_model *ssm_model_load(const char *path, ssm_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; the file is
+     * refused as soon as fstat says what it is. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         ssm_error_set(err, SSM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
-    unsigned char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 65536;
-            unsigned char *nb = realloc(buf, ncap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                ssm_error_set(err, SSM_ERR_NOMEM, "%s: out of memory reading the file", path);
-                return NULL;
-            }
-            buf = nb;
-            cap = ncap;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        ssm_error_set(err, SSM_ERR_IO, "%s: cannot stat: %s", path, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ssm_error_set(err, SSM_ERR_IO, "%s: is %s, not a model file", path, file_kind(st.st_mode));
+        close(fd);
+        return NULL;
+    }
+    if ((unsigned long long)st.st_size > MAX_FILE_BYTES) {
+        ssm_error_set(err, SSM_ERR_FORMAT,
+                      "%s: %lld bytes is more than a model file may be (%llu MiB)", path,
+                      (long long)st.st_size, MAX_FILE_BYTES >> 20);
+        close(fd);
+        return NULL;
+    }
+    /* Read what fstat promised, and notice a file that grows meanwhile. */
+    const size_t len = (size_t)st.st_size;
+    unsigned char *buf = malloc(len + 1);
+    if (!buf) {
+        close(fd);
+        ssm_error_set(err, SSM_ERR_NOMEM, "%s: out of memory reading %zu bytes", path, len);
+        return NULL;
+    }
+    size_t at = 0;
+    while (at < len + 1) {
+        ssize_t got = read(fd, buf + at, len + 1 - at);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            ssm_error_set(err, SSM_ERR_IO, "%s: read error: %s", path, strerror(errno));
+            free(buf);
+            close(fd);
+            return NULL;
         }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
         if (got == 0)
             break;
+        at += (size_t)got;
     }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
+    close(fd);
+    if (at != len) {
+        ssm_error_set(err, SSM_ERR_IO, "%s: %s while being read (%zu bytes when opened)", path,
+                      at > len ? "grew" : "shrank", len);
         free(buf);
-        ssm_error_set(err, SSM_ERR_IO, "%s: read error", path);
         return NULL;
     }
     ssm_model *m = parse(buf, len, path, err);

@@ -1,5 +1,7 @@
 /* The processor API: a thin dispatcher over the built-in types' vtables,
- * which owns parameter clamping and denormal flushing for every type. */
+ * which owns parameter clamping, denormal flushing and the input guard
+ * (non-finite and absurd samples run as silence) for every type. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +26,8 @@ struct ssm_processor {
      * create for every channel. */
     const float **in_at;
     float **out_at;
+    float *clean;      /* [n_channels][max_block]: a guarded copy of bad input */
+    uint64_t rejected; /* input samples run as silence; written by process() */
 };
 
 const char *const *ssm_processor_types(void)
@@ -90,6 +94,13 @@ ssm_status ssm_processor_activate(ssm_processor *p, double sample_rate, uint32_t
     ssm_status s = p->vt->activate(p->self, sample_rate, max_block, p->n_channels, err);
     if (s != SSM_OK)
         return s;
+    float *clean = calloc((size_t)p->n_channels * max_block, sizeof *clean);
+    if (!clean) {
+        ssm_error_set(err, SSM_ERR_NOMEM, "out of memory activating processor \"%s\"", p->vt->type);
+        return SSM_ERR_NOMEM;
+    }
+    free(p->clean);
+    p->clean = clean;
     p->max_block = max_block;
     p->activated = 1;
     p->vt->set_mode(p->self, p->mode);
@@ -110,6 +121,33 @@ ssm_mode ssm_processor_mode(const ssm_processor *p)
     return p->mode;
 }
 
+/* The block as the processor may see it: x itself when every sample is
+ * audio (one branch-free pass, the usual case), else a copy in which
+ * NaN, infinities and samples beyond SSM_INPUT_LIMIT are 0. */
+static const float *guard(ssm_processor *p, uint32_t c, const float *x, uint32_t n)
+{
+    int bad = 0;
+    for (uint32_t i = 0; i < n; i++)
+        bad |= !(fabsf(x[i]) <= SSM_INPUT_LIMIT); /* NaN fails the test */
+    if (!bad)
+        return x;
+    float *y = p->clean + (size_t)c * p->max_block;
+    uint64_t count = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const int ok = fabsf(x[i]) <= SSM_INPUT_LIMIT;
+        y[i] = ok ? x[i] : 0.0f;
+        count += !ok;
+    }
+    __atomic_store_n(&p->rejected, __atomic_load_n(&p->rejected, __ATOMIC_RELAXED) + count,
+                     __ATOMIC_RELAXED);
+    return y;
+}
+
+uint64_t ssm_processor_rejected(const ssm_processor *p)
+{
+    return __atomic_load_n(&p->rejected, __ATOMIC_RELAXED);
+}
+
 void ssm_processor_process(ssm_processor *p, const float *const *in, float *const *out,
                            uint32_t n_frames)
 {
@@ -128,7 +166,7 @@ void ssm_processor_process(ssm_processor *p, const float *const *in, float *cons
         if (n > p->max_block)
             n = p->max_block;
         for (uint32_t c = 0; c < p->n_channels; c++) {
-            p->in_at[c] = in[c] + done;
+            p->in_at[c] = guard(p, c, in[c] + done, n);
             p->out_at[c] = out[c] + done;
         }
         p->vt->process(p->self, p->in_at, p->out_at, n);
@@ -156,6 +194,7 @@ void ssm_processor_destroy(ssm_processor *p)
     free(p->values);
     free(p->in_at);
     free(p->out_at);
+    free(p->clean);
     free(p);
 }
 

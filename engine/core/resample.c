@@ -23,8 +23,26 @@ ssm_rate_path ssm_rate_choose(const ssm_model *m, double host_rate, double *inne
     const char *rd = ssm_model_meta(m, "ssm.rediscretize");
     char *end = NULL;
     double model_rate = sr ? strtod(sr, &end) : 0.0;
-    if (!sr || end == sr || !(model_rate >= 1000.0 && model_rate <= 768000.0))
-        model_rate = 0.0;
+    /* A key that is there but unusable is not the same as no key: saying
+     * "no ssm.sample_rate" for "abc" sends the user looking for the wrong
+     * thing. */
+    if (sr && (end == sr || *end || !(model_rate >= 1000.0 && model_rate <= 768000.0))) {
+        *inner_rate = host_rate;
+        if (why)
+            snprintf(why, why_size,
+                     "%s: metadata ssm.sample_rate \"%.40s\" is not a sample rate in Hz "
+                     "(1000..768000)",
+                     ssm_model_path(m), sr);
+        return SSM_RATE_INVALID;
+    }
+    if (rd && strcmp(rd, "true") != 0 && strcmp(rd, "false") != 0) {
+        *inner_rate = host_rate;
+        if (why)
+            snprintf(why, why_size,
+                     "%s: metadata ssm.rediscretize \"%.40s\" is neither \"true\" nor \"false\"",
+                     ssm_model_path(m), rd);
+        return SSM_RATE_INVALID;
+    }
     int can_rediscretize = !rd || strcmp(rd, "false") != 0;
     ssm_rate_path path;
     if (model_rate == 0.0 || model_rate == host_rate) {

@@ -195,6 +195,20 @@ uint32_t ssm_lv2_chain_latency(const ssm_lv2_chain *c)
     return sum;
 }
 
+const char *ssm_lv2_chain_error(const ssm_lv2_chain *c, const char **uri)
+{
+    for (uint32_t s = 0; s < c->n_stages; s++)
+        for (uint32_t i = 0; i < c->stages[s].n_inst; i++) {
+            const char *e = ssm_lv2_plugin_error(c->stages[s].inst[i]);
+            if (e) {
+                if (uri)
+                    *uri = ssm_lv2_plugin_uri(c->stages[s].inst[i]);
+                return e;
+            }
+        }
+    return NULL;
+}
+
 uint32_t ssm_lv2_chain_n_stages(const ssm_lv2_chain *c)
 {
     return c->n_stages;

@@ -23,7 +23,7 @@ struct ssm_lv2_world {
     LilvNode *audio, *control, *atom, *cv, *input, *output, *freewheel, *enabled, *preset, *label,
         *default_state, *worker_schedule, *optional;
     LV2_URID atom_sequence, atom_chunk, atom_float, atom_double, atom_int, atom_long, atom_bool,
-        bs_min, bs_max, bs_nominal, param_sample_rate;
+        bs_min, bs_max, bs_nominal, param_sample_rate, log_error;
 };
 
 /* The installed plugin with this URI, or NULL. The caller holds w->lock. */

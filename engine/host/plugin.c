@@ -51,6 +51,10 @@ struct ssm_lv2_plugin {
     float rate_f;
     LV2_Options_Option options[5];
     LV2_Log_Log log;
+    /* The first message the plugin logged as log:Error (its worker may
+     * log while the host reads): claimed, written, then published. */
+    int error_claimed, error_ready;
+    char error[512];
     LV2_Feature f_map, f_unmap, f_options, f_bounded, f_schedule, f_default_state, f_log;
     const LV2_Feature *features[8];
 };
@@ -61,8 +65,26 @@ static int log_printf(LV2_Log_Handle handle, LV2_URID type, const char *fmt, ...
 static int log_vprintf(LV2_Log_Handle handle, LV2_URID type, const char *fmt, va_list ap)
 {
     ssm_lv2_plugin *p = handle;
+    int expected = 0;
+    if (type == p->w->log_error &&
+        __atomic_compare_exchange_n(&p->error_claimed, &expected, 1, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_RELAXED)) {
+        va_list copy;
+        va_copy(copy, ap);
+        vsnprintf(p->error, sizeof p->error, fmt, copy);
+        va_end(copy);
+        size_t n = strlen(p->error);
+        while (n > 0 && (p->error[n - 1] == '\n' || p->error[n - 1] == ' '))
+            p->error[--n] = '\0';
+        __atomic_store_n(&p->error_ready, 1, __ATOMIC_RELEASE);
+    }
     fprintf(stderr, "[%s] ", p->uri);
     return vfprintf(stderr, fmt, ap);
+}
+
+const char *ssm_lv2_plugin_error(const ssm_lv2_plugin *p)
+{
+    return __atomic_load_n(&p->error_ready, __ATOMIC_ACQUIRE) ? p->error : NULL;
 }
 
 static int log_printf(LV2_Log_Handle handle, LV2_URID type, const char *fmt, ...)

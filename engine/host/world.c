@@ -5,6 +5,7 @@
 #include <lv2/atom/atom.h>
 #include <lv2/buf-size/buf-size.h>
 #include <lv2/core/lv2.h>
+#include <lv2/log/log.h>
 #include <lv2/parameters/parameters.h>
 #include <lv2/presets/presets.h>
 #include <lv2/state/state.h>
@@ -136,6 +137,7 @@ ssm_lv2_world *ssm_lv2_world_create(ssm_error *err)
     w->bs_max = map_uri(w, LV2_BUF_SIZE__maxBlockLength);
     w->bs_nominal = map_uri(w, LV2_BUF_SIZE__nominalBlockLength);
     w->param_sample_rate = map_uri(w, LV2_PARAMETERS__sampleRate);
+    w->log_error = map_uri(w, LV2_LOG__Error);
     return w;
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ssm/audio_file.h"
 
@@ -13,6 +14,7 @@ struct ssm_audio_file {
     char *path;
     int writing;
     ssm_audio_info info;
+    int64_t promised_frames;
 };
 
 static ssm_audio_file *wrap(SNDFILE *sf, const char *path, const SF_INFO *si, int writing)
@@ -31,7 +33,52 @@ static ssm_audio_file *wrap(SNDFILE *sf, const char *path, const SF_INFO *si, in
     f->info.channels = (uint32_t)si->channels;
     f->info.frames = si->seekable ? (int64_t)si->frames : -1;
     f->info.format = si->format;
+    f->promised_frames = f->info.frames;
     return f;
+}
+
+/* Bytes per frame of an uncompressed subtype, or 0. */
+static int64_t frame_bytes(const SF_INFO *si)
+{
+    static const struct {
+        int subtype, bytes;
+    } sizes[] = {{SF_FORMAT_PCM_S8, 1}, {SF_FORMAT_PCM_U8, 1}, {SF_FORMAT_ULAW, 1},
+                 {SF_FORMAT_ALAW, 1},   {SF_FORMAT_PCM_16, 2}, {SF_FORMAT_PCM_24, 3},
+                 {SF_FORMAT_PCM_32, 4}, {SF_FORMAT_FLOAT, 4},  {SF_FORMAT_DOUBLE, 8}};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        if ((si->format & SF_FORMAT_SUBMASK) == sizes[i].subtype)
+            return (int64_t)sizes[i].bytes * si->channels;
+    return 0;
+}
+
+/* A truncated file (a copy cut short, a recorder that died) still opens:
+ * libsndfile clamps the length to the bytes that are there and says so
+ * only in its log, as "<chunk> : <size in the header> (should be <size
+ * there is>)" for the RIFF/FORM/data/SSND chunks. The largest shortfall is
+ * the audio that is missing. A header that gives no length (0, or the
+ * 0xFFFFFFFF streaming writers use) promises nothing. */
+static int64_t promised_frames(SNDFILE *sf, const SF_INFO *si)
+{
+    const int64_t bpf = frame_bytes(si);
+    if (!si->seekable || bpf == 0)
+        return si->frames;
+    char log[8192];
+    sf_command(sf, SFC_GET_LOG_INFO, log, sizeof log);
+    int64_t missing = 0;
+    for (char *line = log; line && *line;) {
+        char *next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        const char *colon = strchr(line, ':'), *should = strstr(line, "(should be ");
+        if (colon && should && colon < should) {
+            const long long declared = strtoll(colon + 1, NULL, 10);
+            const long long actual = strtoll(should + 11, NULL, 10);
+            if (declared > actual && declared < 0xFFFFF000LL && declared - actual > missing)
+                missing = declared - actual;
+        }
+        line = next;
+    }
+    return si->frames + missing / bpf;
 }
 
 ssm_audio_file *ssm_audio_file_open_read(const char *path, ssm_error *err)
@@ -53,7 +100,9 @@ ssm_audio_file *ssm_audio_file_open_read(const char *path, ssm_error *err)
     if (!f) {
         sf_close(sf);
         ssm_error_set(err, SSM_ERR_NOMEM, "%s: out of memory", path);
+        return NULL;
     }
+    f->promised_frames = promised_frames(sf, &si);
     return f;
 }
 
@@ -90,6 +139,11 @@ const ssm_audio_info *ssm_audio_file_info(const ssm_audio_file *f)
     return &f->info;
 }
 
+int64_t ssm_audio_file_promised_frames(const ssm_audio_file *f)
+{
+    return f->promised_frames;
+}
+
 int64_t ssm_audio_file_read(ssm_audio_file *f, float *interleaved, int64_t frames, ssm_error *err)
 {
     sf_count_t got = sf_readf_float(f->sf, interleaved, frames);
@@ -124,6 +178,38 @@ ssm_status ssm_audio_file_close(ssm_audio_file *f, ssm_error *err)
     free(f->path);
     free(f);
     return s;
+}
+
+int ssm_audio_format_clips(int format)
+{
+    const int sub = format & SF_FORMAT_SUBMASK;
+    return sub != SF_FORMAT_FLOAT && sub != SF_FORMAT_DOUBLE;
+}
+
+int ssm_audio_file_extension_known(const char *path)
+{
+    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+    if (!dot || (slash && dot < slash) || !dot[1])
+        return 0;
+    /* Names libsndfile's format table does not list but its readers take,
+     * and two it lists that are seldom audio: headerless .raw cannot be
+     * read without being told its format, and .mat is mostly data. */
+    static const char *const extra[] = {"aif", "aifc", "wave", "bwf", "ogg", "opus",
+                                        "mp3", "mp2",  "snd",  "sph", "nist"};
+    if (strcasecmp(dot + 1, "raw") == 0 || strcasecmp(dot + 1, "mat") == 0)
+        return 0;
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+        if (strcasecmp(dot + 1, extra[i]) == 0)
+            return 1;
+    int n = 0;
+    sf_command(NULL, SFC_GET_FORMAT_MAJOR_COUNT, &n, sizeof n);
+    for (int i = 0; i < n; i++) {
+        SF_FORMAT_INFO fi = {.format = i};
+        if (sf_command(NULL, SFC_GET_FORMAT_MAJOR, &fi, sizeof fi) == 0 && fi.extension &&
+            strcasecmp(dot + 1, fi.extension) == 0)
+            return 1;
+    }
+    return 0;
 }
 
 const char *ssm_audio_format_name(int format, char *buf, size_t size)

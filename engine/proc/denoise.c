@@ -3,7 +3,16 @@
  * a dry/wet mix, a click-free bypass, and gain-reduction and voice-activity
  * meters. The dry path is delayed by the model's latency so that mix and
  * bypass blend aligned signals (no comb filtering). The voice-activity
- * meter is the model graph's "vad" output. */
+ * meter is the model graph's "vad" output.
+ *
+ * The denoiser starts at the first input sample that is not digital
+ * silence, as if reset there. Its state moves under silence (its features
+ * are log(c^2 + eps), not 0) and its 48-frame hops are counted from its
+ * start, so without this the output depended on how much silence a host
+ * ran first: Ardour runs a plugin through a latency probe, the session's
+ * start and an export pre-roll before the take, a batch render does not,
+ * and the two differed by -21 dB (issue 14). Silence in is silence out,
+ * so nothing is lost by not running it (and it costs nothing). */
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -32,6 +41,9 @@ typedef struct {
     float coeff;                 /* per-sample smoothing, about 10 ms */
     float meter_coeff;           /* per-block smoothing of the gr meter */
     float gr, vad;
+    int idle;            /* nothing but digital silence since the reset */
+    const float **in_at; /* [nc]: the block from its first sound on */
+    float **out_at;
 } denoise;
 
 static void *denoise_create(const ssm_processor_desc *desc, ssm_error *err)
@@ -59,6 +71,17 @@ static void *denoise_create(const ssm_processor_desc *desc, ssm_error *err)
     }
     d->nc = d->run.n_channels;
     d->vad_out = ssm_netrun_meter_index(&d->run, "vad");
+    d->in_at = calloc(d->nc, sizeof *d->in_at);
+    d->out_at = calloc(d->nc, sizeof *d->out_at);
+    d->idle = 1;
+    if (!d->in_at || !d->out_at) {
+        ssm_netrun_free(&d->run);
+        free(d->in_at);
+        free(d->out_at);
+        free(d);
+        ssm_error_set(err, SSM_ERR_NOMEM, "out of memory creating denoise");
+        return NULL;
+    }
     return d;
 }
 
@@ -84,6 +107,7 @@ static ssm_status denoise_activate(void *self, double sr, uint32_t max_block, ui
     d->meter_coeff = (float)(1.0 - exp(-(double)max_block / (0.100 * sr)));
     for (int i = 0; i < 3; i++)
         d->current[i] = d->target[i];
+    d->idle = 1;
     return SSM_OK;
 }
 
@@ -93,6 +117,8 @@ static void denoise_destroy(void *self)
     ssm_netrun_free(&d->run);
     free(d->dry);
     free(d->line);
+    free(d->in_at);
+    free(d->out_at);
     free(d);
 }
 
@@ -129,9 +155,40 @@ static float denoise_get_param(const void *self, uint32_t index)
     }
 }
 
+/* Until the first sound: silence out, nothing run, the controls at their
+ * targets (no glide is heard over silence). Returns the frame the block's
+ * sound starts at, n when it has none. */
+static uint32_t wait_for_sound(denoise *d, const float *const *in, float *const *out, uint32_t n)
+{
+    uint32_t start = n;
+    for (uint32_t c = 0; c < d->nc; c++)
+        for (uint32_t i = 0; i < start; i++)
+            if (in[c][i] != 0.0f) {
+                start = i;
+                break;
+            }
+    for (uint32_t c = 0; c < d->nc; c++)
+        memset(out[c], 0, start * sizeof(float));
+    memcpy(d->current, d->target, sizeof d->current);
+    d->idle = start == n;
+    return start;
+}
+
 static void denoise_process(void *self, const float *const *in, float *const *out, uint32_t n)
 {
     denoise *d = self;
+    if (d->idle) {
+        const uint32_t start = wait_for_sound(d, in, out, n);
+        if (start == n)
+            return;
+        for (uint32_t c = 0; c < d->nc; c++) {
+            d->in_at[c] = in[c] + start;
+            d->out_at[c] = out[c] + start;
+        }
+        in = d->in_at;
+        out = d->out_at;
+        n -= start;
+    }
     for (uint32_t c = 0; c < d->nc; c++)
         memcpy(d->dry + (size_t)c * d->max_block, in[c], n * sizeof(float));
     ssm_netrun_process(&d->run, in, out, n);
@@ -181,6 +238,7 @@ static void denoise_reset(void *self)
     d->dpos = 0;
     memcpy(d->current, d->target, sizeof d->current);
     d->gr = d->vad = 0.0f;
+    d->idle = 1;
 }
 
 const ssm_processor_vtable ssm_proc_denoise = {

@@ -54,7 +54,10 @@ static const ssm_param_info params[] = {
     [P_BRIGHT] = {"brightness", "Brightness", "%", 0.0f, 100.0f, 50.0f, SSM_PARAM_INPUT},
     [P_MODES] = {"modes", "Modes", "", 1.0f, 64.0f, 64.0f, SSM_PARAM_INPUT},
     [P_MIX] = {"mix", "Dry/wet", "%", 0.0f, 100.0f, 100.0f, SSM_PARAM_INPUT},
-    [P_LEVEL] = {"level", "Level", "dB", -36.0f, 12.0f, 0.0f, SSM_PARAM_INPUT},
+    /* 0 dB is unit energy for an impulse (white noise keeps its level);
+     * speech or a note near the modes rings 12 dB and more louder, so the
+     * default leaves that room (issue 14: -1 dBFS speech gave +11 dBFS). */
+    [P_LEVEL] = {"level", "Level", "dB", -36.0f, 12.0f, -15.0f, SSM_PARAM_INPUT},
 };
 
 typedef struct {

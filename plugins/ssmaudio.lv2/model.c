@@ -11,7 +11,13 @@
  * state extension (mapped to an abstract path, so a saved session can
  * move with its files). Until a model is loaded the plugin is a gain stage
  * (the engine's "gain" processor at in_gain + out_gain), so the controls
- * and presets act the same with or without a model. */
+ * and presets act the same with or without a model.
+ *
+ * A file that cannot be loaded leaves the running model (or the gain
+ * stage) in place and says why, twice: as a log:Error (the host's log
+ * window; ssm-render fails the file on it) and as the readable parameter
+ * model#status, a patch:Set on the notify port ("loaded FILE" or "cannot
+ * load: REASON"), with the path that actually runs sent back after it. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +31,11 @@
 
 #include "ssm_lv2.h"
 
-#define MODEL_URI      SSM_LV2_URI "model"
-#define MODEL_FILE_URI SSM_LV2_URI "model#file"
-#define MODEL_FREE_URI SSM_LV2_URI "model#freeProcessor"
+#define MODEL_URI        SSM_LV2_URI "model"
+#define MODEL_FILE_URI   SSM_LV2_URI "model#file"
+#define MODEL_FREE_URI   SSM_LV2_URI "model#freeProcessor"
+#define MODEL_STATUS_URI SSM_LV2_URI "model#status"
+#define STATUS_BYTES     240
 
 typedef enum {
     PORT_CONTROL = 0,
@@ -43,18 +51,19 @@ static const char *const symbols[] = {"in_gain", "out_gain"};
 #define N_CONTROLS 2u
 
 typedef struct {
-    LV2_URID atom_path, atom_urid, atom_object, atom_sequence;
+    LV2_URID atom_path, atom_urid, atom_object, atom_sequence, atom_string;
     LV2_URID patch_set, patch_get, patch_property, patch_value;
-    LV2_URID model_file, free_processor;
+    LV2_URID model_file, free_processor, model_status;
 } uris;
 
 /* A loaded model on its way from the worker to run(), or an old one on its
  * way back. Passed by value through the host's worker ring. */
 typedef struct {
-    LV2_Atom atom; /* type: free_processor for the way back */
-    ssm_processor *proc;
+    LV2_Atom atom;       /* type: free_processor for the way back */
+    ssm_processor *proc; /* NULL: the load failed, status says why */
     char *path;
     int32_t param[N_CONTROLS];
+    char status[STATUS_BYTES];
 } model_msg;
 
 typedef struct {
@@ -68,7 +77,9 @@ typedef struct {
     ssm_lv2_controls controls;
     int controls_stale; /* a new processor: send every control value */
     int notify_path;    /* tell the host (and a GUI) the path changed */
-    int fresh;          /* activated: start at the control values, no glide */
+    int notify_status;  /* tell it how the last load went */
+    char status[STATUS_BYTES];
+    int fresh; /* activated: start at the control values, no glide */
     const LV2_Atom_Sequence *control;
     LV2_Atom_Sequence *notify;
     const float *in;
@@ -83,26 +94,36 @@ static void map_uris(LV2_URID_Map *map, uris *u)
     u->atom_urid = map->map(map->handle, LV2_ATOM__URID);
     u->atom_object = map->map(map->handle, LV2_ATOM__Object);
     u->atom_sequence = map->map(map->handle, LV2_ATOM__Sequence);
+    u->atom_string = map->map(map->handle, LV2_ATOM__String);
     u->patch_set = map->map(map->handle, LV2_PATCH__Set);
     u->patch_get = map->map(map->handle, LV2_PATCH__Get);
     u->patch_property = map->map(map->handle, LV2_PATCH__property);
     u->patch_value = map->map(map->handle, LV2_PATCH__value);
     u->model_file = map->map(map->handle, MODEL_FILE_URI);
     u->free_processor = map->map(map->handle, MODEL_FREE_URI);
+    u->model_status = map->map(map->handle, MODEL_STATUS_URI);
 }
 
-/* Not real-time: create and activate a processor for path. */
+/* Not real-time: create and activate a processor for path. On failure
+ * (logged as an error) msg->status says why and msg->proc is NULL. */
 static int load(model *self, const char *path, model_msg *msg)
 {
     memset(msg, 0, sizeof *msg);
-    msg->proc = ssm_lv2_processor_new(&self->host, "model", path, 1);
-    if (!msg->proc)
+    ssm_error err = {0};
+    msg->proc = ssm_lv2_processor_new_err(&self->host, "model", path, 1, &err);
+    if (!msg->proc) {
+        snprintf(msg->status, sizeof msg->status, "cannot load: %.220s", err.message);
         return 1;
+    }
     msg->path = strdup(path);
     if (!msg->path) {
         ssm_processor_destroy(msg->proc);
+        msg->proc = NULL;
+        snprintf(msg->status, sizeof msg->status, "cannot load %.200s: out of memory", path);
+        lv2_log_error(&self->host.logger, "ssm-model: %s\n", msg->status);
         return 1;
     }
+    snprintf(msg->status, sizeof msg->status, "loaded %.225s", path);
     for (uint32_t i = 0; i < N_CONTROLS; i++)
         msg->param[i] = ssm_processor_param_index(msg->proc, symbols[i]);
     lv2_log_note(&self->host.logger, "ssm-model: loaded %s\n", path);
@@ -121,6 +142,8 @@ static void install(model *self, model_msg *msg)
         self->controls.param[i] = msg->param[i];
     self->controls_stale = 1;
     self->notify_path = 1;
+    memcpy(self->status, msg->status, sizeof self->status);
+    self->notify_status = 1;
     msg->proc = old_proc;
     msg->path = old_path;
 }
@@ -144,17 +167,24 @@ static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function r
     model *self = instance;
     const LV2_Atom *atom = data;
     if (atom->type == self->u.free_processor) {
-        const model_msg *msg = data;
-        ssm_processor_destroy(msg->proc);
-        free(msg->path);
+        /* Copied out: a host's worker ring may hand it over at any
+         * 4-byte boundary, and the message holds pointers. */
+        model_msg msg;
+        if (size != sizeof msg)
+            return LV2_WORKER_ERR_UNKNOWN;
+        memcpy(&msg, data, sizeof msg);
+        ssm_processor_destroy(msg.proc);
+        free(msg.path);
         return LV2_WORKER_SUCCESS;
     }
     if (atom->type != self->u.atom_object)
         return LV2_WORKER_ERR_UNKNOWN;
     const char *path = set_message_path(self, (const LV2_Atom_Object *)atom);
-    model_msg msg;
-    if (!path || load(self, path, &msg))
+    if (!path)
         return LV2_WORKER_ERR_UNKNOWN;
+    /* A failed load is answered too: run() tells the host why. */
+    model_msg msg;
+    load(self, path, &msg);
     return respond(handle, sizeof msg, &msg);
 }
 
@@ -165,6 +195,12 @@ static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size, const
         return LV2_WORKER_ERR_UNKNOWN;
     model_msg msg;
     memcpy(&msg, data, sizeof msg);
+    if (!msg.proc) {
+        memcpy(self->status, msg.status, sizeof self->status);
+        self->notify_status = 1;
+        self->notify_path = 1; /* the path that still runs, for a GUI that showed the new one */
+        return LV2_WORKER_SUCCESS;
+    }
     install(self, &msg);
     msg.atom.size = sizeof msg - sizeof msg.atom;
     msg.atom.type = self->u.free_processor;
@@ -238,6 +274,18 @@ static void activate(LV2_Handle instance)
     self->fresh = 1;
 }
 
+static void write_status(model *self)
+{
+    LV2_Atom_Forge_Frame frame;
+    lv2_atom_forge_frame_time(&self->forge, 0);
+    lv2_atom_forge_object(&self->forge, &frame, 0, self->u.patch_set);
+    lv2_atom_forge_key(&self->forge, self->u.patch_property);
+    lv2_atom_forge_urid(&self->forge, self->u.model_status);
+    lv2_atom_forge_key(&self->forge, self->u.patch_value);
+    lv2_atom_forge_string(&self->forge, self->status, (uint32_t)strlen(self->status));
+    lv2_atom_forge_pop(&self->forge, &frame);
+}
+
 static void write_path(model *self)
 {
     LV2_Atom_Forge_Frame frame;
@@ -279,8 +327,10 @@ static void read_control(model *self)
             if (obj->body.otype == self->u.patch_set && set_message_path(self, obj) &&
                 self->schedule)
                 self->schedule->schedule_work(self->schedule->handle, total, &ev.atom);
-            else if (obj->body.otype == self->u.patch_get && self->path)
-                self->notify_path = 1;
+            else if (obj->body.otype == self->u.patch_get) {
+                self->notify_path = self->path != NULL;
+                self->notify_status = self->status[0] != '\0';
+            }
         }
         p = body + ((total + 7u) & ~7u);
     }
@@ -301,9 +351,12 @@ static void run(LV2_Handle instance, uint32_t n_samples)
     if (self->control)
         read_control(self);
     if (self->notify) {
+        if (self->notify_status && self->status[0])
+            write_status(self);
         if (self->notify_path && self->path)
             write_path(self);
         self->notify_path = 0;
+        self->notify_status = 0;
         lv2_atom_forge_pop(&self->forge, &seq);
     }
 
@@ -385,8 +438,13 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
         else
             free(abs);
     }
-    if (failed)
+    if (failed) {
+        /* Told on the next run (and logged already); the session keeps
+         * its path, so a file that comes back loads next time. */
+        memcpy(self->status, msg.status, sizeof self->status);
+        self->notify_status = 1;
         return LV2_STATE_ERR_UNKNOWN;
+    }
     install(self, &msg);
     ssm_processor_destroy(msg.proc);
     free(msg.path);

@@ -97,21 +97,32 @@ static inline int ssm_lv2_host_init(ssm_lv2_host *h, double rate, const char *bu
     return 0;
 }
 
-/* Create and activate a processor; logs the engine's message on failure. */
-static inline ssm_processor *ssm_lv2_processor_new(ssm_lv2_host *h, const char *type,
-                                                   const char *model_path, uint32_t n_channels)
+/* Create and activate a processor; on failure, logs the engine's message
+ * as an error (hosts show it, ssm-render fails the file on it) and leaves
+ * it in err when err is not NULL. */
+static inline ssm_processor *ssm_lv2_processor_new_err(ssm_lv2_host *h, const char *type,
+                                                       const char *model_path, uint32_t n_channels,
+                                                       ssm_error *err)
 {
-    ssm_error err = {0};
+    ssm_error local = {0};
+    if (!err)
+        err = &local;
     const ssm_processor_desc desc = {
         .type = type, .model_path = model_path, .n_channels = n_channels};
-    ssm_processor *p = ssm_processor_create(&desc, &err);
-    if (p && ssm_processor_activate(p, h->rate, h->max_block, &err) != SSM_OK) {
+    ssm_processor *p = ssm_processor_create(&desc, err);
+    if (p && ssm_processor_activate(p, h->rate, h->max_block, err) != SSM_OK) {
         ssm_processor_destroy(p);
         p = NULL;
     }
     if (!p)
-        lv2_log_error(&h->logger, "ssmaudio %s: %s\n", type, err.message);
+        lv2_log_error(&h->logger, "ssmaudio %s: %s\n", type, err->message);
     return p;
+}
+
+static inline ssm_processor *ssm_lv2_processor_new(ssm_lv2_host *h, const char *type,
+                                                   const char *model_path, uint32_t n_channels)
+{
+    return ssm_lv2_processor_new_err(h, type, model_path, n_channels, NULL);
 }
 
 /* Control input ports bound to processor parameters by symbol. */

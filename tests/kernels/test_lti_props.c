@@ -220,8 +220,52 @@ static void mimo_equivalence(void)
     ssm_s5_params_free(&sp);
 }
 
+/* The stability check must see a NaN pole (a NaN log_dt or A from a bad
+ * model): "r > max" is false for NaN, so a bank with one NaN mode read as
+ * stable and then ran NaN forever. */
+static void nan_poles(void)
+{
+    ssm_diag_bank b;
+    ssm_diag_bank_init(&b, 2, 16);
+    for (size_t m = 0; m < 16; m++)
+        for (size_t h = 0; h < 2; h++)
+            ssm_diag_bank_set(&b, h, m, 0.5, 0.1, 1.0, 0.0);
+    CHECK(ssm_diag_bank_max_pole(&b) < 1.0, "a stable bank reads as stable");
+    ssm_diag_bank_set(&b, 1, 7, NAN, 0.0, 1.0, 0.0);
+    double mp = ssm_diag_bank_max_pole(&b);
+    printf("diag bank with one NaN pole: max |lambda| %g\n", mp);
+    CHECK(!(mp < 1.0), "a NaN pole fails \"max_pole < 1\" (got %g)", mp);
+    ssm_diag_bank_free(&b);
+
+    ssm_s4d_params p;
+    ssm_s4d_params_init(&p, 1, 16);
+    ssm_diag_bank_init(&b, 1, 16);
+    p.log_dt[0] = NAN;
+    ssm_s4d_discretize(&p, SSM_ZOH, 1.0, &b);
+    mp = ssm_diag_bank_max_pole(&b);
+    printf("S4D with log_dt NaN: max |lambda| %g\n", mp);
+    CHECK(!(mp < 1.0), "S4D discretised from a NaN step fails the check (got %g)", mp);
+    ssm_diag_bank_free(&b);
+    ssm_s4d_params_free(&p);
+
+    ssm_lru_params lp;
+    ssm_mimo_bank mb;
+    ssm_lru_params_init(&lp, 1, 32);
+    ssm_lru_params_draw(&lp, 0.0, 0.9, 2.0 * M_PI, 5);
+    ssm_mimo_bank_init(&mb, 1, 32);
+    ssm_lru_discretize(&lp, 1.0, &mb);
+    CHECK(ssm_mimo_bank_max_pole(&mb) < 1.0, "a stable LRU reads as stable");
+    mb.lam_re[9] = NAN;
+    mp = ssm_mimo_bank_max_pole(&mb);
+    printf("MIMO bank with one NaN pole: max |lambda| %g\n", mp);
+    CHECK(!(mp < 1.0), "a NaN MIMO pole fails the check (got %g)", mp);
+    ssm_mimo_bank_free(&mb);
+    ssm_lru_params_free(&lp);
+}
+
 int main(void)
 {
+    nan_poles();
     poles_s4d();
     resample_s4d();
     mimo_equivalence();

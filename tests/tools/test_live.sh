@@ -25,6 +25,12 @@ pcm.ssmout {
     file "$t/out.raw"
     format "raw"
 }
+pcm.ssmsink {
+    type file
+    slave.pcm "null"
+    file "/dev/null"
+    format "raw"
+}
 EOC
 "$tone" "$t/in.raw" 48000 1 1 rawf
 fails=0
@@ -41,6 +47,20 @@ grep ssm-live "$t/log"
 grep -q "xruns [0-9]*; plugin latency 10 frames" "$t/log" ||
   { echo "FAIL summary does not report xruns and the plugin's 10-frame latency"; fails=$((fails + 1)); }
 "$check" "$t/out.raw" "$t/in.raw" 0.5 10 1e-7 || fails=$((fails + 1))
+# Numbers are parsed strictly: a stop condition that cannot be met (junk,
+# NaN, zero or negative) is a usage error, not a stream that runs forever.
+for bad in "--duration abc" "--duration nan" "--duration -1" "--duration 0" "--frames -5" \
+  "--frames 0" "--frames 10x" "--block 256x" "--rate 48k" "--channels 1.5"; do
+  # shellcheck disable=SC2086
+  HOME=$t timeout 10 "$live" -q -p "urn:ssmaudio:test:delay:Half" --in ssmin --out ssmsink \
+    $bad > "$t/bad.log" 2>&1
+  rc=$?
+  if [ "$rc" -eq 2 ] && grep -q -- "${bad%% *}" "$t/bad.log"; then
+    echo "ok   $bad: usage error naming the option"
+  else
+    echo "FAIL $bad: exit $rc (124: ran on until killed)"; head -3 "$t/bad.log"; fails=$((fails + 1))
+  fi
+done
 HOME=$t "$live" --list-devices > "$t/devs" 2> /dev/null
 grep -q ssmin "$t/devs" || { echo "FAIL --list-devices does not show ssmin"; fails=$((fails + 1)); }
 echo "test_live: $fails failed"

@@ -25,6 +25,10 @@ SSM_API ssm_audio_file *ssm_audio_file_open_read(const char *path, ssm_error *er
 SSM_API ssm_audio_file *ssm_audio_file_open_write(const char *path, const ssm_audio_info *info,
                                                   ssm_error *err);
 SSM_API const ssm_audio_info *ssm_audio_file_info(const ssm_audio_file *f);
+/* Frames the file's header promises: more than info's frames when the
+ * file is truncated (a WAV, AIFF, AU... cut short still opens, and reads
+ * what is there); else equal to them. */
+SSM_API int64_t ssm_audio_file_promised_frames(const ssm_audio_file *f);
 /* Interleaved float frames; returns frames read (0 at the end) or -1 with
  * err set. */
 SSM_API int64_t ssm_audio_file_read(ssm_audio_file *f, float *interleaved, int64_t frames,
@@ -33,6 +37,13 @@ SSM_API ssm_status ssm_audio_file_write(ssm_audio_file *f, const float *interlea
                                         ssm_error *err);
 /* Close; for a written file, reports a failure to flush. */
 SSM_API ssm_status ssm_audio_file_close(ssm_audio_file *f, ssm_error *err);
+/* Whether the format stores samples beyond +-1.0 (float and double
+ * subtypes) or clips them (every integer and compressed one). */
+SSM_API int ssm_audio_format_clips(int format);
+/* Whether path ends in an extension of a format libsndfile reads (".wav",
+ * ".flac", ".aif", ...; case-insensitive): how a folder's audio files are
+ * told from its other files. */
+SSM_API int ssm_audio_file_extension_known(const char *path);
 /* "WAV 24-bit", "FLAC 16-bit", ...: for messages. */
 SSM_API const char *ssm_audio_format_name(int format, char *buf, size_t size);
 

@@ -34,13 +34,24 @@ typedef struct {
     ssm_live_stream *(*open)(const ssm_live_config *cfg, ssm_live_process process, void *user,
                              ssm_error *err);
     ssm_status (*start)(ssm_live_stream *s, ssm_error *err);
-    void (*stop)(ssm_live_stream *s);
+    /* SSM_OK while the started stream runs; SSM_ERR_IO, with err saying
+     * "audio device lost" and why, once it stopped on its own (the device
+     * was unplugged, the sound server died). Cheap: poll it. */
+    ssm_status (*check)(ssm_live_stream *s, ssm_error *err);
+    /* Stops within about two seconds, whatever the device does. SSM_OK:
+     * stopped, the callback will not run again, close() may follow.
+     * Otherwise the device did not let go (or is gone): the stream is
+     * abandoned, close() frees nothing, and the caller must not free what
+     * the callback uses either; it should just exit. */
+    ssm_status (*stop)(ssm_live_stream *s, ssm_error *err);
     void (*close)(ssm_live_stream *s);
     double (*cpu_load)(ssm_live_stream *s);      /* 0..1, the backend's estimate */
     uint64_t (*xruns)(const ssm_live_stream *s); /* under- and overflows so far */
     /* Device latencies in seconds, as the backend reports them. */
     void (*latency)(ssm_live_stream *s, double *in, double *out);
-    /* The rate and block actually granted, and the device names opened. */
+    /* The rate and block actually granted, the device names opened, and
+     * (on a sound server with a period of its own) how the block relates
+     * to it. */
     void (*describe)(ssm_live_stream *s, char *buf, size_t size);
 } ssm_live_backend;
 

@@ -49,6 +49,11 @@ SSM_API uint32_t ssm_lv2_plugin_n_audio_out(const ssm_lv2_plugin *p);
  * run, as the spec says), or 0 if it has none; has_latency_port says which. */
 SSM_API uint32_t ssm_lv2_plugin_latency(const ssm_lv2_plugin *p);
 SSM_API int ssm_lv2_plugin_has_latency_port(const ssm_lv2_plugin *p);
+/* The first message the plugin logged as an error (log:Error: a model file
+ * it could not load, say), or NULL. A plugin that reported an error may be
+ * running as something else than asked (ssm-model passes audio through),
+ * so a batch host treats it as failed. Safe to call while its worker runs. */
+SSM_API const char *ssm_lv2_plugin_error(const ssm_lv2_plugin *p);
 
 /* Set an input control port by symbol (clamped to its range). Not real-time
  * (compares strings); errors name the plugin and list the symbols. */
@@ -101,6 +106,9 @@ SSM_API void ssm_lv2_chain_run(ssm_lv2_chain *c, const float *const *in, float *
                                uint32_t n_frames);
 /* Sum of the stages' reported latencies. */
 SSM_API uint32_t ssm_lv2_chain_latency(const ssm_lv2_chain *c);
+/* The first error any instance logged (ssm_lv2_plugin_error), with that
+ * plugin's URI in *uri (may be NULL), or NULL. */
+SSM_API const char *ssm_lv2_chain_error(const ssm_lv2_chain *c, const char **uri);
 SSM_API uint32_t ssm_lv2_chain_n_stages(const ssm_lv2_chain *c);
 /* The first instance of stage i (for its latency, controls, state). */
 SSM_API ssm_lv2_plugin *ssm_lv2_chain_stage(ssm_lv2_chain *c, uint32_t i);

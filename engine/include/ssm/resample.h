@@ -19,6 +19,7 @@ extern "C" {
 #endif
 
 typedef enum {
+    SSM_RATE_INVALID = -1,     /* the rate metadata is there but unusable (why says how) */
     SSM_RATE_NATIVE = 0,       /* host rate == model rate */
     SSM_RATE_REDISCRETIZE = 1, /* continuous-time parameters, discretised for the host */
     SSM_RATE_RESAMPLE = 2,     /* run at the model's rate inside a rate bridge */
@@ -26,7 +27,8 @@ typedef enum {
 
 /* Reads "ssm.sample_rate" and "ssm.rediscretize" (docs/model-format.md).
  * inner_rate gets the rate the model runs at; why (may be NULL) a sentence
- * naming the file and the path taken. */
+ * naming the file and the path taken, or, for SSM_RATE_INVALID, the key
+ * and what is wrong with its value. */
 SSM_API ssm_rate_path ssm_rate_choose(const ssm_model *m, double host_rate, double *inner_rate,
                                       char *why, size_t why_size);
 

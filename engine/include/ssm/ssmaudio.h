@@ -63,11 +63,21 @@ SSM_API ssm_status ssm_processor_activate(ssm_processor *p, double sample_rate, 
 SSM_API void ssm_processor_set_mode(ssm_processor *p, ssm_mode mode);
 SSM_API ssm_mode ssm_processor_mode(const ssm_processor *p);
 
+/* Input samples beyond this (+60 dBFS), and NaN and infinities, are no
+ * audio but a broken driver or file: process() runs them as silence, so
+ * they never reach a processor's state (one NaN would stay in a filter's
+ * state for good). */
+#define SSM_INPUT_LIMIT 1000.0f
+
 /* in[c] and out[c] for c < n_channels; in and out may be the same buffers.
  * Any n_frames (longer blocks are split at max_block). Before a successful
- * activate it writes silence. */
+ * activate it writes silence. Input that is NaN, infinite or beyond
+ * SSM_INPUT_LIMIT is processed as 0 (the caller's buffer is not touched). */
 SSM_API void ssm_processor_process(ssm_processor *p, const float *const *in, float *const *out,
                                    uint32_t n_frames);
+/* How many input samples process() has run as silence since create
+ * (SSM_INPUT_LIMIT). Real-time safe; may be read from another thread. */
+SSM_API uint64_t ssm_processor_rejected(const ssm_processor *p);
 /* Algorithmic latency in frames at the activated rate. */
 SSM_API uint32_t ssm_processor_latency(const ssm_processor *p);
 /* Clear all state (as if freshly activated). Real-time safe. */

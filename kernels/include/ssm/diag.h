@@ -75,7 +75,8 @@ void ssm_pole_to_float(double re, double im, float *fre, float *fim);
 void ssm_diag_bank_set(ssm_diag_bank *b, size_t h, size_t m, double lam_re, double lam_im,
                        double w_re, double w_im);
 
-/* Largest |lambda| over the bank: < 1 means every mode decays. */
+/* Largest |lambda| over the bank: < 1 means every mode decays. NaN when a
+ * pole is NaN, so that a check written "max_pole < 1" refuses it. */
 double ssm_diag_bank_max_pole(const ssm_diag_bank *b);
 
 /* The convolution kernel K[h * ld + l] = Re(sum_m w lambda^l) for l < L,

@@ -36,6 +36,7 @@ typedef struct {
 
 ssm_status ssm_mimo_bank_init(ssm_mimo_bank *b, size_t channels, size_t states);
 void ssm_mimo_bank_free(ssm_mimo_bank *b);
+/* Largest |lambda|; NaN when a pole is NaN (see ssm_diag_bank_max_pole). */
 double ssm_mimo_bank_max_pole(const ssm_mimo_bank *b);
 
 /* The bank with its state and both forms. Recurrent (SSM_MODE_STREAM): one
