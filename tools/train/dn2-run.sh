@@ -9,7 +9,7 @@
 # codec.py, ssmlib/) and, to resume, ckpt_<variant>.pt. OUT gets one file
 # per variant, ckpt_<variant>.pt (written every 90 s and at the end; it
 # holds the loss and validation history too), at most 3.
-# VARIANTS="s4d s4d-dft mamba" by default; PLAN=seconds of training of the whole
+# VARIANTS="v1ft s4d" by default; PLAN=seconds of training of the whole
 # schedule (both runs); RESTART=1: resumed variants start the lr warm-up and
 # cosine again over PLAN seconds; EXTRA: more train_dn2.py options;
 # SMOKE=1: a few tiny CPU steps.
@@ -17,8 +17,8 @@ set -u
 MIN=${1:?MINUTES}
 OUT=${2:?OUT}
 HERE=$(cd "$(dirname "$0")" && pwd)
-VARIANTS=${VARIANTS:-"s4d s4d-dft mamba"}
-PLAN=${PLAN:-900}
+VARIANTS=${VARIANTS:-"v1ft s4d"}
+PLAN=${PLAN:-480}
 PY=${PYTHON:-python3}
 mkdir -p "$OUT"
 n=$(echo $VARIANTS | wc -w)

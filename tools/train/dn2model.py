@@ -29,6 +29,10 @@ import ssmlib as S
 VARIANTS = {
     # v1 (presets/denoise.safetensors of issue 7): 4 blocks at width 128.
     "v1": dict(arch=dict(seq="s4d", filters=128, width=128, blocks=4, state=32), lr=2e-3, warm=False),
+    # v1 itself (all 4 blocks, width 128) trained on with the v2 corpus and
+    # loss: v1's CPU, the quality reference of the pruned variants.
+    "v1ft": dict(arch=dict(seq="s4d", filters=128, width=128, blocks=4, state=32), lr=4e-4,
+                 warm=[0, 1, 2, 3]),
     # S4D: v1 pruned to 3 blocks (its block 2 dropped: the one it misses
     # least) and 112 of its 128 channels, then trained on.
     # State 32 (16 complex modes) costs what 16 does: the engine's diagonal

@@ -253,6 +253,7 @@ def main():
     torch.set_num_threads(args.threads)
     torch.backends.cuda.matmul.allow_tf32 = False  # the engine is float32: train close to it
     torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cudnn.benchmark = True  # fixed shapes every step: the fastest conv algorithms
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     tag = f"[{args.variant}]"
 
@@ -307,10 +308,17 @@ def main():
 
     out_ckpt = args.out_ckpt or args.ckpt
 
+    # The weights of the best validation so far travel in the checkpoint too
+    # (a time-boxed run cannot be stopped by hand where it peaked).
+    best = {"score": -1e9, "model": None, "step": None, "val": None}
+    if os.path.exists(args.ckpt) and ck.get("best_model") is not None:
+        best = {"score": ck["best_score"], "model": ck["best_model"], "step": ck["best_step"], "val": ck["best_val"]}
+
     def save():
         ck = {"model": g.state_dict(), "opt": opt.state_dict(), "step": step, "trained": trained,
               "history": history, "gen": gen.get_state(), "variant": args.variant, "args": vars(args),
-              "arch": spec["arch"]}
+              "arch": spec["arch"], "best_model": best["model"], "best_score": best["score"],
+              "best_step": best["step"], "best_val": best["val"]}
         torch.save(ck, out_ckpt + ".tmp")
         os.replace(out_ckpt + ".tmp", out_ckpt)
 
@@ -318,6 +326,10 @@ def main():
         tv = time.time()
         r = validate(g, vsets)
         history.append({"step": step, "trained": round(trained, 1), "val": r})
+        score = r["sisdri_snr_mean"] + r["worst_family_db"]  # the mean, and the worst family
+        if score > best["score"]:
+            best.update(score=score, step=step, val=r,
+                        model={a: b.detach().to("cpu").clone() for a, b in g.state_dict().items()})
         keys = ["sisdri_snr_mean", "sisdri_family_mean", "worst_family_db", "clean_snr", "noise_att",
                 "onset_clamp_ms_max", "shift1_db", "shift24_db"]
         log("val", f"step {step}", " ".join(f"{k}={r[k]:.2f}" for k in keys if k in r),
