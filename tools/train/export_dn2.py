@@ -23,10 +23,17 @@ import dn2model as D  # noqa: E402
 from export import golden_signal  # noqa: E402
 
 
-def load_ckpt(path):
+def load_ckpt(path, weights="last"):
+    """The graph of a checkpoint: its last weights, or those of its best
+    validation point (train_dn2.py keeps both)."""
     ck = torch.load(path, map_location="cpu", weights_only=False)
     g = D.build(**ck["arch"])
-    g.load_state_dict(ck["model"])
+    if weights == "best":
+        if ck.get("best_model") is None:
+            raise SystemExit(f"{path} holds no best-validation weights")
+        g.load_state_dict(ck["best_model"])
+    else:
+        g.load_state_dict(ck["model"])
     return g.eval(), ck
 
 
@@ -37,15 +44,20 @@ def main():
     ap.add_argument("--golden", default=None)
     ap.add_argument("--golden-samples", type=int, default=9600)
     ap.add_argument("--commit", default="unknown")
+    ap.add_argument("--weights", choices=("last", "best"), default="last",
+                    help="the checkpoint's last weights or those of its best validation")
     ap.add_argument("--data", default="tools/train/make_data_v2.sh (90 min, seed 1)")
     args = ap.parse_args()
-    g, ck = load_ckpt(args.ckpt)
+    g, ck = load_ckpt(args.ckpt, args.weights)
     vals = [h for h in ck.get("history", []) if "val" in h]
+    if args.weights == "best":
+        vals = [{"step": ck["best_step"], "val": ck["best_val"]}]
     meta = {
         "ssm.name": f"ssm-denoise v2 ({ck['variant']})",
         "ssm.provenance": json.dumps({
             "trainer": "tools/train/train_dn2.py", "exporter": "tools/train/export_dn2.py",
             "model": "tools/train/dn2model.py", "variant": ck["variant"], "arch": ck["arch"],
+            "weights": args.weights, "weights_step": vals[-1]["step"] if vals else ck["step"],
             "data": args.data, "commit": args.commit, "steps": ck["step"],
             "trained_seconds": round(ck["trained"], 1), "train_args": ck.get("args", {}),
             "last_val": vals[-1]["val"] if vals else None}),

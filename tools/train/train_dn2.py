@@ -115,7 +115,10 @@ def losses(g, x, s, info, args, shift_k=None):
     px = xd.pow(2).sum(-1)
     att = db(y.pow(2).sum(-1) + 1e-12) - db(px + 1e-12)
     l_att = Fn.relu(att - args.att_floor) * (px > 0)
-    per_item = torch.where(speech, l_snr, args.w_att * l_att)
+    # Clean items weigh w_clean: cutting a word's onset after silence (the
+    # onset clamp's failure mode) costs them alone.
+    w_sp = torch.where(info["kind"] == KIND["clean"], torch.full_like(l_snr, args.w_clean), torch.ones_like(l_snr))
+    per_item = torch.where(speech, w_sp * l_snr, args.w_att * l_att)
     # Onset items: the noise after onset + 50 ms (until the speech) must be down too.
     on = info["kind"] == KIND["onset"]
     lo = info["onset"] + int(0.05 * SR) + L
@@ -230,6 +233,7 @@ def main():
     ap.add_argument("--warmup", type=float, default=20.0, help="seconds of linear lr warm-up")
     ap.add_argument("--w-att", type=float, default=1.0)
     ap.add_argument("--w-onset", type=float, default=0.3)
+    ap.add_argument("--w-clean", type=float, default=1.0, help="weight of the clean items' SNR term")
     ap.add_argument("--w-stft", type=float, default=10.0)
     ap.add_argument("--w-vad", type=float, default=2.0)
     ap.add_argument("--w-shift", type=float, default=0.3)
