@@ -183,8 +183,7 @@ int main(void)
                first, rest, worst, 1000.0 * (double)(worst_at - on) / SR);
         printf("  issue 15 target (worst >= 20, rest >= 30 dB): %s\n",
                worst >= 20.0 && rest >= 30.0 ? "met" : "not met");
-        CHECK(worst >= 12.0, "every 10 ms from onset + 50 ms >= 12 dB down (worst %.1f dB)",
-              worst);
+        CHECK(worst >= 12.0, "every 10 ms from onset + 50 ms >= 12 dB down (worst %.1f dB)", worst);
         CHECK(rest >= 20.0, "noise after onset + 50 ms >= 20 dB down (%.1f dB)", rest);
     }
 
@@ -245,8 +244,8 @@ int main(void)
                     e += ((double)yk[i + k] - y0[i]) * ((double)yk[i + k] - y0[i]);
                 double r = db(e / energy(y0, len - k));
                 printf("input delayed by %zu: output residual %.1f dB\n", k, r);
-                CHECK(r <= -40.0, "delay %zu: output delayed by %zu, residual %.1f dB <= -40", k,
-                      k, r);
+                CHECK(r <= -40.0, "delay %zu: output delayed by %zu, residual %.1f dB <= -40", k, k,
+                      r);
             }
             free(xk);
             free(y0);
