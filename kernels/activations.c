@@ -1,5 +1,6 @@
 #include "ssm/activations.h"
 
+#include <float.h>
 #include <math.h>
 
 float ssm_sigmoidf(float x)
@@ -33,6 +34,16 @@ SSM_HOT void ssm_exp(float *out, const float *in, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         out[i] = ssm_expf_fast(in[i]);
+}
+
+SSM_HOT void ssm_logpow(float *out, const float *in, size_t n, float eps)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float p = in[i] * in[i] + eps;
+        /* The fast log reads normal floats only: anything below (a
+         * denormal eps, NaN) is read as the smallest normal. */
+        out[i] = ssm_logf_fast(p >= FLT_MIN ? p : FLT_MIN);
+    }
 }
 
 SSM_HOT void ssm_silu(float *out, const float *in, size_t n)
@@ -71,19 +82,44 @@ SSM_HOT void ssm_glu_add(float *restrict acc, const float *restrict in, size_t n
         acc[i] += in[i] * ssm_sigmoidf_fast(in[n + i]);
 }
 
-void ssm_layernorm(float *out, const float *in, const float *w, const float *b, size_t n, float eps)
+/* Sums in double over 8 interleaved partial sums (then added pairwise):
+ * the partial sums vectorise, where one running double sum is a chain of
+ * dependent adds the length of the row. */
+static inline __attribute__((always_inline)) double sum_sq(const float *x, size_t n, double mean)
+{
+    double p[8] = {0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (size_t j = 0; j < 8; j++) {
+            const double d = (double)x[i + j] - mean;
+            p[j] += d * d;
+        }
+    for (; i < n; i++) {
+        const double d = (double)x[i] - mean;
+        p[0] += d * d;
+    }
+    return ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
+}
+
+static inline __attribute__((always_inline)) double sum(const float *x, size_t n)
+{
+    double p[8] = {0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (size_t j = 0; j < 8; j++)
+            p[j] += (double)x[i + j];
+    for (; i < n; i++)
+        p[0] += (double)x[i];
+    return ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
+}
+
+SSM_HOT void ssm_layernorm(float *out, const float *in, const float *w, const float *b, size_t n,
+                           float eps)
 {
     /* Two passes in double: one-pass variance cancels badly for large means. */
-    double mean = 0.0, var = 0.0;
-    for (size_t i = 0; i < n; i++)
-        mean += in[i];
-    mean /= (double)n;
-    for (size_t i = 0; i < n; i++) {
-        double d = in[i] - mean;
-        var += d * d;
-    }
-    var /= (double)n;
-    float inv = (float)(1.0 / sqrt(var + eps));
+    const double mean = sum(in, n) / (double)n;
+    const double var = sum_sq(in, n, mean) / (double)n;
+    const float inv = (float)(1.0 / sqrt(var + eps));
     for (size_t i = 0; i < n; i++) {
         float y = (float)(in[i] - mean) * inv;
         if (w)
@@ -94,12 +130,13 @@ void ssm_layernorm(float *out, const float *in, const float *w, const float *b, 
     }
 }
 
-void ssm_rmsnorm(float *out, const float *in, const float *w, size_t n, float eps)
+SSM_HOT void ssm_rmsnorm(float *out, const float *in, const float *w, size_t n, float eps)
 {
-    double ms = 0.0;
-    for (size_t i = 0; i < n; i++)
-        ms += (double)in[i] * in[i];
-    float inv = (float)(1.0 / sqrt(ms / (double)n + eps));
-    for (size_t i = 0; i < n; i++)
-        out[i] = in[i] * inv * (w ? w[i] : 1.0f);
+    const float inv = (float)(1.0 / sqrt(sum_sq(in, n, 0.0) / (double)n + eps));
+    if (w)
+        for (size_t i = 0; i < n; i++)
+            out[i] = in[i] * inv * w[i];
+    else
+        for (size_t i = 0; i < n; i++)
+            out[i] = in[i] * inv;
 }

@@ -7,32 +7,22 @@
 #include <string.h>
 
 #include "diag_conv.h"
-
-#define LANES SSM_DIAG_LANES
-/* Modes are taken GROUPS x LANES at a time and that tile's coefficients and
- * state stay in registers while it runs over up to TILE samples: memory
- * traffic per sample drops to one row of partial sums, and GROUPS
- * independent recurrences in flight hide the latency of the chain
- * x <- lambda x + u. Partial sums stay per lane and are reduced once per
- * sample at the end of the tile. A glide holds four more coefficient
- * vectors per group, so it takes half as many groups to stay in registers. */
-#define GROUPS       4
-#define GLIDE_GROUPS 2
-#define TILE         64
-
-/* GCC/Clang vector extension: 16 floats, one AVX-512 register, two AVX2
- * ones; memcpy keeps loads free of aliasing and alignment assumptions. */
-typedef float vf __attribute__((vector_size(LANES * sizeof(float))));
-typedef float vf8 __attribute__((vector_size(8 * sizeof(float))));
-typedef float vf4 __attribute__((vector_size(4 * sizeof(float))));
-#define VLOAD(v, p)  memcpy(&(v), (p), sizeof(vf))
-#define VSTORE(p, v) memcpy((p), &(v), sizeof(vf))
+#include "diag_kernels.h"
 
 struct ssm_diag {
     ssm_diag_bank bank;
-    float *xr, *xi; /* [channels][stride] the state both forms share */
-    ssm_diag_conv *conv;
-    int conv_stale; /* the coefficients moved since the tables were made */
+    float *xr, *xi;         /* [channels][stride] the state both forms share */
+    ssm_diag_conv *conv;    /* the chunked schedule, NULL when the plan is the step */
+    ssm_diag_plan plan;     /* what SSM_MODE_OFFLINE runs */
+    const ssm_diag_simd *k; /* the inner loops for this CPU's SIMD level */
+    int conv_stale;         /* the coefficients moved since the tables were made */
+    /* The turned bank for frames with contiguous channels (diag_kernels.h),
+     * when the channels fill whole vectors: its coefficients are a copy
+     * (lanes_stale: the bank moved since), and the state lives either in
+     * xr, xi or in lanes (state_in_lanes), moved across when the other
+     * layout's schedule runs. */
+    ssm_diag_lanes lanes;
+    int has_lanes, lanes_stale, state_in_lanes;
     ssm_mode mode;
 };
 
@@ -43,7 +33,7 @@ ssm_status ssm_diag_bank_init(ssm_diag_bank *b, size_t channels, size_t modes)
         return SSM_ERR_INVALID;
     b->channels = channels;
     b->modes = modes;
-    b->stride = (modes + LANES - 1) / LANES * LANES;
+    b->stride = (modes + SSM_DIAG_LANES - 1) / SSM_DIAG_LANES * SSM_DIAG_LANES;
     b->weighting = SSM_DIAG_WEIGHT_OUTPUT;
     size_t n = channels * b->stride;
     b->lam_re = ssm_fft_alloc(n);
@@ -121,195 +111,8 @@ static void copy_coefficients(ssm_diag_bank *dst, const ssm_diag_bank *src)
     memcpy(dst->d, src->d, src->channels * sizeof(float));
 }
 
-/* ---- the recurrence ---- */
-
-/* s[t] = sum of the 16 lanes of p[t], t < 16, as one vector: a transposing
- * tree (each level adds the halves of every sample's lane group and packs
- * two samples' results into one vector), 15 adds and 30 shuffles for 16
- * samples instead of 15 dependent scalar adds per sample. */
-static inline __attribute__((always_inline)) void lane_sums16(const vf *p, float *s)
-{
-    vf q[8], r[4], v[2];
-    for (int k = 0; k < 8; k++)
-        q[k] = __builtin_shufflevector(p[2 * k], p[2 * k + 1], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18,
-                                       19, 20, 21, 22, 23) +
-               __builtin_shufflevector(p[2 * k], p[2 * k + 1], 8, 9, 10, 11, 12, 13, 14, 15, 24, 25,
-                                       26, 27, 28, 29, 30, 31);
-    for (int k = 0; k < 4; k++)
-        r[k] = __builtin_shufflevector(q[2 * k], q[2 * k + 1], 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18,
-                                       19, 24, 25, 26, 27) +
-               __builtin_shufflevector(q[2 * k], q[2 * k + 1], 4, 5, 6, 7, 12, 13, 14, 15, 20, 21,
-                                       22, 23, 28, 29, 30, 31);
-    for (int k = 0; k < 2; k++)
-        v[k] = __builtin_shufflevector(r[2 * k], r[2 * k + 1], 0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20,
-                                       21, 24, 25, 28, 29) +
-               __builtin_shufflevector(r[2 * k], r[2 * k + 1], 2, 3, 6, 7, 10, 11, 14, 15, 18, 19,
-                                       22, 23, 26, 27, 30, 31);
-    const vf o = __builtin_shufflevector(v[0], v[1], 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24,
-                                         26, 28, 30) +
-                 __builtin_shufflevector(v[0], v[1], 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25,
-                                         27, 29, 31);
-    VSTORE(s, o);
-}
-
-/* y[t] = sum of part[t]'s lanes + d(t) u[t] for t < nt, with d(t) = d0,
- * or d0 + (t_base + t + 1) dd when d glides. Whole groups of 16 samples go
- * through the tree; a short rest (a call of a few samples: a frame-rate
- * layer) is summed in registers. */
-static inline __attribute__((always_inline)) void reduce_tile(const vf *part, const float *u,
-                                                              float *y, size_t nt, float d0,
-                                                              float dd, size_t t_base,
-                                                              const int glide)
-{
-    size_t t0 = 0;
-    for (; t0 + LANES <= nt; t0 += LANES) {
-        float tmp[LANES];
-        lane_sums16(part + t0, tmp);
-        for (size_t j = 0; j < LANES; j++) {
-            const float dt = glide ? d0 + (float)(t_base + t0 + j + 1) * dd : d0;
-            y[t0 + j] = tmp[j] + dt * u[t0 + j];
-        }
-    }
-    for (; t0 < nt; t0++) {
-        /* In registers: a store and 16 scalar reloads would stall on
-         * store-to-load forwarding. */
-        const vf8 a = __builtin_shufflevector(part[t0], part[t0], 0, 1, 2, 3, 4, 5, 6, 7) +
-                      __builtin_shufflevector(part[t0], part[t0], 8, 9, 10, 11, 12, 13, 14, 15);
-        const vf4 c =
-            __builtin_shufflevector(a, a, 0, 1, 2, 3) + __builtin_shufflevector(a, a, 4, 5, 6, 7);
-        const float s = (c[0] + c[2]) + (c[1] + c[3]);
-        y[t0] = s + (glide ? d0 + (float)(t_base + t0 + 1) * dd : d0) * u[t0];
-    }
-}
-
-/* G groups of modes starting at index i over nt samples, adding into
- * part[t] (the first tile of a channel writes it instead, which saves
- * clearing it). Inlined with constant G, weighting, first and glide, so
- * the tile lives in registers. When gliding, coefficient c moves along
- * c(t) = c0 + f(t) (c1 - c0), f(t) = (t_base + t + 1) step, toward tg's
- * (the line's far end is reached exactly, not by accumulation): four more
- * vectors a group, hence half the groups. */
-static inline __attribute__((always_inline)) void
-tile(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi, size_t i, const int G,
-     const int w_in, const int first, const int glide, const float *u, vf *part, size_t nt,
-     size_t t_base, float step)
-{
-    vf lr[GROUPS], li[GROUPS], wr[GROUPS], wi[GROUPS], sr[GROUPS], si[GROUPS];
-    vf dlr[GROUPS], dli[GROUPS], dwr[GROUPS], dwi[GROUPS];
-    for (int g = 0; g < G; g++) {
-        const size_t k = i + (size_t)g * LANES;
-        VLOAD(lr[g], b->lam_re + k);
-        VLOAD(li[g], b->lam_im + k);
-        VLOAD(wr[g], b->w_re + k);
-        VLOAD(wi[g], b->w_im + k);
-        VLOAD(sr[g], xr + k);
-        VLOAD(si[g], xi + k);
-        if (glide) {
-            vf t;
-            VLOAD(t, tg->lam_re + k);
-            dlr[g] = t - lr[g];
-            VLOAD(t, tg->lam_im + k);
-            dli[g] = t - li[g];
-            VLOAD(t, tg->w_re + k);
-            dwr[g] = t - wr[g];
-            VLOAD(t, tg->w_im + k);
-            dwi[g] = t - wi[g];
-        }
-    }
-    for (size_t t = 0; t < nt; t++) {
-        const vf ut = (vf){0} + u[t];
-        const vf f = (vf){0} + (glide ? (float)(t_base + t + 1) * step : 0.0f);
-        vf acc = {0};
-#pragma GCC unroll 4
-        for (int g = 0; g < G; g++) {
-            const vf cr = glide ? lr[g] + f * dlr[g] : lr[g];
-            const vf ci = glide ? li[g] + f * dli[g] : li[g];
-            const vf er = glide ? wr[g] + f * dwr[g] : wr[g];
-            const vf ei = glide ? wi[g] + f * dwi[g] : wi[g];
-            vf nr, ni;
-            if (w_in) {
-                nr = cr * sr[g] - ci * si[g] + er * ut;
-                ni = cr * si[g] + ci * sr[g] + ei * ut;
-                acc += nr;
-            } else {
-                nr = cr * sr[g] - ci * si[g] + ut;
-                ni = cr * si[g] + ci * sr[g];
-                acc += er * nr - ei * ni;
-            }
-            sr[g] = nr;
-            si[g] = ni;
-        }
-        part[t] = first ? acc : part[t] + acc;
-    }
-    for (int g = 0; g < G; g++) {
-        VSTORE(xr + i + (size_t)g * LANES, sr[g]);
-        VSTORE(xi + i + (size_t)g * LANES, si[g]);
-    }
-}
-
-/* Channel h over n samples, in tiles of TILE samples x GROUPS groups
- * (GLIDE_GROUPS when gliding). */
-static inline __attribute__((always_inline)) void
-run_channel(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi, size_t h,
-            const float *in, float *out, size_t n, float step, const int w_in, const int glide)
-{
-    const size_t S = b->stride, base = h * S;
-    const size_t width = (glide ? GLIDE_GROUPS : GROUPS) * LANES;
-    const float d0 = b->d[h], dd = glide ? (tg->d[h] - b->d[h]) * step : 0.0f;
-    float ubuf[TILE];
-    vf part[TILE];
-    for (size_t t0 = 0; t0 < n; t0 += TILE) {
-        const size_t nt = n - t0 < TILE ? n - t0 : TILE;
-        /* Copy the input first: out may alias in. */
-        memcpy(ubuf, in + t0, nt * sizeof(float));
-        /* The short tile (S mod width modes) first: it writes part. */
-        const size_t full = S / width * width, r = base + full;
-        switch ((S - full) / LANES) {
-        case 3:
-            tile(b, tg, xr, xi, r, 3, w_in, 1, glide, ubuf, part, nt, t0, step);
-            break;
-        case 2:
-            tile(b, tg, xr, xi, r, 2, w_in, 1, glide, ubuf, part, nt, t0, step);
-            break;
-        case 1:
-            tile(b, tg, xr, xi, r, 1, w_in, 1, glide, ubuf, part, nt, t0, step);
-            break;
-        default:
-            if (full)
-                tile(b, tg, xr, xi, base, glide ? GLIDE_GROUPS : GROUPS, w_in, 1, glide, ubuf, part,
-                     nt, t0, step);
-            break;
-        }
-        for (size_t k = full == S ? width : 0; k < full; k += width)
-            tile(b, tg, xr, xi, base + k, glide ? GLIDE_GROUPS : GROUPS, w_in, 0, glide, ubuf, part,
-                 nt, t0, step);
-        reduce_tile(part, ubuf, out + t0, nt, d0, dd, t0, glide);
-    }
-}
-
-SSM_HOT static void step_out(const ssm_diag_bank *b, float *xr, float *xi, size_t h,
-                             const float *in, float *out, size_t n)
-{
-    run_channel(b, NULL, xr, xi, h, in, out, n, 0.0f, 0, 0);
-}
-
-SSM_HOT static void step_in(const ssm_diag_bank *b, float *xr, float *xi, size_t h, const float *in,
-                            float *out, size_t n)
-{
-    run_channel(b, NULL, xr, xi, h, in, out, n, 0.0f, 1, 0);
-}
-
-SSM_HOT static void glide_out(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi,
-                              size_t h, const float *in, float *out, size_t n, float step)
-{
-    run_channel(b, tg, xr, xi, h, in, out, n, step, 0, 1);
-}
-
-SSM_HOT static void glide_in(const ssm_diag_bank *b, const ssm_diag_bank *tg, float *xr, float *xi,
-                             size_t h, const float *in, float *out, size_t n, float step)
-{
-    run_channel(b, tg, xr, xi, h, in, out, n, step, 1, 1);
-}
+/* The recurrence itself (fixed and gliding coefficients) is in
+ * kernels/diag_simd.h, compiled per SIMD level. */
 
 /* Move the coefficients f = n / remaining of the way (all the way when the
  * glide ends here, so the target is met exactly). */
@@ -331,22 +134,105 @@ static void glide_coefficients(ssm_diag_bank *b, const ssm_diag_bank *tg, size_t
         b->d[h] += f * (tg->d[h] - b->d[h]);
 }
 
+/* ---- the turned bank ---- */
+
+static void lanes_free(ssm_diag_lanes *L)
+{
+    float *arrays[] = {L->lr, L->li, L->wr, L->wi, L->xr, L->xi, L->d};
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
+        ssm_fft_free(arrays[i]);
+    memset(L, 0, sizeof *L);
+}
+
+static int lanes_init(ssm_diag_lanes *L, const ssm_diag_bank *b, size_t lanes)
+{
+    memset(L, 0, sizeof *L);
+    L->groups = b->channels / lanes;
+    L->modes = b->modes;
+    L->lanes = lanes;
+    L->weighting = b->weighting;
+    const size_t n = b->channels * b->modes;
+    L->lr = ssm_fft_alloc(n);
+    L->li = ssm_fft_alloc(n);
+    L->wr = ssm_fft_alloc(n);
+    L->wi = ssm_fft_alloc(n);
+    L->xr = ssm_fft_alloc(n);
+    L->xi = ssm_fft_alloc(n);
+    L->d = ssm_fft_alloc(b->channels);
+    return L->lr && L->li && L->wr && L->wi && L->xr && L->xi && L->d;
+}
+
+/* a [channels][stride] (bank layout) <-> l [groups][modes][lanes]. */
+static void to_lanes(const ssm_diag_bank *b, size_t lanes, const float *a, float *l)
+{
+    for (size_t h = 0; h < b->channels; h++)
+        for (size_t m = 0; m < b->modes; m++)
+            l[((h / lanes) * b->modes + m) * lanes + h % lanes] = a[h * b->stride + m];
+}
+
+static void from_lanes(const ssm_diag_bank *b, size_t lanes, const float *l, float *a)
+{
+    for (size_t h = 0; h < b->channels; h++)
+        for (size_t m = 0; m < b->modes; m++)
+            a[h * b->stride + m] = l[((h / lanes) * b->modes + m) * lanes + h % lanes];
+}
+
+static void lanes_coefficients(ssm_diag *d)
+{
+    const size_t NL = d->lanes.lanes;
+    to_lanes(&d->bank, NL, d->bank.lam_re, d->lanes.lr);
+    to_lanes(&d->bank, NL, d->bank.lam_im, d->lanes.li);
+    to_lanes(&d->bank, NL, d->bank.w_re, d->lanes.wr);
+    to_lanes(&d->bank, NL, d->bank.w_im, d->lanes.wi);
+    memcpy(d->lanes.d, d->bank.d, d->bank.channels * sizeof(float));
+    d->lanes_stale = 0;
+}
+
+/* The state into the layout the next schedule reads: O(channels x modes)
+ * copies, only when the layout changes. */
+static void state_to_lanes(ssm_diag *d)
+{
+    if (!d->state_in_lanes) {
+        to_lanes(&d->bank, d->lanes.lanes, d->xr, d->lanes.xr);
+        to_lanes(&d->bank, d->lanes.lanes, d->xi, d->lanes.xi);
+        d->state_in_lanes = 1;
+    }
+}
+
+static void state_to_bank(ssm_diag *d)
+{
+    if (d->state_in_lanes) {
+        from_lanes(&d->bank, d->lanes.lanes, d->lanes.xr, d->xr);
+        from_lanes(&d->bank, d->lanes.lanes, d->lanes.xi, d->xi);
+        d->state_in_lanes = 0;
+    }
+}
+
 /* ---- the object ---- */
 
 ssm_diag *ssm_diag_create(const ssm_diag_bank *b, const ssm_diag_config *cfg, ssm_status *status)
 {
     ssm_status st = SSM_ERR_INVALID;
     ssm_diag *d = NULL;
-    const size_t chunk = cfg && cfg->chunk ? cfg->chunk : 1024;
     const ssm_diag_method method = cfg ? cfg->method : SSM_DIAG_FFT;
     const ssm_plan_rigor rigor = cfg ? cfg->rigor : SSM_PLAN_ESTIMATE;
     if (!b || !b->channels || !b->modes ||
-        (b->weighting != SSM_DIAG_WEIGHT_OUTPUT && b->weighting != SSM_DIAG_WEIGHT_INPUT))
+        (b->weighting != SSM_DIAG_WEIGHT_OUTPUT && b->weighting != SSM_DIAG_WEIGHT_INPUT) ||
+        (method != SSM_DIAG_FFT && method != SSM_DIAG_SCAN && method != SSM_DIAG_STEP &&
+         method != SSM_DIAG_PLANNED))
         goto fail;
     st = SSM_ERR_NOMEM;
     d = calloc(1, sizeof *d);
     if (!d)
         goto fail;
+    if (method == SSM_DIAG_PLANNED) {
+        const size_t block = cfg->block ? cfg->block : 8192;
+        d->plan = ssm_diag_plan_offline(b->channels, b->modes, b->weighting, block, rigor);
+    } else {
+        d->plan.method = method;
+        d->plan.chunk = cfg && cfg->chunk ? cfg->chunk : 1024;
+        d->plan.min_block = 0;
+    }
     st = ssm_diag_bank_init(&d->bank, b->channels, b->modes);
     if (st != SSM_OK)
         goto fail;
@@ -357,9 +243,20 @@ ssm_diag *ssm_diag_create(const ssm_diag_bank *b, const ssm_diag_config *cfg, ss
     d->xi = ssm_fft_alloc(b->channels * b->stride);
     if (!d->xr || !d->xi)
         goto fail;
-    d->conv = ssm_diag_conv_create(&d->bank, chunk, rigor, method, &st);
-    if (!d->conv)
-        goto fail;
+    if (d->plan.method != SSM_DIAG_STEP) {
+        d->conv = ssm_diag_conv_create(&d->bank, d->plan.chunk, rigor, d->plan.method, &st);
+        if (!d->conv)
+            goto fail;
+    }
+    d->k = ssm_diag_simd_get();
+    /* Channels that fill whole vectors (a network layer's width): frames
+     * run on the turned bank. */
+    if (b->channels % d->k->lanes == 0) {
+        if (!lanes_init(&d->lanes, &d->bank, d->k->lanes))
+            goto fail;
+        d->has_lanes = 1;
+        lanes_coefficients(d);
+    }
     d->mode = SSM_MODE_STREAM;
     if (status)
         *status = SSM_OK;
@@ -376,6 +273,7 @@ void ssm_diag_destroy(ssm_diag *d)
     if (!d)
         return;
     ssm_diag_conv_destroy(d->conv);
+    lanes_free(&d->lanes);
     ssm_fft_free(d->xr);
     ssm_fft_free(d->xi);
     ssm_diag_bank_free(&d->bank);
@@ -392,28 +290,38 @@ void ssm_diag_reset(ssm_diag *d)
     const size_t n = d->bank.channels * d->bank.stride * sizeof(float);
     memset(d->xr, 0, n);
     memset(d->xi, 0, n);
+    d->state_in_lanes = 0;
+}
+
+void ssm_diag_process_strided(ssm_diag *d, const float *in, size_t in_ld, size_t in_ts, float *out,
+                              size_t out_ld, size_t out_ts, size_t n)
+{
+    if (n == 0)
+        return;
+    if (d->mode == SSM_MODE_OFFLINE && d->conv && n >= d->plan.min_block) {
+        if (d->conv_stale) {
+            ssm_diag_conv_update(d->conv, &d->bank);
+            d->conv_stale = 0;
+        }
+        state_to_bank(d);
+        ssm_diag_conv_process(d->conv, d->xr, d->xi, in, in_ld, in_ts, out, out_ld, out_ts, n);
+        return;
+    }
+    if (d->has_lanes && in_ld == 1 && out_ld == 1) {
+        if (d->lanes_stale)
+            lanes_coefficients(d);
+        state_to_lanes(d);
+        d->k->lanes_step(&d->lanes, in, in_ts, out, out_ts, n);
+        return;
+    }
+    state_to_bank(d);
+    d->k->bank(&d->bank, d->xr, d->xi, in, in_ld, in_ts, out, out_ld, out_ts, n);
 }
 
 void ssm_diag_process(ssm_diag *d, const float *in, size_t in_ld, float *out, size_t out_ld,
                       size_t n)
 {
-    if (n == 0)
-        return;
-    if (d->mode == SSM_MODE_OFFLINE) {
-        if (d->conv_stale) {
-            ssm_diag_conv_update(d->conv, &d->bank);
-            d->conv_stale = 0;
-        }
-        ssm_diag_conv_process(d->conv, d->xr, d->xi, in, in_ld, out, out_ld, n);
-        return;
-    }
-    const int w_in = d->bank.weighting == SSM_DIAG_WEIGHT_INPUT;
-    for (size_t h = 0; h < d->bank.channels; h++) {
-        if (w_in)
-            step_in(&d->bank, d->xr, d->xi, h, in + h * in_ld, out + h * out_ld, n);
-        else
-            step_out(&d->bank, d->xr, d->xi, h, in + h * in_ld, out + h * out_ld, n);
-    }
+    ssm_diag_process_strided(d, in, in_ld, 1, out, out_ld, 1, n);
 }
 
 ssm_status ssm_diag_set_bank(ssm_diag *d, const ssm_diag_bank *b)
@@ -422,6 +330,7 @@ ssm_status ssm_diag_set_bank(ssm_diag *d, const ssm_diag_bank *b)
         return SSM_ERR_INVALID;
     copy_coefficients(&d->bank, b);
     d->conv_stale = 1;
+    d->lanes_stale = 1;
     return SSM_OK;
 }
 
@@ -438,17 +347,17 @@ ssm_status ssm_diag_glide(ssm_diag *d, const ssm_diag_bank *target, const float 
         return SSM_OK;
     if (remaining < n)
         remaining = n;
-    const float step = 1.0f / (float)remaining;
-    const int w_in = b->weighting == SSM_DIAG_WEIGHT_INPUT;
-    for (size_t h = 0; h < b->channels; h++) {
-        if (w_in)
-            glide_in(b, target, d->xr, d->xi, h, in + h * in_ld, out + h * out_ld, n, step);
-        else
-            glide_out(b, target, d->xr, d->xi, h, in + h * in_ld, out + h * out_ld, n, step);
-    }
+    state_to_bank(d);
+    d->k->glide(b, target, d->xr, d->xi, in, in_ld, out, out_ld, n, 1.0f / (float)remaining);
     glide_coefficients(b, target, n, remaining);
     d->conv_stale = 1;
+    d->lanes_stale = 1;
     return SSM_OK;
+}
+
+ssm_diag_plan ssm_diag_get_plan(const ssm_diag *d)
+{
+    return d->plan;
 }
 
 const ssm_diag_bank *ssm_diag_get_bank(const ssm_diag *d)

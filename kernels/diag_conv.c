@@ -1,6 +1,7 @@
 /* The offline form of a diagonal bank: exact chunked convolution (see
  * diag_conv.h for the algebra), and the bank's impulse response. */
 #include "diag_conv.h"
+#include "diag_kernels.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,16 +10,8 @@
 #define SUB   SSM_DIAG_SUB
 /* Sub-chunks per register block (accumulators held in vector registers)
  * and per group (scratch of GROUP x modes). */
-#define KB    4
+#define KB    4 /* at least every level's KB_L (kernels/diag_simd.c) */
 #define GROUP 16
-
-/* Explicit vectors: the products below must stay in registers, which
- * plain loops over lane arrays do not guarantee. memcpy keeps the loads
- * free of aliasing and alignment assumptions; the compiler emits plain
- * vector loads. */
-typedef float v16 __attribute__((vector_size(64)));
-#define VLOAD(v, p)  memcpy(&(v), (p), sizeof(v16))
-#define VSTORE(p, v) memcpy((p), &(v), sizeof(v16))
 
 /* K[l] for l < L of channel h, accumulated per sample in double (acc: L
  * doubles of scratch) and rounded once. */
@@ -56,6 +49,7 @@ struct ssm_diag_conv {
     size_t H, S, M; /* channels, mode stride, modes */
     size_t T, nfft, nbs;
     ssm_rfft *fft;
+    const ssm_diag_simd *k; /* the dense products for this CPU's SIMD level */
     ssm_diag_method method;
     ssm_diag_weighting weighting;
     float *kspec; /* FFT: [H][2 nbs] spectrum of K[0..T) / nfft, interleaved re,im */
@@ -164,6 +158,7 @@ ssm_diag_conv *ssm_diag_conv_create(const ssm_diag_bank *b, size_t chunk, ssm_pl
     c->nfft = 2 * chunk;
     c->nbs = ssm_fft_bins_stride(c->nfft);
     c->method = method;
+    c->k = ssm_diag_simd_get();
     const size_t H = c->H, S = c->S;
     if (method == SSM_DIAG_FFT) {
         c->fft = ssm_rfft_create(c->nfft, rigor);
@@ -229,68 +224,8 @@ SSM_HOT static void cmul_spectrum(float *restrict x, const float *restrict k, si
     }
 }
 
-/* y[k SUB + s] += Re(sum_m E[m][s] V[k][m]) for k < kb (kb may be short of
- * a multiple of KB: the extra rows are computed from scratch and dropped).
- * The carried-in state seen through w lambda^(s+1), for KB sub-chunks at a
- * time: 2 x KB accumulators of SUB = 32 outputs, E streamed once. */
-SSM_HOT static void gemm_out(const float *restrict etr, const float *restrict eti,
-                             const float *restrict vr, const float *restrict vi, size_t S,
-                             float *restrict y, size_t kb, size_t r)
-{
-    enum { NV = SUB / 16 };
-    for (size_t k0 = 0; k0 < kb; k0 += KB) {
-        v16 acc[KB][NV];
-        memset(acc, 0, sizeof acc);
-        for (size_t m = 0; m < S; m++) {
-            v16 a[NV], b[NV];
-            for (size_t q = 0; q < NV; q++) {
-                VLOAD(a[q], etr + m * SUB + 16 * q);
-                VLOAD(b[q], eti + m * SUB + 16 * q);
-            }
-            for (size_t kk = 0; kk < KB; kk++) {
-                const float xr = vr[(k0 + kk) * S + m], xi = vi[(k0 + kk) * S + m];
-                for (size_t q = 0; q < NV; q++)
-                    acc[kk][q] += a[q] * xr - b[q] * xi;
-            }
-        }
-        for (size_t kk = 0; kk < KB && k0 + kk < kb; kk++) {
-            float *yk = y + (k0 + kk) * SUB;
-            float tmp[SUB];
-            for (size_t q = 0; q < NV; q++)
-                VSTORE(tmp + 16 * q, acc[kk][q]);
-            for (size_t t = 0; t < r; t++)
-                yk[t] += tmp[t];
-        }
-    }
-}
-
-/* Q[k][m] = sum_s F[s][m] u[k SUB + s] for k < kb: each sub-chunk's input
- * folded into a state (F row s = lambda^(SUB-1-s)). */
-SSM_HOT static void gemm_in(const float *restrict fr, const float *restrict fi,
-                            const float *restrict u, size_t S, float *restrict qr,
-                            float *restrict qi, size_t kb)
-{
-    for (size_t m = 0; m < S; m += 16)
-        for (size_t k0 = 0; k0 < kb; k0 += KB) {
-            v16 ar[KB], ai[KB];
-            memset(ar, 0, sizeof ar);
-            memset(ai, 0, sizeof ai);
-            for (size_t s = 0; s < SUB; s++) {
-                v16 f0, f1;
-                VLOAD(f0, fr + s * S + m);
-                VLOAD(f1, fi + s * S + m);
-                for (size_t kk = 0; kk < KB; kk++) {
-                    const float us = u[(k0 + kk) * SUB + s];
-                    ar[kk] += f0 * us;
-                    ai[kk] += f1 * us;
-                }
-            }
-            for (size_t kk = 0; kk < KB && k0 + kk < kb; kk++) {
-                VSTORE(qr + (k0 + kk) * S + m, ar[kk]);
-                VSTORE(qi + (k0 + kk) * S + m, ai[kk]);
-            }
-        }
-}
+/* The dense products (gemm_out, gemm_in, intra_conv) are in
+ * kernels/diag_simd.h, compiled per SIMD level. */
 
 /* a = lambda^r a + sum_{s<r} lambda^(r-1-s) u[s] (f points at the table
  * row SUB - r, so row s holds lambda^(r-1-s)); then v = lambda^SUB v. */
@@ -324,9 +259,13 @@ SSM_HOT static void state_in(const float *restrict fr, const float *restrict fi,
 /* The chunk into ubuf, zero-padded. Out-of-place r2c keeps its input, so
  * the zero padding persists between chunks: only a shorter chunk than the
  * last needs clearing. */
-static void load_chunk(ssm_diag_conv *c, const float *in, size_t n)
+static void load_chunk(ssm_diag_conv *c, const float *in, size_t is, size_t n)
 {
-    memcpy(c->ubuf, in, n * sizeof(float));
+    if (is == 1)
+        memcpy(c->ubuf, in, n * sizeof(float));
+    else
+        for (size_t t = 0; t < n; t++)
+            c->ubuf[t] = in[t * is];
     if (c->dirty > n)
         memset(c->ubuf + n, 0, (c->dirty - n) * sizeof(float));
     c->dirty = n;
@@ -334,13 +273,13 @@ static void load_chunk(ssm_diag_conv *c, const float *in, size_t n)
 
 /* The state handed out (accumulated in ar, ai) and y = ybuf + d u. */
 static void finish_chunk(const ssm_diag_conv *c, size_t h, float *restrict xr, float *restrict xi,
-                         float *out, size_t n)
+                         float *out, size_t os, size_t n)
 {
     memcpy(xr, c->ar, c->S * sizeof(float));
     memcpy(xi, c->ai, c->S * sizeof(float));
     const float d = c->d[h];
     for (size_t t = 0; t < n; t++)
-        out[t] = c->ybuf[t] + d * c->ubuf[t];
+        out[t * os] = c->ybuf[t] + d * c->ubuf[t];
 }
 
 /* One sub-chunk of Horner across sub-chunks: a = lambda^SUB a + q. */
@@ -356,10 +295,10 @@ static void horner_step(const float *restrict psr, const float *restrict psi, fl
 }
 
 static void conv_chunk(ssm_diag_conv *c, size_t h, float *restrict xr, float *restrict xi,
-                       const float *in, float *out, size_t n)
+                       const float *in, size_t is, float *out, size_t os, size_t n)
 {
     const size_t S = c->S;
-    load_chunk(c, in, n);
+    load_chunk(c, in, is, n);
     ssm_rfft_forward_interleaved(c->fft, c->ubuf, c->cplx);
     cmul_spectrum(c->cplx, c->kspec + 2 * h * c->nbs, c->nfft / 2 + 1);
     ssm_rfft_inverse_interleaved(c->fft, c->cplx, c->ybuf);
@@ -389,48 +328,20 @@ static void conv_chunk(ssm_diag_conv *c, size_t h, float *restrict xr, float *re
         }
         float *yg = c->ybuf + g0 * SUB;
         const float *ug = c->ubuf + g0 * SUB;
-        gemm_out(er, ei, c->gvr, c->gvi, S, yg, gb - 1, SUB);
-        gemm_out(er, ei, c->gvr + (gb - 1) * S, c->gvi + (gb - 1) * S, S, yg + (gb - 1) * SUB, 1,
-                 last);
+        c->k->gemm_out(er, ei, c->gvr, c->gvi, S, yg, gb - 1, SUB);
+        c->k->gemm_out(er, ei, c->gvr + (gb - 1) * S, c->gvi + (gb - 1) * S, S, yg + (gb - 1) * SUB,
+                       1, last);
         /* Input folded per full sub-chunk, then Horner across them; a short
          * last sub-chunk goes through the offset table rows. */
         const size_t full = last == SUB ? gb : gb - 1;
-        gemm_in(fr, fi, ug, S, c->gqr, c->gqi, full);
+        c->k->gemm_in(fr, fi, ug, S, c->gqr, c->gqi, full);
         for (size_t k = 0; k < full; k++)
             horner_step(psr, psi, c->ar, c->ai, c->gqr + k * S, c->gqi + k * S, S);
         if (full < gb)
             state_in(fr + (SUB - last) * S, fi + (SUB - last) * S, pr + last * S, pi + last * S,
                      psr, psi, c->ar, c->ai, c->gqr, c->gqi, ug + full * SUB, last, S);
     }
-    finish_chunk(c, h, xr, xi, out, n);
-}
-
-/* y[s] = sum_{j<=s} K[j] u[s-j], s < r <= SUB: the part of a sub-chunk's
- * output that its own inputs make (earlier inputs arrive through the state).
- * z holds SUB zeros then the sub-chunk, so a shifted load brings in zeros
- * for s < j. */
-SSM_HOT static void intra_conv(const float *restrict k, const float *restrict u, size_t r,
-                               float *restrict y)
-{
-    enum { NV = SUB / 16 };
-    float z[2 * SUB];
-    memset(z, 0, SUB * sizeof(float));
-    memcpy(z + SUB, u, r * sizeof(float));
-    memset(z + SUB + r, 0, (SUB - r) * sizeof(float));
-    v16 acc[NV];
-    memset(acc, 0, sizeof acc);
-    for (size_t j = 0; j < SUB; j++) {
-        const float kj = k[j];
-        for (size_t q = 0; q < NV; q++) {
-            v16 x;
-            VLOAD(x, z + SUB - j + 16 * q);
-            acc[q] += x * kj;
-        }
-    }
-    float tmp[SUB];
-    for (size_t q = 0; q < NV; q++)
-        VSTORE(tmp + 16 * q, acc[q]);
-    memcpy(y, tmp, r * sizeof(float));
+    finish_chunk(c, h, xr, xi, out, os, n);
 }
 
 /* The FFT-free schedule: per sub-chunk, the full state at its start (carried
@@ -438,10 +349,10 @@ SSM_HOT static void intra_conv(const float *restrict k, const float *restrict u,
  * inputs) seen through w lambda^(s+1), plus the in-sub-chunk convolution
  * with K[0..SUB). Same algebra, no transform: 8 M + 2 SUB flops a sample. */
 static void conv_chunk_scan(ssm_diag_conv *c, size_t h, float *restrict xr, float *restrict xi,
-                            const float *in, float *out, size_t n)
+                            const float *in, size_t is, float *out, size_t os, size_t n)
 {
     const size_t S = c->S;
-    load_chunk(c, in, n);
+    load_chunk(c, in, is, n);
     memcpy(c->ar, xr, S * sizeof(float));
     memcpy(c->ai, xi, S * sizeof(float));
     const float *er = c->er + h * SUB * S, *ei = c->ei + h * SUB * S;
@@ -456,7 +367,7 @@ static void conv_chunk_scan(ssm_diag_conv *c, size_t h, float *restrict xr, floa
         const size_t full = last == SUB ? gb : gb - 1;
         float *yg = c->ybuf + g0 * SUB;
         const float *ug = c->ubuf + g0 * SUB;
-        gemm_in(fr, fi, ug, S, c->gqr, c->gqi, full);
+        c->k->gemm_in(fr, fi, ug, S, c->gqr, c->gqi, full);
         for (size_t k = 0; k < gb; k++) {
             memcpy(c->gvr + k * S, c->ar, S * sizeof(float));
             memcpy(c->gvi + k * S, c->ai, S * sizeof(float));
@@ -467,25 +378,25 @@ static void conv_chunk_scan(ssm_diag_conv *c, size_t h, float *restrict xr, floa
             state_in(fr + (SUB - last) * S, fi + (SUB - last) * S, pr + last * S, pi + last * S,
                      psr, psi, c->ar, c->ai, c->gqr, c->gqi, ug + full * SUB, last, S);
         for (size_t k = 0; k < gb; k++)
-            intra_conv(kh, ug + k * SUB, k < full ? SUB : last, yg + k * SUB);
-        gemm_out(er, ei, c->gvr, c->gvi, S, yg, gb - 1, SUB);
-        gemm_out(er, ei, c->gvr + (gb - 1) * S, c->gvi + (gb - 1) * S, S, yg + (gb - 1) * SUB, 1,
-                 last);
+            c->k->intra_conv(kh, ug + k * SUB, k < full ? SUB : last, yg + k * SUB);
+        c->k->gemm_out(er, ei, c->gvr, c->gvi, S, yg, gb - 1, SUB);
+        c->k->gemm_out(er, ei, c->gvr + (gb - 1) * S, c->gvi + (gb - 1) * S, S, yg + (gb - 1) * SUB,
+                       1, last);
     }
-    finish_chunk(c, h, xr, xi, out, n);
+    finish_chunk(c, h, xr, xi, out, os, n);
 }
 
 void ssm_diag_conv_process(ssm_diag_conv *c, float *xr, float *xi, const float *in, size_t in_ld,
-                           float *out, size_t out_ld, size_t n)
+                           size_t is, float *out, size_t out_ld, size_t os, size_t n)
 {
     for (size_t h = 0; h < c->H; h++)
         for (size_t t0 = 0; t0 < n; t0 += c->T) {
             size_t len = n - t0 < c->T ? n - t0 : c->T;
+            const float *x = in + h * in_ld + t0 * is;
+            float *y = out + h * out_ld + t0 * os;
             if (c->method == SSM_DIAG_SCAN)
-                conv_chunk_scan(c, h, xr + h * c->S, xi + h * c->S, in + h * in_ld + t0,
-                                out + h * out_ld + t0, len);
+                conv_chunk_scan(c, h, xr + h * c->S, xi + h * c->S, x, is, y, os, len);
             else
-                conv_chunk(c, h, xr + h * c->S, xi + h * c->S, in + h * in_ld + t0,
-                           out + h * out_ld + t0, len);
+                conv_chunk(c, h, xr + h * c->S, xi + h * c->S, x, is, y, os, len);
         }
 }

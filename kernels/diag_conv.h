@@ -52,9 +52,10 @@ SSM_PRIVATE ssm_diag_conv *ssm_diag_conv_create(const ssm_diag_bank *b, size_t c
  * O(H M SUB) (scan). */
 SSM_PRIVATE ssm_status ssm_diag_conv_update(ssm_diag_conv *c, const ssm_diag_bank *b);
 /* n samples of every channel; xr, xi: the state, [channels][stride]. Same
- * strides and aliasing rule as ssm_diag_process. Real-time safe. */
+ * strides and aliasing rule as ssm_diag_process_strided. Real-time safe. */
 SSM_PRIVATE void ssm_diag_conv_process(ssm_diag_conv *c, float *xr, float *xi, const float *in,
-                                       size_t in_ld, float *out, size_t out_ld, size_t n);
+                                       size_t in_ld, size_t is, float *out, size_t out_ld,
+                                       size_t os, size_t n);
 SSM_PRIVATE void ssm_diag_conv_destroy(ssm_diag_conv *c);
 
 #endif

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "read_file.h"
+
 static int th_failures;
 static int th_checks;
 
@@ -114,22 +116,11 @@ static inline double th_normal(th_rng *r)
  * malloc'd array and its length, or NULL with a message. */
 static inline float *th_read_f32(const char *path, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot open golden file %s\n", path);
-        return NULL;
-    }
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    float *buf = malloc(sz > 0 ? (size_t)sz : 1);
-    *n = (size_t)sz / sizeof(float);
-    if (!buf || fread(buf, sizeof(float), *n, f) != *n) {
+    size_t bytes;
+    float *buf = th_read_file(path, &bytes);
+    *n = bytes / sizeof(float);
+    if (!buf)
         fprintf(stderr, "cannot read golden file %s\n", path);
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
     return buf;
 }
 

@@ -61,6 +61,26 @@ if build build-ci-release --buildtype=release; then
   fi
 fi
 
+# The kernels again with the AVX-512 clones left out (-Dsimd_max=v3), so an
+# AVX-512 machine also runs the AVX2+FMA code every AVX2-only CPU gets. Only
+# the kernel suite's programs are built.
+rm -rf build-ci-v3
+if meson setup build-ci-v3 -Dwerror=true --buildtype=release -Dsimd_max=v3 \
+     >build-ci-v3.setup.log 2>&1 &&
+   mapfile -t ktests < <(meson introspect build-ci-v3 --targets | python3 -c '
+import json, sys
+for t in json.load(sys.stdin):
+    if t["type"] == "executable" and "/tests/kernels/" in t["defined_in"]:
+        print(t["name"])') &&
+   meson compile -C build-ci-v3 -j "$jobs" "${ktests[@]}"; then
+  meson test -C build-ci-v3 --suite kernels --no-rebuild --num-processes "$jobs" --print-errorlogs
+  count build-ci-v3/meson-logs/testlog.json
+else
+  cat build-ci-v3.setup.log
+  echo "build failed: build-ci-v3 (kernels, simd_max=v3)"
+  failed=$((failed + 1))
+fi
+
 if build build-ci-sanitize --buildtype=debugoptimized -Db_sanitize=address,undefined \
      -Db_lundef=false; then
   meson test -C build-ci-sanitize --setup sanitize --num-processes "$jobs" --print-errorlogs

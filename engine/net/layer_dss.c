@@ -25,17 +25,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/layer.h"
-#include "ssm/diag.h"
+#include "net/diag_layer.h"
 #include "ssm/dss.h"
 
 typedef struct {
-    size_t width, modes, max_frames, l_max;
+    ssm_diag_layer m; /* first: the shared plan, process and reset take self */
+    size_t l_max;
     ssm_dss_variant variant;
     ssm_dss_params params;
-    ssm_diag_bank bank;
-    ssm_diag *diag;
-    float *s; /* [H][max_frames] channel-major for the bank */
 } dss;
 
 static const char *const variants[] = {"exp", "softmax", NULL};
@@ -43,10 +40,8 @@ static const char *const variants[] = {"exp", "softmax", NULL};
 static void destroy(void *self)
 {
     dss *l = self;
-    ssm_diag_destroy(l->diag);
-    ssm_diag_bank_free(&l->bank);
+    ssm_diag_layer_free(&l->m);
     ssm_dss_params_free(&l->params);
-    free(l->s);
     free(l);
 }
 
@@ -84,12 +79,13 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
     dss *l = ssm_layer_calloc(c, 1, sizeof *l);
     if (!l)
         return NULL;
-    l->width = H;
-    l->modes = M;
     l->l_max = l_max;
     l->variant = variant == SSM_DSS_SOFTMAX ? SSM_DSS_SOFTMAX : SSM_DSS_EXP;
-    if (ssm_dss_params_init(&l->params, H, M) != SSM_OK ||
-        ssm_diag_bank_init(&l->bank, H, M) != SSM_OK) {
+    if (!ssm_diag_layer_init(&l->m, H, M, c)) {
+        destroy(l);
+        return NULL;
+    }
+    if (ssm_dss_params_init(&l->params, H, M) != SSM_OK) {
         ssm_layer_fail(c, SSM_ERR_NOMEM, "out of memory for %zu x %zu modes", H, M);
         destroy(l);
         return NULL;
@@ -104,70 +100,16 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
     return l;
 }
 
+static ssm_status discretize(const void *self, double dt_scale, ssm_diag_bank *bank)
+{
+    const dss *l = self;
+    return ssm_dss_discretize(&l->params, l->variant, l->l_max, dt_scale, bank);
+}
+
 static ssm_status activate(void *self, const ssm_layer_env *env, ssm_layer_ctx *c)
 {
     dss *l = self;
-    ssm_diag_destroy(l->diag);
-    l->diag = NULL;
-    free(l->s);
-    l->max_frames = env->max_out;
-    ssm_status st = ssm_dss_discretize(&l->params, l->variant, l->l_max, env->dt_scale, &l->bank);
-    if (st != SSM_OK || !(ssm_diag_bank_max_pole(&l->bank) < 1.0)) {
-        ssm_layer_fail(c, SSM_ERR_FORMAT,
-                       "the parameters give no stable discrete system at dt_scale %g (a pole "
-                       "on or outside the unit circle, Lambda = 0, or not finite)",
-                       env->dt_scale);
-        return SSM_ERR_FORMAT;
-    }
-    l->s = ssm_layer_calloc(c, l->width * l->max_frames, sizeof *l->s);
-    if (!l->s)
-        return ssm_layer_status(c);
-    /* A power-of-two chunk up to 1024, as s4d (FFTW plans of other sizes may
-     * allocate inside execute); minimal when the step is planned. */
-    size_t chunk = 1;
-    while (env->offline != SSM_SCHEDULE_STEP && chunk < l->max_frames && chunk < 1024)
-        chunk *= 2;
-    const ssm_diag_config cfg = {
-        .chunk = chunk,
-        .method = env->offline == SSM_SCHEDULE_FFT ? SSM_DIAG_FFT : SSM_DIAG_SCAN,
-        .rigor = SSM_PLAN_ESTIMATE,
-    };
-    l->diag = ssm_diag_create(&l->bank, &cfg, &st);
-    if (!l->diag) {
-        ssm_layer_fail(c, st, "cannot build the %s schedule", ssm_schedule_name(env->offline));
-        return st;
-    }
-    return SSM_OK;
-}
-
-/* The same diagonal bank as s4d: the scan from 256 frames per call
- * (docs/benchmarks.md, S4D/DSS rows), else the step. */
-static ssm_schedule plan(const void *self, size_t max_frames)
-{
-    return max_frames >= 256 ? SSM_SCHEDULE_SCAN : SSM_SCHEDULE_STEP;
-}
-
-static void process(void *self, ssm_schedule sch, const ssm_frames *in, float *out, size_t n_out,
-                    uint64_t first_out)
-{
-    dss *l = self;
-    const size_t H = l->width, ld = l->max_frames;
-    const float *u = in[0].data;
-    for (size_t t = 0; t < n_out; t++)
-        for (size_t h = 0; h < H; h++)
-            l->s[h * ld + t] = u[t * H + h];
-    ssm_diag_set_mode(l->diag, sch == SSM_SCHEDULE_STEP ? SSM_MODE_STREAM : SSM_MODE_OFFLINE);
-    ssm_diag_process(l->diag, l->s, ld, l->s, ld, n_out);
-    for (size_t t = 0; t < n_out; t++)
-        for (size_t h = 0; h < H; h++)
-            out[t * H + h] = l->s[h * ld + t];
-}
-
-static void reset(void *self)
-{
-    dss *l = self;
-    if (l->diag)
-        ssm_diag_reset(l->diag);
+    return ssm_diag_layer_activate(&l->m, discretize, "Lambda = 0", env, c);
 }
 
 const ssm_layer_ops ssm_kind_dss = {
@@ -177,8 +119,8 @@ const ssm_layer_ops ssm_kind_dss = {
     .schedules = (1u << SSM_SCHEDULE_SCAN) | (1u << SSM_SCHEDULE_FFT),
     .create = create,
     .activate = activate,
-    .plan = plan,
-    .process = process,
-    .reset = reset,
+    .plan = ssm_diag_layer_plan,
+    .process = ssm_diag_layer_process,
+    .reset = ssm_diag_layer_reset,
     .destroy = destroy,
 };

@@ -100,19 +100,30 @@ static void process(void *self, ssm_schedule s, const ssm_frames *in, float *out
     if (in[0].n)
         ssm_gemm_t(l->syn, win, in[0].data, l->filters, l->dec, win, NULL, in[0].n, win,
                    l->filters);
-    for (size_t i = 0; i < n_out; i++) {
-        const uint64_t m = first_out + i;
-        if ((m + 1) % l->hop == 0) {
-            const float *syn = l->syn + (size_t)((m + 1) / l->hop - 1 - in[0].first) * win;
+    /* Runs of output frames between completions: a completed frame's
+     * synthesis is added at the frame it completes, then the run is read
+     * out of the ring (and cleared) by whole spans. */
+    const float *syn = l->syn;
+    size_t i = 0, next = (l->hop - (size_t)((first_out + 1) % l->hop)) % l->hop;
+    if (in[0].n)
+        syn += (size_t)((first_out + next + 1) / l->hop - 1 - in[0].first) * win;
+    while (i < n_out) {
+        if (i == next) {
             const size_t first = win - l->pos;
             for (size_t j = 0; j < first; j++)
                 l->ola[l->pos + j] += syn[j];
             for (size_t j = first; j < win; j++)
                 l->ola[j - first] += syn[j];
+            syn += win;
+            next += l->hop;
         }
-        out[i] = l->ola[l->pos];
-        l->ola[l->pos] = 0.0f;
-        l->pos = l->pos + 1 == win ? 0 : l->pos + 1;
+        for (size_t end = next < n_out ? next : n_out; i < end;) {
+            const size_t seg = end - i < win - l->pos ? end - i : win - l->pos;
+            memcpy(out + i, l->ola + l->pos, seg * sizeof(float));
+            memset(l->ola + l->pos, 0, seg * sizeof(float));
+            l->pos = l->pos + seg == win ? 0 : l->pos + seg;
+            i += seg;
+        }
     }
 }
 

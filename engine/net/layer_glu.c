@@ -27,13 +27,8 @@ static void process(void *self, ssm_schedule s, const ssm_frames *in, float *out
                     uint64_t first_out)
 {
     const size_t h = ((const glu *)self)->half;
-    for (size_t t = 0; t < n_out; t++) {
-        const float *x = in[0].data + t * 2 * h;
-        float *y = out + t * h;
-        ssm_sigmoid(y, x + h, h);
-        for (size_t i = 0; i < h; i++)
-            y[i] *= x[i];
-    }
+    for (size_t t = 0; t < n_out; t++)
+        ssm_glu(out + t * h, in[0].data + t * 2 * h, h);
 }
 
 const ssm_layer_ops ssm_kind_glu = {

@@ -19,20 +19,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/layer.h"
+#include "net/mimo_layer.h"
 #include "ssm/lru.h"
-#include "ssm/mimo.h"
 
 typedef struct {
-    size_t width, states;
+    ssm_mimo_layer m; /* first: the shared process and reset take self */
     ssm_lru_params params;
-    ssm_mimo *mimo;
 } lru;
 
 static void destroy(void *self)
 {
     lru *l = self;
-    ssm_mimo_destroy(l->mimo);
+    ssm_mimo_layer_free(&l->m);
     ssm_lru_params_free(&l->params);
     free(l);
 }
@@ -57,8 +55,8 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
     lru *l = ssm_layer_calloc(c, 1, sizeof *l);
     if (!l)
         return NULL;
-    l->width = H;
-    l->states = P;
+    l->m.width = H;
+    l->m.states = P;
     if (ssm_lru_params_init(&l->params, H, P) != SSM_OK) {
         ssm_layer_fail(c, SSM_ERR_NOMEM, "out of memory for %zu x %zu states", H, P);
         destroy(l);
@@ -75,50 +73,17 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
     return l;
 }
 
+static ssm_status discretize(const void *self, double dt_scale, ssm_mimo_bank *bank)
+{
+    const lru *l = self;
+    return ssm_lru_discretize(&l->params, dt_scale, bank);
+}
+
 static ssm_status activate(void *self, const ssm_layer_env *env, ssm_layer_ctx *c)
 {
     lru *l = self;
-    ssm_mimo_destroy(l->mimo);
-    l->mimo = NULL;
-    ssm_mimo_bank bank;
-    ssm_status st = ssm_mimo_bank_init(&bank, l->width, l->states);
-    if (st != SSM_OK)
-        return ssm_layer_fail(c, st, "out of memory for the bank"), st;
-    st = ssm_lru_discretize(&l->params, 1.0, &bank);
-    if (st != SSM_OK || !(ssm_mimo_bank_max_pole(&bank) < 1.0)) {
-        ssm_mimo_bank_free(&bank);
-        ssm_layer_fail(c, SSM_ERR_FORMAT,
-                       "the parameters give no stable recurrence (|lambda| >= 1 or not finite)");
-        return SSM_ERR_FORMAT;
-    }
-    /* The scan's chunk buffers hold T states; with the step planned the
-     * chunked form never runs: keep it minimal. */
-    size_t chunk = 1;
-    if (env->offline != SSM_SCHEDULE_STEP)
-        chunk = env->max_out < 1024 ? env->max_out : 1024;
-    l->mimo = ssm_mimo_create(&bank, chunk, &st);
-    ssm_mimo_bank_free(&bank);
-    if (!l->mimo) {
-        ssm_layer_fail(c, st, "cannot build the %s schedule", ssm_schedule_name(env->offline));
-        return st;
-    }
-    return SSM_OK;
-}
-
-static void process(void *self, ssm_schedule sch, const ssm_frames *in, float *out, size_t n_out,
-                    uint64_t first_out)
-{
-    lru *l = self;
-    const size_t H = l->width;
-    ssm_mimo_set_mode(l->mimo, sch == SSM_SCHEDULE_STEP ? SSM_MODE_STREAM : SSM_MODE_OFFLINE);
-    ssm_mimo_process(l->mimo, in[0].data, H, 1, out, H, 1, n_out);
-}
-
-static void reset(void *self)
-{
-    lru *l = self;
-    if (l->mimo)
-        ssm_mimo_reset(l->mimo);
+    /* Rate-bound: as trained (rate scale 1), whatever the host rate. */
+    return ssm_mimo_layer_activate(&l->m, discretize, 1.0, env, c);
 }
 
 /* No plan: the MIMO chunked scan does the step's work in three passes and
@@ -132,7 +97,7 @@ const ssm_layer_ops ssm_kind_lru = {
     .schedules = 1u << SSM_SCHEDULE_SCAN,
     .create = create,
     .activate = activate,
-    .process = process,
-    .reset = reset,
+    .process = ssm_mimo_layer_process,
+    .reset = ssm_mimo_layer_reset,
     .destroy = destroy,
 };

@@ -37,8 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/layer.h"
-#include "ssm/diag.h"
+#include "net/diag_layer.h"
 #include "ssm/s4d.h"
 
 typedef struct {
@@ -214,15 +213,8 @@ static ssm_status activate(void *self, const ssm_layer_env *env, ssm_layer_ctx *
     l->zb = l->xb ? ssm_layer_calloc(c, rows * W, sizeof *l->zb) : NULL;
     if (!l->zb)
         return ssm_layer_status(c);
-    /* As s4d: a power-of-two chunk up to 1024, minimal with the step planned. */
-    size_t chunk = 1;
-    while (env->offline != SSM_SCHEDULE_STEP && chunk < l->max_frames && chunk < 1024)
-        chunk *= 2;
-    const ssm_diag_config cfg = {
-        .chunk = chunk,
-        .method = env->offline == SSM_SCHEDULE_FFT ? SSM_DIAG_FFT : SSM_DIAG_SCAN,
-        .rigor = SSM_PLAN_ESTIMATE,
-    };
+    const ssm_diag_config cfg =
+        ssm_diag_layer_config(W, l->time.modes, l->max_frames, env->offline);
     l->diag = ssm_diag_create(&l->bank, &cfg, &st);
     if (!l->diag) {
         ssm_layer_fail(c, st, "cannot build the %s schedule", ssm_schedule_name(env->offline));
@@ -231,10 +223,12 @@ static ssm_status activate(void *self, const ssm_layer_env *env, ssm_layer_ctx *
     return SSM_OK;
 }
 
-/* The time recurrence is an S4D bank over C F channels: s4d's rule. */
+/* The time recurrence is an S4D bank over C F channels: the kernels' plan
+ * for that shape, as for s4d. */
 static ssm_schedule plan(const void *self, size_t max_frames)
 {
-    return max_frames >= 256 ? SSM_SCHEDULE_SCAN : SSM_SCHEDULE_STEP;
+    const s4nd *l = self;
+    return ssm_diag_layer_schedule(l->width, l->time.modes, max_frames);
 }
 
 static void process(void *self, ssm_schedule sch, const ssm_frames *in, float *out, size_t n_out,

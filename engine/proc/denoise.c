@@ -155,6 +155,49 @@ static float denoise_get_param(const void *self, uint32_t index)
     }
 }
 
+/* The block with fixed controls (every smoother at its target): the same
+ * arithmetic as the per-sample loop below with the controls constant, in
+ * passes that vectorise (the delay in place, then the mix, then the
+ * energies over 4 partial sums). */
+static void mix_fixed(denoise *d, float *const *out, uint32_t n, double *e_in, double *e_out)
+{
+    const float c0 = d->current[0], c1 = d->current[1], c2 = d->current[2];
+    uint32_t pos = d->dpos;
+    for (uint32_t c = 0; c < d->nc; c++) {
+        float *x = d->dry + (size_t)c * d->max_block;
+        float *line = d->line + (size_t)c * d->delay;
+        float *y = out[c];
+        pos = d->dpos;
+        if (d->delay)
+            for (uint32_t i = 0; i < n; i++) {
+                const float xi = x[i];
+                x[i] = line[pos];
+                line[pos] = xi;
+                pos = pos + 1 == d->delay ? 0 : pos + 1;
+            }
+        for (uint32_t i = 0; i < n; i++) {
+            const float dry = x[i];
+            float wet = c0 * dry + (1.0f - c0) * y[i];
+            wet = c1 * wet + (1.0f - c1) * dry;
+            y[i] = c2 * dry + (1.0f - c2) * wet;
+        }
+        double pi[4] = {0}, po[4] = {0};
+        uint32_t i = 0;
+        for (; i + 4 <= n; i += 4)
+            for (int k = 0; k < 4; k++) {
+                pi[k] += (double)x[i + k] * x[i + k];
+                po[k] += (double)y[i + k] * y[i + k];
+            }
+        for (; i < n; i++) {
+            pi[0] += (double)x[i] * x[i];
+            po[0] += (double)y[i] * y[i];
+        }
+        *e_in += (pi[0] + pi[1]) + (pi[2] + pi[3]);
+        *e_out += (po[0] + po[1]) + (po[2] + po[3]);
+    }
+    d->dpos = pos;
+}
+
 /* Until the first sound: silence out, nothing run, the controls at their
  * targets (no glide is heard over silence). Returns the frame the block's
  * sound starts at, n when it has none. */
@@ -193,32 +236,44 @@ static void denoise_process(void *self, const float *const *in, float *const *ou
         memcpy(d->dry + (size_t)c * d->max_block, in[c], n * sizeof(float));
     ssm_netrun_process(&d->run, in, out, n);
     double e_in = 1e-12, e_out = 1e-12;
-    float cur[3] = {0};
-    uint32_t pos = d->dpos;
-    for (uint32_t c = 0; c < d->nc; c++) {
-        const float *x = d->dry + (size_t)c * d->max_block;
-        float *line = d->line + (size_t)c * d->delay;
-        float *y = out[c];
-        memcpy(cur, d->current, sizeof cur);
-        pos = d->dpos;
-        for (uint32_t i = 0; i < n; i++) {
-            for (int k = 0; k < 3; k++)
-                cur[k] += d->coeff * (d->target[k] - cur[k]);
-            float dry = x[i];
-            if (d->delay) {
-                dry = line[pos];
-                line[pos] = x[i];
-                pos = pos + 1 == d->delay ? 0 : pos + 1;
-            }
-            float wet = cur[0] * dry + (1.0f - cur[0]) * y[i];
-            wet = cur[1] * wet + (1.0f - cur[1]) * dry;
-            y[i] = cur[2] * dry + (1.0f - cur[2]) * wet;
-            e_in += (double)dry * dry;
-            e_out += (double)y[i] * y[i];
-        }
+    /* A control within 1e-6 of its target has arrived (the one-pole
+     * smoother would otherwise creep towards it in ever smaller steps). */
+    int fixed = 1;
+    for (int k = 0; k < 3; k++) {
+        if (fabsf(d->target[k] - d->current[k]) <= 1e-6f * fmaxf(1.0f, fabsf(d->target[k])))
+            d->current[k] = d->target[k];
+        fixed &= d->current[k] == d->target[k];
     }
-    d->dpos = pos;
-    memcpy(d->current, cur, sizeof cur);
+    if (fixed) {
+        mix_fixed(d, out, n, &e_in, &e_out);
+    } else {
+        float cur[3] = {0};
+        uint32_t pos = d->dpos;
+        for (uint32_t c = 0; c < d->nc; c++) {
+            const float *x = d->dry + (size_t)c * d->max_block;
+            float *line = d->line + (size_t)c * d->delay;
+            float *y = out[c];
+            memcpy(cur, d->current, sizeof cur);
+            pos = d->dpos;
+            for (uint32_t i = 0; i < n; i++) {
+                for (int k = 0; k < 3; k++)
+                    cur[k] += d->coeff * (d->target[k] - cur[k]);
+                float dry = x[i];
+                if (d->delay) {
+                    dry = line[pos];
+                    line[pos] = x[i];
+                    pos = pos + 1 == d->delay ? 0 : pos + 1;
+                }
+                float wet = cur[0] * dry + (1.0f - cur[0]) * y[i];
+                wet = cur[1] * wet + (1.0f - cur[1]) * dry;
+                y[i] = cur[2] * dry + (1.0f - cur[2]) * wet;
+                e_in += (double)dry * dry;
+                e_out += (double)y[i] * y[i];
+            }
+        }
+        d->dpos = pos;
+        memcpy(d->current, cur, sizeof cur);
+    }
     float gr = (float)(10.0 * log10(e_in / e_out));
     gr = gr < 0.0f ? 0.0f : gr > 100.0f ? 100.0f : gr;
     d->gr += d->meter_coeff * (gr - d->gr);

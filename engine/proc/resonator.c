@@ -10,25 +10,22 @@
  *
  * The modes run on the kernels' diagonal bank with the gains on the input
  * (ssm/diag.h): a gain that changes acts on new input, never on what is
- * already ringing. Live, the recurrence; offline, the exact chunked scan;
- * both the same function. */
+ * already ringing. Live, the recurrence; offline, the exact schedule the
+ * bank's plan picks for the block size (ssm_diag_plan_offline: with 64
+ * modes, the recurrence itself); both the same function. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/plan.h"
 #include "core/processor_impl.h"
 #include "proc/smoother.h"
 #include "ssm/diag.h"
 
 #define MAX_MODES 64
-#define GRID      64 /* samples between control updates */
-/* Offline form: the chunked scan (no transform), in chunks of CHUNK. With
- * 64 modes it runs as fast as the recurrence, where the FFT schedule costs
- * 1.4x more, and re-deriving its tables after a glide costs O(M SUB), not
- * O(M CHUNK) (docs/benchmarks.md). */
-#define CHUNK   1024
-#define GLIDE_S 0.030 /* control glide time constant */
-#define LN1000  6.907755278982137
+#define GRID      64    /* samples between control updates */
+#define GLIDE_S   0.030 /* control glide time constant */
+#define LN1000    6.907755278982137
 
 enum {
     P_SHAPE,
@@ -215,8 +212,11 @@ static ssm_status resonator_activate(void *self, double sr, uint32_t max_block, 
     r->wet = NULL;
     if (ssm_diag_bank_init(&r->target, 1, MAX_MODES) == SSM_OK) {
         r->target.weighting = SSM_DIAG_WEIGHT_INPUT;
-        r->bank = ssm_diag_create(
-            &r->target, &(ssm_diag_config){.chunk = CHUNK, .method = SSM_DIAG_SCAN}, NULL);
+        r->bank = ssm_diag_create(&r->target,
+                                  &(ssm_diag_config){.method = SSM_DIAG_PLANNED,
+                                                     .rigor = ssm_engine_plan_rigor(),
+                                                     .block = max_block},
+                                  NULL);
     }
     if (!r->bank || !(r->wet = calloc(max_block, sizeof(float)))) {
         ssm_error_set(err, SSM_ERR_NOMEM, "out of memory activating resonator");

@@ -11,26 +11,22 @@
  *
  * The modes run on the kernels' diagonal bank, one channel of it per output
  * channel, with the gains on the input (ssm/diag.h). Live, the recurrence
- * (zero latency); offline, the exact chunked scan; both are the same
- * function.
+ * (zero latency); offline, the exact schedule the bank's plan picks for the
+ * block size (ssm_diag_plan_offline); both are the same function.
  * Changing the pre-delay or the size cross-fades from the old taps to the
  * new ones over one grid period, so moving them never clicks. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/plan.h"
 #include "core/processor_impl.h"
 #include "proc/smoother.h"
 #include "ssm/diag.h"
 
-#define N_MODES 1024
-#define N_TAPS  8
-#define GRID    128
-/* Offline form: the chunked scan (no transform), in chunks of CHUNK: with
- * 1024 modes per channel it is 1.2x faster than the FFT schedule, and
- * re-deriving its tables after a glide costs O(M SUB), not O(M CHUNK)
- * (docs/benchmarks.md). */
-#define CHUNK    2048
+#define N_MODES  1024
+#define N_TAPS   8
+#define GRID     128
 #define GLIDE_S  0.050
 #define MAX_PRE  200.0 /* ms */
 #define MAX_SIZE 62.0  /* ms of early-reflection span */
@@ -178,8 +174,11 @@ static ssm_status reverb_activate(void *self, double sr, uint32_t max_block, uin
              ssm_diag_bank_init(&r->target, n_channels, N_MODES) == SSM_OK;
     if (ok) {
         r->target.weighting = SSM_DIAG_WEIGHT_INPUT;
-        r->bank = ssm_diag_create(
-            &r->target, &(ssm_diag_config){.chunk = CHUNK, .method = SSM_DIAG_SCAN}, NULL);
+        r->bank = ssm_diag_create(&r->target,
+                                  &(ssm_diag_config){.method = SSM_DIAG_PLANNED,
+                                                     .rigor = ssm_engine_plan_rigor(),
+                                                     .block = max_block},
+                                  NULL);
         ok = r->bank != NULL;
     }
     for (uint32_t c = 0; c < n_channels && ok; c++)

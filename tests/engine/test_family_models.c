@@ -15,32 +15,13 @@
 
 #include "../alloc_trap.h"
 #include "../harness.h"
+#include "run_blocks.h"
 #include "ssm/model.h"
 #include "ssm/ssmaudio.h"
 
 #define TOL 1e-4
 
 static int allocs;
-
-static void run(ssm_processor *p, const float *x, float *y, size_t n, uint32_t max_block,
-                th_rng *rng)
-{
-    for (size_t done = 0; done < n;) {
-        uint32_t b = 1 + (uint32_t)(th_uniform(rng) * max_block);
-        if (b > max_block)
-            b = max_block;
-        if (b > n - done)
-            b = (uint32_t)(n - done);
-        const float *ip[1] = {x + done};
-        float *op[1] = {y + done};
-        at_arm();
-        ssm_processor_process(p, ip, op, b);
-        at_disarm();
-        done += b;
-    }
-    allocs += at_violations();
-    at_reset();
-}
 
 static ssm_processor *make(const char *path, double rate, uint32_t max_block, ssm_mode mode)
 {
@@ -92,7 +73,7 @@ static void check_model(const char *dir, const char *name)
         CHECK(p != NULL, "%s: processor at 48 kHz", name);
         if (p && y) {
             th_rng rng = {7};
-            run(p, in->data, y, T, (uint32_t)T, &rng);
+            allocs += run_blocks(p, in->data, y, T, (uint32_t)T, 0, &rng);
             char what[256];
             snprintf(what, sizeof what, "%s: \"model\" processor (offline) == PyTorch", name);
             th_close_f(what, y, want->data, T, TOL);
@@ -113,8 +94,8 @@ static void check_model(const char *dir, const char *name)
         ssm_processor *po = make(path, rates[r], 4096, SSM_MODE_OFFLINE);
         CHECK(ps && po, "%s at %g Hz: processors activate", name, rates[r]);
         if (ps && po) {
-            run(ps, x, ys, L, 256, &rng);
-            run(po, x, yo, L, 4096, &rng);
+            allocs += run_blocks(ps, x, ys, L, 256, 0, &rng);
+            allocs += run_blocks(po, x, yo, L, 4096, 0, &rng);
             char what[256];
             snprintf(what, sizeof what, "%s at %g Hz: stream (blocks <= 256) == offline (<= 4096)",
                      name, rates[r]);

@@ -11,30 +11,10 @@
 
 #include "../alloc_trap.h"
 #include "../harness.h"
+#include "run_blocks.h"
 #include "ssm/ssmaudio.h"
 
 static char model_path[1024];
-
-/* Run a processor over x (n samples) in blocks of `block` (0: random 1..max). */
-static void run(ssm_processor *p, const float *x, float *y, size_t n, uint32_t max_block,
-                uint32_t block, th_rng *rng, int *allocs)
-{
-    size_t done = 0;
-    while (done < n) {
-        uint32_t b = block ? block : 1 + (uint32_t)(th_uniform(rng) * max_block);
-        if (b > max_block)
-            b = max_block;
-        if (b > n - done)
-            b = (uint32_t)(n - done);
-        const float *ip[1] = {x + done};
-        float *op[1] = {y + done};
-        at_arm();
-        ssm_processor_process(p, ip, op, b);
-        at_disarm();
-        done += b;
-    }
-    *allocs += at_violations();
-}
 
 static ssm_processor *make(const char *type, double sr, uint32_t max_block, ssm_mode mode)
 {
@@ -90,7 +70,7 @@ int main(void)
             continue;
         CHECK(ssm_processor_latency(p) == 95, "latency %u == 95 samples at 48 kHz",
               ssm_processor_latency(p));
-        run(p, x, y, n, cases[c].max_block, cases[c].block, &rng, &allocs);
+        allocs += run_blocks(p, x, y, n, cases[c].max_block, cases[c].block, &rng);
         th_close_f(cases[c].what, y, ref, n, 1e-4);
         if (c == 0)
             memcpy(y2, y, n * sizeof *y);
@@ -107,7 +87,7 @@ int main(void)
         if (p) {
             size_t m = 48000;
             float *z = calloc(m, sizeof *z), *o = calloc(m, sizeof *o);
-            run(p, z, o, m, 256, 0, &rng, &allocs);
+            allocs += run_blocks(p, z, o, m, 256, 0, &rng);
             float mx = 0.0f;
             for (size_t i = 0; i < m; i++)
                 mx = fmaxf(mx, fabsf(o[i]));
@@ -117,7 +97,7 @@ int main(void)
             ssm_processor_reset(p);
             ssm_processor_set_param(p, (uint32_t)ssm_processor_param_index(p, "bypass"), 1.0f);
             ssm_processor_reset(p);
-            run(p, x, o, n, 256, 0, &rng, &allocs);
+            allocs += run_blocks(p, x, o, n, 256, 0, &rng);
             uint32_t lat = ssm_processor_latency(p);
             double e = 0.0;
             for (size_t i = lat; i < n; i++)

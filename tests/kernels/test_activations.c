@@ -32,6 +32,26 @@ int main(void)
         want[i] = (float)log1p(exp((double)x[i]));
     th_close_f("softplus vs log(1+e^x)", got, want, N, 1e-6);
 
+    /* log power over the range features see: |x| from 1e-6 to 1e3. */
+    for (int i = 0; i < N; i++)
+        x[i] = (i % 2 ? -1.0f : 1.0f) * powf(10.0f, -6.0f + 9.0f * (float)i / (N - 1));
+    ssm_logpow(got, x, N, 1e-8f);
+    double pmax = 0.0;
+    for (int i = 0; i < N; i++) {
+        const double w = log((double)x[i] * x[i] + 1e-8);
+        const double e = fabs(got[i] - w) / fmax(1.0, fabs(w));
+        pmax = e > pmax ? e : pmax;
+    }
+    printf("logpow vs log(x^2 + eps): max err %.3g of max(1, |log|) (bound 3e-7)\n", pmax);
+    CHECK(pmax < 3e-7, "logpow error %g", pmax);
+    const float odd[3] = {NAN, 0.0f, INFINITY};
+    ssm_logpow(got, odd, 3, 1e-45f); /* a denormal eps */
+    CHECK(isfinite(got[0]) && isfinite(got[1]) && isfinite(got[2]) && got[1] < -87.0f,
+          "logpow of NaN, 0 (denormal eps), inf: %g %g %g", (double)got[0], (double)got[1],
+          (double)got[2]);
+    for (int i = 0; i < N; i++)
+        x[i] = -30.0f + 60.0f * (float)i / (N - 1);
+
     ssm_sigmoid(got, x, N);
     for (int i = 0; i < N; i++)
         want[i] = (float)(1.0 / (1.0 + exp(-(double)x[i])));

@@ -37,5 +37,28 @@ int main(void)
         free(Wt);
         free(W), free(b), free(X), free(Y), free(ref);
     }
+    /* The element-wise helpers, in place too, at lengths around the
+     * vector widths. */
+    for (size_t n = 1; n < 70; n += 13) {
+        float a[70], b[70], y[70], want[70];
+        for (size_t i = 0; i < n; i++) {
+            a[i] = (float)th_normal(&r);
+            b[i] = (float)th_normal(&r);
+        }
+        ssm_add(y, a, b, n);
+        int ok = 1;
+        for (size_t i = 0; i < n; i++)
+            ok &= y[i] == a[i] + b[i];
+        ssm_mul(y, a, b, n);
+        for (size_t i = 0; i < n; i++)
+            ok &= y[i] == a[i] * b[i];
+        for (size_t i = 0; i < n; i++)
+            want[i] = a[i] * b[i] + b[i];
+        ssm_mul(a, a, b, n);
+        ssm_add(a, a, b, n);
+        for (size_t i = 0; i < n; i++)
+            ok &= a[i] == want[i];
+        CHECK(ok, "ssm_add / ssm_mul at n = %zu", n);
+    }
     return th_finish("test_linalg");
 }

@@ -10,21 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static float *slurp(const char *path, long *n)
+#include "../read_file.h"
+
+static float *read_f32(const char *path, long *n)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long bytes = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    *n = bytes / 4;
-    float *b = malloc((size_t)(*n + 1) * sizeof *b);
-    if (b && fread(b, 4, (size_t)*n, f) != (size_t)*n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
+    size_t bytes;
+    float *b = th_read_file(path, &bytes);
+    *n = (long)(bytes / sizeof(float));
     return b;
 }
 
@@ -35,7 +27,7 @@ int main(int argc, char **argv)
         return 2;
     }
     long no = 0, ni = 0;
-    float *o = slurp(argv[1], &no), *x = slurp(argv[2], &ni);
+    float *o = read_f32(argv[1], &no), *x = read_f32(argv[2], &ni);
     double gain = atof(argv[3]), tol = atof(argv[5]);
     long pdelay = atol(argv[4]);
     if (!o || !x || ni == 0) {

@@ -13,23 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = len > 0 ? malloc((size_t)len) : NULL;
-    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *n = (size_t)len;
-    return b;
-}
+#include "../read_file.h"
 
 int main(int argc, char **argv)
 {
@@ -38,7 +22,7 @@ int main(int argc, char **argv)
         return 2;
     }
     size_t n = 0;
-    unsigned char *b = slurp(argv[1], &n);
+    unsigned char *b = th_read_file(argv[1], &n);
     if (!b || n < 8) {
         fprintf(stderr, "model_edit: cannot read %s\n", argv[1]);
         return 1;

@@ -29,6 +29,8 @@ void zshim_destroy(zshim *z);
 #endif
 
 /* ---- diagonal bank (S4D, DSS) ---- */
+static void bench_diag_frames(const bench_opts *o);
+
 void bench_diag(const bench_opts *o)
 {
     const size_t H = 4, blocks[] = {64, 256, 1024, 4096, 8192};
@@ -63,10 +65,11 @@ void bench_diag(const bench_opts *o)
             for (size_t bi = 0; bi < sizeof blocks / sizeof blocks[0]; bi++) {
                 const size_t T = blocks[bi];
                 ssm_status st;
-                ssm_diag *c = ssm_diag_create(
-                    &b,
-                    &(ssm_diag_config){T, method ? SSM_DIAG_SCAN : SSM_DIAG_FFT, SSM_PLAN_MEASURE},
-                    &st);
+                ssm_diag *c =
+                    ssm_diag_create(&b,
+                                    &(ssm_diag_config){T, method ? SSM_DIAG_SCAN : SSM_DIAG_FFT,
+                                                       SSM_PLAN_MEASURE, 0},
+                                    &st);
                 if (!c) {
                     printf("chunked T=%zu: %s\n", T, ssm_status_string(st));
                     continue;
@@ -95,7 +98,57 @@ void bench_diag(const bench_opts *o)
         ssm_diag_bank_free(&b);
         ssm_s4d_params_free(&p);
     }
+    bench_diag_frames(o);
     printf("peak RSS so far: %ld MB\n\n", bench_maxrss_mb());
+}
+
+/* The step at a frame-rate network's shape (a denoiser's S4D layer: H = 128
+ * channels of S4D N = 32, i.e. 16 complex modes) and the few frames a
+ * streaming call brings: ns per frame (all channels). */
+static void bench_diag_frames(const bench_opts *o)
+{
+    const size_t H = 128, blocks[] = {1, 2, 3, 8, 64, 171};
+    const size_t Ms[] = {16, 32, 64};
+    printf("== the step at a network's shape (H = %zu channels; N complex modes) ==\n", H);
+    printf("| N | frames per call | ns per frame | GFLOP/s | %% peak |\n|---|---|---|---|---|\n");
+    for (size_t k = 0; k < sizeof Ms / sizeof Ms[0]; k++) {
+        const size_t M = Ms[k], n = o->quick ? 1026 : 20520; /* a multiple of every block */
+        ssm_s4d_params p;
+        ssm_diag_bank b;
+        ssm_s4d_params_init(&p, H, M);
+        ssm_s4d_params_draw(&p, SSM_S4D_LIN, 1e-3, 1e-1, 1);
+        ssm_diag_bank_init(&b, H, M);
+        ssm_s4d_discretize(&p, SSM_ZOH, 1.0, &b);
+        ssm_diag *s = ssm_diag_create(&b, NULL, NULL);
+        float *u = malloc(H * n * sizeof(float)), *y = malloc(H * n * sizeof(float));
+        bench_noise(u, H * n, 3);
+        for (size_t bi = 0; bi < sizeof blocks / sizeof blocks[0]; bi++) {
+            const size_t T = blocks[bi];
+            double t[5];
+            for (int rep = 0; rep < 5; rep++) {
+                const double t0 = bench_now(BENCH_THREAD_CPU);
+                for (size_t i = 0; i + T <= n; i += T)
+                    ssm_diag_process(s, u + i, n, y + i, n, T);
+                t[rep] = bench_now(BENCH_THREAD_CPU) - t0;
+            }
+            for (int i = 0; i < 5; i++)
+                for (int j = i + 1; j < 5; j++)
+                    if (t[j] < t[i]) {
+                        const double x = t[i];
+                        t[i] = t[j];
+                        t[j] = x;
+                    }
+            const double ns = t[2] * 1e9 / (double)(n / T * T);
+            const double gf = 11.0 * (double)(M * H) / ns;
+            printf("| %zu | %zu | %.1f | %.1f | %.0f |\n", M, T, ns, gf, 100.0 * gf / bench_peak());
+        }
+        free(u);
+        free(y);
+        ssm_diag_destroy(s);
+        ssm_diag_bank_free(&b);
+        ssm_s4d_params_free(&p);
+    }
+    printf("\n");
 }
 
 /* ---- MIMO bank (S5, LRU) ---- */

@@ -4,6 +4,8 @@
  *             [SECTION...]            (no section: all but host)
  *
  * Sections:
+ *   peak       the measured FMA peak at every SIMD level of this CPU (bench_peak.c)
+ *   linalg     the linear layers' products at the networks' sizes (bench_linalg.c)
  *   diag       S4D/DSS diagonal bank: step, chunked FFT, chunked scan (bench_lti.c)
  *   mimo       S5/LRU MIMO bank: step and chunked scan (bench_lti.c)
  *   partconv   10 s partitioned convolution at 64-sample latency, beside
@@ -13,20 +15,22 @@
  *              (bench_selective.c)
  *   proc       the engine's built-in processors, streaming against offline
  *              (bench_engine.c)
+ *   plan       what the offline plan picks for the processors' banks
+ *              (bench_plan.c)
  *   host       the LV2 host's overhead around a plugin, default eg-amp
  *              (bench_engine.c; needs the plugin installed)
  *
  * Results go to docs/benchmarks.md with the machine line this prints.
  *
- * FMA peak, the one definition every section uses: the clock (/proc/cpuinfo
- * "cpu MHz", the nominal clock inside a VM) times the flops per cycle of
- * the SIMD level the kernels' target_clones dispatch picks on this CPU:
- *   AVX-512:   2 FMA units x 16 lanes x 2 flops = 64 per cycle
- *   AVX2+FMA:  2 FMA units x  8 lanes x 2 flops = 32 per cycle
- *   SSE2:      one 4-lane multiply and one 4-lane add = 8 per cycle
- * Two 512-bit FMA units is an upper bound: whether a CPU has them is not
- * visible from inside a VM, and some (AMD Zen 4, some Xeons) run 512-bit
- * FMAs at the 256-bit rate, which halves the AVX-512 figure.
+ * FMA peak, the one definition every section uses: measured at start-up
+ * (bench_peak.c): independent multiply-add chains at the SIMD level the
+ * kernels' dispatch runs at (ssm/simd.h: x86-64-v4 = AVX-512, v3 = AVX2 +
+ * FMA, baseline = SSE2 multiply + add), best of 5, thread CPU time. A
+ * nominal figure (clock x flops per cycle) would be a guess inside a VM:
+ * the clock shown is nominal, and whether 512-bit FMAs run on full-width
+ * units (Intel server parts: 2 x 16 lanes) or are split into two 256-bit
+ * halves (AMD Zen 4: the same flops per cycle as AVX2) is not visible.
+ * Section "peak" prints every level this CPU has.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,9 +43,11 @@
 #endif
 
 #include "bench.h"
+#include "ssm/simd.h"
 
 static double peak_gflops;
-static const char *peak_level = "SSE2";
+static const char *peak_level = "x86-64 baseline (SSE2)";
+static double cpu_mhz;
 
 double bench_now(bench_clock c)
 {
@@ -99,18 +105,16 @@ static void machine(void)
     }
     if (f)
         fclose(f);
-    double per_cycle = 8.0;
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f"))
-        per_cycle = 64.0, peak_level = "AVX-512";
-    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        per_cycle = 32.0, peak_level = "AVX2+FMA";
-#endif
-    peak_gflops = mhz * 1e-3 * per_cycle;
+    cpu_mhz = mhz;
+    const ssm_simd_level level = ssm_simd_active();
+    peak_level = ssm_simd_name(level);
+    peak_gflops = bench_measure_peak(level);
     printf("machine: %s, %.0f MHz, %ld cores online\n", model, mhz, sysconf(_SC_NPROCESSORS_ONLN));
-    printf("FMA peak per core: %.1f GFLOP/s (%s: %.0f flops per cycle; see ssm-bench.c)\n",
-           peak_gflops, peak_level, per_cycle);
+    printf("kernels run at: %s (build: up to %s)\n", peak_level,
+           ssm_simd_name(ssm_simd_compiled()));
+    printf("FMA peak per core at that level: %.1f GFLOP/s measured (%.1f flops per cycle at "
+           "%.0f MHz; see ssm-bench.c)\n",
+           peak_gflops, mhz > 0.0 ? peak_gflops / (mhz * 1e-3) : 0.0, mhz);
 #if defined(__SSE__)
     /* Flush denormals to zero, as the engine does around every process
      * call (engine/core/denormal.c): decaying states would otherwise hit
@@ -121,13 +125,19 @@ static void machine(void)
     printf("\n");
 }
 
+static void bench_peak_section(const bench_opts *o)
+{
+    bench_peak_table(o, cpu_mhz);
+}
+
 static const struct {
     const char *name;
     void (*run)(const bench_opts *);
     int by_default;
 } sections[] = {
-    {"diag", bench_diag, 1}, {"mimo", bench_mimo, 1},           {"partconv", bench_partconv, 1},
-    {"dplr", bench_dplr, 1}, {"selective", bench_selective, 1}, {"proc", bench_proc, 1},
+    {"peak", bench_peak_section, 1},   {"linalg", bench_linalg, 1},     {"diag", bench_diag, 1},
+    {"mimo", bench_mimo, 1},           {"partconv", bench_partconv, 1}, {"dplr", bench_dplr, 1},
+    {"selective", bench_selective, 1}, {"proc", bench_proc, 1},         {"plan", bench_plan, 1},
     {"host", bench_host, 0},
 };
 enum { N_SECTIONS = sizeof sections / sizeof sections[0] };

@@ -40,10 +40,18 @@ extern "C" {
 #define SSM_API
 #endif
 
-/* Hot loops get AVX2/AVX-512 clones selected once at load time (see the
- * root meson.build); the default clone is plain x86-64 so no CPU faults. */
+/* Hot loops get clones for the x86-64-v3 (AVX2 + FMA) and x86-64-v4
+ * (AVX-512) levels, selected once at load time (see the root meson.build);
+ * the default clone is plain x86-64 so no CPU faults. ssm/simd.h says which
+ * one runs. SSM_SIMD_DISPATCH: the build has the clones (ASan builds do
+ * not: their instrumentation and load-time ifunc resolvers do not mix). */
 #if defined(SSM_SIMD_CLONES) && !defined(__SANITIZE_ADDRESS__)
-#define SSM_HOT __attribute__((target_clones("avx512f", "avx2,fma", "default")))
+#define SSM_SIMD_DISPATCH 1
+#if defined(SSM_SIMD_V4)
+#define SSM_HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define SSM_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
 #else
 #define SSM_HOT
 #endif

@@ -23,11 +23,13 @@
  * the padding contributes nothing and inner loops have no remainder.
  *
  * The two forms run in one object, ssm_diag: the recurrence (SSM_MODE_STREAM,
- * zero latency, O(M) per sample) and the exact chunked convolution
- * (SSM_MODE_OFFLINE, kernels/diag_conv.h: FFT of the kernel inside a chunk,
- * the carried state's response and the state handed out as small dense
- * products; or the same without the transform). Both read and write one
- * state, so the mode may change at any block boundary without a click.
+ * zero latency, O(M) per sample) and the offline schedule planned at
+ * create (SSM_MODE_OFFLINE): the exact chunked convolution
+ * (kernels/diag_conv.h: FFT of the kernel inside a chunk, the carried
+ * state's response and the state handed out as small dense products; or
+ * the same without the transform), or the recurrence itself where that is
+ * the fastest. All read and write one state, so the mode may change at any
+ * block boundary without a click.
  */
 #ifndef SSM_DIAG_H
 #define SSM_DIAG_H
@@ -86,16 +88,46 @@ ssm_status ssm_diag_kernel(const ssm_diag_bank *b, float *K, size_t ld, size_t L
 
 /* ---- the bank with its state and both forms ---- */
 
-/* The offline schedule: chunked FFT (O(log T) + 8 M flops a sample) or the
- * chunked scan without a transform (8 M + 64), the faster below M of about
- * 256 (docs/benchmarks.md). Both are exact. */
-typedef enum { SSM_DIAG_FFT = 0, SSM_DIAG_SCAN = 1 } ssm_diag_method;
+/* The offline schedules, all exact: the chunked FFT convolution (O(log T)
+ * + 8 M flops a sample), the chunked scan without a transform (8 M + 64),
+ * and the recurrence itself (11 M: the streaming form). SSM_DIAG_PLANNED
+ * chooses among them for the bank's shape and the block size, as FFTW
+ * plans a transform (ssm_diag_plan_offline). */
+typedef enum {
+    SSM_DIAG_FFT = 0,
+    SSM_DIAG_SCAN = 1,
+    SSM_DIAG_STEP = 2,
+    SSM_DIAG_PLANNED = 3,
+} ssm_diag_method;
 
 typedef struct {
-    size_t chunk;           /* offline chunk T >= 1 (0: 1024) */
+    size_t chunk;           /* offline chunk T >= 1 (0: 1024; PLANNED: chosen) */
     ssm_diag_method method; /* SSM_DIAG_FFT */
-    ssm_plan_rigor rigor;   /* SSM_PLAN_ESTIMATE */
+    ssm_plan_rigor rigor;   /* SSM_PLAN_ESTIMATE: FFTW's, and PLANNED's */
+    size_t block;           /* PLANNED: the most samples a process call brings (0: 8192) */
 } ssm_diag_config;
+
+/* An offline schedule: method (FFT, SCAN or STEP) in chunks of `chunk`;
+ * calls of fewer than min_block samples run the step (their per-call
+ * state terms would cost more than the recurrence). */
+typedef struct {
+    ssm_diag_method method;
+    size_t chunk;
+    size_t min_block;
+} ssm_diag_plan;
+
+/* The fastest exact offline schedule for a bank of `channels` x `modes`
+ * with that weighting, at process calls of up to `block` samples, at the
+ * SIMD level this process runs. ESTIMATE: a cost model (flops per sample
+ * of each schedule over its efficiency measured on the reference machines,
+ * kernels/diag_plan.c); MEASURE: times each candidate on a bank of this
+ * shape at this block size, once per shape and process (later calls get
+ * the kept answer, as FFTW keeps wisdom; a few ms the first time). A
+ * chunked schedule is chosen only where it beats the step by a margin, so
+ * the offline form is never slower than the streaming one by the plan's
+ * own measure. Thread-safe; not real-time. */
+ssm_diag_plan ssm_diag_plan_offline(size_t channels, size_t modes, ssm_diag_weighting weighting,
+                                    size_t block, ssm_plan_rigor rigor);
 
 typedef struct ssm_diag ssm_diag;
 
@@ -114,6 +146,11 @@ void ssm_diag_reset(ssm_diag *d);
  * without allocating. */
 void ssm_diag_process(ssm_diag *d, const float *in, size_t in_ld, float *out, size_t out_ld,
                       size_t n);
+/* The same on any layout: sample t of channel h at in[h * in_ld + t *
+ * in_ts] and out[h * out_ld + t * out_ts] (frame-major data, [n][channels],
+ * is in_ld = 1, in_ts = channels). out may equal in with the same strides. */
+void ssm_diag_process_strided(ssm_diag *d, const float *in, size_t in_ld, size_t in_ts, float *out,
+                              size_t out_ld, size_t out_ts, size_t n);
 
 /* New coefficients at once (a bank of the same channels, modes and
  * weighting; else SSM_ERR_INVALID). The state is kept. Real-time safe. */
@@ -130,6 +167,9 @@ ssm_status ssm_diag_set_bank(ssm_diag *d, const ssm_diag_bank *b);
  * zeroed). Real-time safe. */
 ssm_status ssm_diag_glide(ssm_diag *d, const ssm_diag_bank *target, const float *in, size_t in_ld,
                           float *out, size_t out_ld, size_t n, size_t remaining);
+
+/* The schedule SSM_MODE_OFFLINE runs (chosen at create). */
+ssm_diag_plan ssm_diag_get_plan(const ssm_diag *d);
 
 /* The coefficients in use (read-only: change them through set_bank or
  * glide so the offline form follows). */

@@ -3,6 +3,7 @@
 #define SSM_KERNELS_H
 
 #include "ssm/common.h"
+#include "ssm/simd.h"
 #include "ssm/activations.h"
 #include "ssm/linalg.h"
 #include "ssm/rng.h"

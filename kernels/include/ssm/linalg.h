@@ -28,6 +28,12 @@ void ssm_gemm_t(float *restrict Y, size_t ldy, const float *restrict X, size_t l
                 const float *restrict Wt, size_t ldwt, const float *restrict b, size_t n,
                 size_t rows, size_t cols);
 
+/* y[i] = a[i] + b[i] and y[i] = a[i] b[i], i < n (y may be a or b): the
+ * element-wise glue of a layer graph (residual adds, masks), vectorised at
+ * the dispatch's SIMD level. */
+void ssm_add(float *y, const float *a, const float *b, size_t n);
+void ssm_mul(float *y, const float *a, const float *b, size_t n);
+
 /* Transpose a rows x cols row-major matrix into dst (cols x rows), so a
  * layer can keep ssm_gemv_t-ready copies of torch-layout weights. */
 void ssm_transpose(float *restrict dst, const float *restrict src, size_t rows, size_t cols);
