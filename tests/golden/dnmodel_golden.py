@@ -38,16 +38,33 @@ def rms(x, w, eps):
     return x / np.sqrt(np.mean(x * x, -1, keepdims=True) + eps) * w
 
 
+def dft_basis(w):
+    """The fixed `dft` basis (docs/model-format.md): w/2+1 cosine then w/2-1
+    sine rows of an orthonormal real DFT, times a periodic sqrt-Hann window."""
+    n = np.arange(w)
+    rows = [(np.sqrt(1.0 / w) if k in (0, w // 2) else np.sqrt(2.0 / w)) * np.cos(2 * np.pi * k * n / w)
+            for k in range(w // 2 + 1)]
+    rows += [np.sqrt(2.0 / w) * np.sin(2 * np.pi * k * n / w) for k in range(1, w // 2)]
+    return np.stack(rows) * np.sqrt(0.5 - 0.5 * np.cos(2 * np.pi * n / w))
+
+
 def forward(meta, t, x):
     nodes = {n["id"]: n for n in json.loads(meta["ssm.graph"])["nodes"]}
     R = nodes["enc"]["hop"]
+    W = nodes["enc"].get("window", 2 * R)
     eps_f, eps_n = nodes["feat"]["eps"], nodes["norm_f"]["eps"]
     n_blocks = sum(1 for n in nodes.values() if n["kind"] == "s4d")
+    dft = nodes["enc"].get("basis") == "dft"
+    enc = dft_basis(W) if dft else t["enc.weight"]
+    dec = dft_basis(W) if dft else t["dec.weight"]
     T = len(x) // R
-    xp = np.concatenate([np.zeros(R), x])
-    frames = np.stack([xp[i * R: i * R + 2 * R] for i in range(T)])  # (T, 2R)
-    c = frames @ t["enc.weight"].T  # (T, F)
-    h = np.log(c * c + eps_f) @ t["inp.weight"].T + t["inp.bias"]
+    xp = np.concatenate([np.zeros(W - R), x])
+    frames = np.stack([xp[i * R: i * R + W] for i in range(T)])  # (T, W)
+    c = frames @ enc.T  # (T, F)
+    f = c
+    if "pool" in nodes:  # the DFT variant: log power of each bin (squares pooled)
+        f = (c * c) @ t["pool.weight"].T
+    h = np.log(f * f + eps_f) @ t["inp.weight"].T + t["inp.bias"]
     for b in range(n_blocks):
         p = f"blocks.{b}."
         z = rms(h, t[p + "norm.weight"], eps_n)
@@ -66,11 +83,14 @@ def forward(meta, t, x):
         h = h + o[:, :H] / (1.0 + np.exp(-o[:, H:]))
     z = rms(h, t["norm_f.weight"], eps_n)
     m = 1.0 / (1.0 + np.exp(-(z @ t["mask.weight"].T + t["mask.bias"])))
+    if "mask.rows" in nodes:  # one gain per bin for its cos and sin rows
+        K = m.shape[1]
+        m = np.concatenate([m, m[:, 1:K - 1]], 1)
     vad = 1.0 / (1.0 + np.exp(-(z @ t["vad.weight"].T + t["vad.bias"])))[:, 0]
-    syn = (m * c) @ t["dec.weight"]  # (T, 2R)
-    out = np.zeros(len(x) + 3 * R)
+    syn = (m * c) @ dec  # (T, W)
+    out = np.zeros(len(x) + W + R)
     for i in range(T):
-        out[i * R + R - 1: i * R + 3 * R - 1] += syn[i]
+        out[i * R + R - 1: i * R + R - 1 + W] += syn[i]
     return out[: len(x)], vad
 
 

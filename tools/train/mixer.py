@@ -562,7 +562,9 @@ def make_batch(corpus, gen, B, T, split="train", cfg=None, kind=None, snr=None, 
     """
     cfg = cfg or MixConfig()
     dev = gen.device
-    if corpus.speech[split].device != dev:
+    cd = corpus.speech[split].device
+    # torch names the generator's device "cuda" and a tensor's "cuda:0".
+    if cd.type != dev.type or (cd.index or 0) != (dev.index or 0):
         raise ValueError(f"corpus on {corpus.speech[split].device}, generator on {dev}")
     if kind is None:
         kd = _choice(gen, B, KINDS, cfg.p_kind)
