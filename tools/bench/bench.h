@@ -34,6 +34,8 @@ double bench_measure_peak(ssm_simd_level level);
 void bench_peak_table(const bench_opts *o, double mhz);
 
 long bench_maxrss_mb(void);
+/* The median of five timings (sorts t in place): every section times five runs. */
+double bench_median5(double t[5]);
 /* Uniform noise in [-0.5, 0.5), reproducible from seed. */
 void bench_noise(float *x, size_t n, unsigned seed);
 

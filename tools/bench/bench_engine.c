@@ -156,16 +156,10 @@ static double time_blocks(run_fn f, void *obj, uint32_t block, long reps)
             f(obj, in, out, block);
         t[k] = (bench_now(BENCH_THREAD_CPU) - t0) / (double)reps * 1e9;
     }
-    for (int i = 0; i < 5; i++)
-        for (int j = i + 1; j < 5; j++)
-            if (t[j] < t[i]) {
-                double s = t[i];
-                t[i] = t[j];
-                t[j] = s;
-            }
+    const double median = bench_median5(t);
     free(x);
     free(y);
-    return t[2];
+    return median;
 }
 
 void bench_host(const bench_opts *o)

@@ -36,13 +36,7 @@ void bench_linalg(const bench_opts *o)
                     ssm_gemm_t(Y, rows, X, cols, Wt, rows, b, n, rows, cols);
                 t[r] = bench_now(BENCH_THREAD_CPU) - t0;
             }
-            for (int i = 0; i < 5; i++)
-                for (int j = i + 1; j < 5; j++)
-                    if (t[j] < t[i]) {
-                        const double x = t[i];
-                        t[i] = t[j];
-                        t[j] = x;
-                    }
+            bench_median5(t);
             const double sec = t[2] / (double)reps; /* median */
             const double gf = flops / sec * 1e-9;
             printf("| %zu x %zu | %zu | %.1f | %.1f | %.0f |\n", rows, cols, n,

@@ -131,13 +131,7 @@ static void bench_diag_frames(const bench_opts *o)
                     ssm_diag_process(s, u + i, n, y + i, n, T);
                 t[rep] = bench_now(BENCH_THREAD_CPU) - t0;
             }
-            for (int i = 0; i < 5; i++)
-                for (int j = i + 1; j < 5; j++)
-                    if (t[j] < t[i]) {
-                        const double x = t[i];
-                        t[i] = t[j];
-                        t[j] = x;
-                    }
+            bench_median5(t);
             const size_t frames = n / T * T; /* whole chunks only */
             const double ns = t[2] * 1e9 / (double)frames;
             const double gf = 11.0 * (double)(M * H) / ns;

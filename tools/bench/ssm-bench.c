@@ -69,6 +69,18 @@ const char *bench_peak_level(void)
     return peak_level;
 }
 
+double bench_median5(double t[5])
+{
+    for (int i = 0; i < 5; i++)
+        for (int j = i + 1; j < 5; j++)
+            if (t[j] < t[i]) {
+                const double x = t[i];
+                t[i] = t[j];
+                t[j] = x;
+            }
+    return t[2];
+}
+
 long bench_maxrss_mb(void)
 {
     struct rusage ru;
