@@ -8,7 +8,8 @@
 
 A batch item is one of KINDS: speech + 1..2 noises (mix), speech alone
 (clean), noise alone (noise: target zeros), digital silence then noise, with
-or without speech after it (onset: the model must clamp the noise quickly),
+or without speech after it (onset: the model must clamp the noise quickly;
+some start with a word, over noise or a floor: it must not clamp that),
 digital silence (silence) or a -100..-70 dBFS white floor (floor; target
 zeros). The target keeps the speech's room and EQ: the task is denoising.
 Everything is synthesised here each call (noise, rooms, levels, EQ,
@@ -41,7 +42,7 @@ KIND = {k: i for i, k in enumerate(KINDS)}
 
 @dataclass
 class MixConfig:
-    p_kind: dict = field(default_factory=lambda: {"mix": 0.72, "clean": 0.10, "noise": 0.08, "onset": 0.07,
+    p_kind: dict = field(default_factory=lambda: {"mix": 0.69, "clean": 0.10, "noise": 0.08, "onset": 0.10,
                                                   "silence": 0.02, "floor": 0.01})
     family_weights: dict = field(default_factory=lambda: {
         "colored": 1.0, "hum": 0.7, "fan": 0.8, "traffic": 0.8, "keyboard": 1.0, "mouse": 0.5, "clicks": 0.4,
@@ -68,6 +69,12 @@ class MixConfig:
     p_overload: float = 0.3  # input peaking over full scale is clamped (else scaled down with the target)
     onset_silence_s: tuple = (0.1, 0.9)
     p_onset_speech: float = 0.5
+    # Of the onset items with speech, the share whose speech starts with the
+    # sound (0..20 ms after the silence), and of those the share with only a
+    # floor of noise (SNR 35..60 dB): a word after silence is not a noise
+    # onset, and a model that only ever saw noise first learns to clamp it.
+    p_onset_speech_at: float = 0.5
+    p_onset_quiet: float = 0.4
     babble_talkers: tuple = (2, 16)
 
 
@@ -584,12 +591,16 @@ def make_batch(corpus, gen, B, T, split="train", cfg=None, kind=None, snr=None, 
     room = _u(gen, B, 0, 1) < cfg.p_room
     s = torch.where(room.unsqueeze(-1), convolve(s, rir(gen, B, cfg.rt60, cfg.drr_db, T)), s)
 
-    # Onset items: digital silence, then noise; speech (if any) no sooner than 50 ms after it.
+    # Onset items: digital silence, then noise; speech (if any) 50..500 ms after
+    # it, or starting with the sound (p_onset_speech_at), then maybe over a floor.
     onset_item = kd == KIND["onset"]
     onset = torch.where(onset_item, (_u(gen, B, *cfg.onset_silence_s).clamp(max=0.6 * T / SR) * SR).long(),
                         torch.full((B,), -1, device=dev, dtype=torch.long))
     with_sp = _u(gen, B, 0, 1) < cfg.p_onset_speech
     sp_start = torch.where(onset_item, onset + (_u(gen, B, 0.05, 0.5) * SR).long(), torch.zeros(B, device=dev, dtype=torch.long))
+    at_on = onset_item & with_sp & (_u(gen, B, 0, 1) < cfg.p_onset_speech_at)
+    sp_start = torch.where(at_on, onset + (_u(gen, B, 0.0, 0.02) * SR).long(), sp_start)
+    quiet = at_on & (_u(gen, B, 0, 1) < cfg.p_onset_quiet)
     tt = torch.arange(T, device=dev)
     sp_mask = (tt >= sp_start.unsqueeze(-1)) & ~(onset_item & ~with_sp).unsqueeze(-1)
     s = s * sp_mask * has_speech.unsqueeze(-1)
@@ -624,6 +635,7 @@ def make_batch(corpus, gen, B, T, split="train", cfg=None, kind=None, snr=None, 
         snr_t = sample_snr(gen, B, cfg)
     else:
         snr_t = torch.as_tensor(snr, device=dev, dtype=torch.float32).expand(B).clone()
+    snr_t = torch.where(quiet, _u(gen, B, 35.0, 60.0), snr_t)
     ps = _rms(s, vad.float()).pow(2)
     pn = _rms(noise, on_mask.float()).pow(2)
     both = has_speech & has_noise & (vad.sum(-1) > 0) & (pn > 0)

@@ -245,6 +245,9 @@ def main():
                     help="on resume: warm-up and cosine start again over --plan-seconds from here")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--save-every", type=float, default=90.0)
+    ap.add_argument("--snapshot-every", type=float, default=0.0,
+                    help="seconds between weight snapshots (snap_<variant>_<step>.pt beside --out-ckpt; "
+                         "0: none): checkpoints are chosen afterwards on tools/eval's set")
     ap.add_argument("--val-every", type=float, default=90.0)
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--report", default=None, help="write the history and last validation (JSON)")
@@ -326,6 +329,11 @@ def main():
         torch.save(ck, out_ckpt + ".tmp")
         os.replace(out_ckpt + ".tmp", out_ckpt)
 
+    def snapshot():
+        if args.snapshot_every > 0:
+            path = os.path.join(os.path.dirname(os.path.abspath(out_ckpt)), f"snap_{args.variant}_{step}.pt")
+            torch.save({"arch": spec["arch"], "model": g.state_dict(), "step": step, "variant": args.variant}, path)
+
     def do_val():
         tv = time.time()
         r = validate(g, vsets)
@@ -342,7 +350,7 @@ def main():
 
     val_cost = do_val()
     first_step = step
-    last_save = last_val = last_log = time.time()
+    last_save = last_val = last_log = last_snap = time.time()
     run_loss = []
     last_step = step
     g.train()
@@ -382,11 +390,15 @@ def main():
         if time.time() - last_val > args.val_every:
             val_cost = do_val()
             last_val = time.time()
+        if args.snapshot_every > 0 and time.time() - last_snap > args.snapshot_every:
+            snapshot()
+            last_snap = time.time()
         if time.time() - last_save > args.save_every:
             save()
             last_save = time.time()
     do_val()
     save()
+    snapshot()
     if args.report:
         with open(args.report, "w") as f:
             json.dump({"variant": args.variant, "arch": spec["arch"], "step": step, "trained": trained,
