@@ -75,6 +75,10 @@ class MixConfig:
     # onset, and a model that only ever saw noise first learns to clamp it.
     p_onset_speech_at: float = 0.5
     p_onset_quiet: float = 0.4
+    # Clean items over a white floor 45..75 dB under the speech, at most
+    # -70 dBFS (a microphone's, a dither's): the target stays the speech. Floor items teach "floor alone
+    # -> zeros"; without these a model clamps the first word after a floor.
+    p_clean_floor: float = 0.6
     babble_talkers: tuple = (2, 16)
 
 
@@ -677,6 +681,9 @@ def make_batch(corpus, gen, B, T, split="train", cfg=None, kind=None, snr=None, 
     x = torch.where((kd == KIND["silence"]).unsqueeze(-1), torch.zeros_like(x), x)
     fl_lvl = 10 ** (_u(gen, B, -100.0, -70.0) / 20).unsqueeze(-1)
     x = torch.where(floor_item.unsqueeze(-1), _n(gen, (B, T)) * fl_lvl, x)
+    cfl = (kd == KIND["clean"]) & (_u(gen, B, 0, 1) < cfg.p_clean_floor)
+    cfl_lvl = 10 ** ((lvl - _u(gen, B, 45.0, 75.0)).clamp(max=-70.0) / 20).unsqueeze(-1)
+    x = torch.where(cfl.unsqueeze(-1), x + _n(gen, (B, T)) * cfl_lvl, x)
     no_sp = ~has_speech
     s = torch.where(no_sp.unsqueeze(-1), torch.zeros_like(s), s)
     nan = torch.full((B,), float("nan"), device=dev)
