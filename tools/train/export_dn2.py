@@ -59,7 +59,7 @@ def main():
             "model": "tools/train/dn2model.py", "variant": ck["variant"], "arch": ck["arch"],
             "weights": args.weights, "weights_step": vals[-1]["step"] if vals else ck["step"],
             "data": args.data, "commit": args.commit, "steps": ck["step"],
-            "trained_seconds": round(ck["trained"], 1), "train_args": ck.get("args", {}),
+            "trained_seconds": round(ck["trained"], 1) if "trained" in ck else None, "train_args": ck.get("args", {}),
             "last_val": vals[-1]["val"] if vals else None}),
         "ssm.license": "same as ssmaudio",
     }

@@ -683,6 +683,9 @@ def make_batch(corpus, gen, B, T, split="train", cfg=None, kind=None, snr=None, 
     x = torch.where(floor_item.unsqueeze(-1), _n(gen, (B, T)) * fl_lvl, x)
     cfl = (kd == KIND["clean"]) & (_u(gen, B, 0, 1) < cfg.p_clean_floor)
     cfl_lvl = 10 ** ((lvl - _u(gen, B, 45.0, 75.0)).clamp(max=-70.0) / 20).unsqueeze(-1)
+    # ... most of them with 0.1..0.9 s of the floor alone before the first word.
+    pre = (cfl & (_u(gen, B, 0, 1) < 0.7)).unsqueeze(-1) & (tt < (_u(gen, B, 0.1, 0.9) * SR).long().unsqueeze(-1))
+    x, s, vad = x.masked_fill(pre, 0.0), s.masked_fill(pre, 0.0), vad & ~pre
     x = torch.where(cfl.unsqueeze(-1), x + _n(gen, (B, T)) * cfl_lvl, x)
     no_sp = ~has_speech
     s = torch.where(no_sp.unsqueeze(-1), torch.zeros_like(s), s)

@@ -332,7 +332,8 @@ def main():
     def snapshot():
         if args.snapshot_every > 0:
             path = os.path.join(os.path.dirname(os.path.abspath(out_ckpt)), f"snap_{args.variant}_{step}.pt")
-            torch.save({"arch": spec["arch"], "model": g.state_dict(), "step": step, "variant": args.variant}, path)
+            torch.save({"arch": spec["arch"], "model": g.state_dict(), "step": step, "trained": trained,
+                        "variant": args.variant, "args": vars(args)}, path)
 
     def do_val():
         tv = time.time()
