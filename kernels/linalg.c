@@ -123,13 +123,21 @@ typedef float gv4 __attribute__((vector_size(16)));
             tile_##SUF(Y + r0, ldy, X, ldx, Wt + r0, ldwt, b ? b + r0 : NULL, cols, F, 1);         \
             r0 += (LANES);                                                                         \
         }                                                                                          \
-        for (; r0 < rows; r0++)                                                                    \
-            for (int f = 0; f < F; f++) {                                                          \
-                float a = b ? b[r0] : 0.0f;                                                        \
-                for (size_t c = 0; c < cols; c++)                                                  \
-                    a += Wt[c * ldwt + r0] * X[(size_t)f * ldx + c];                               \
-                Y[(size_t)f * ldy + r0] = a;                                                       \
+        /* The F frames' sums side by side: F independent chains, where                            \
+         * one frame after another is a chain of dependent multiply-adds                           \
+         * the length of the row (a narrow head such as a 1-wide meter). */                        \
+        for (; r0 < rows; r0++) {                                                                  \
+            float a[FMAX];                                                                         \
+            for (int f = 0; f < F; f++)                                                            \
+                a[f] = b ? b[r0] : 0.0f;                                                           \
+            for (size_t c = 0; c < cols; c++) {                                                    \
+                const float w = Wt[c * ldwt + r0];                                                 \
+                for (int f = 0; f < F; f++)                                                        \
+                    a[f] += w * X[(size_t)f * ldx + c];                                            \
             }                                                                                      \
+            for (int f = 0; f < F; f++)                                                            \
+                Y[(size_t)f * ldy + r0] = a[f];                                                    \
+        }                                                                                          \
     }                                                                                              \
                                                                                                    \
     /* Frames in blocks of FMAX, the rest as one block of a constant size                          \
