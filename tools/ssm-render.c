@@ -311,6 +311,71 @@ static void write_error(job *j, const char *msg)
 }
 
 /* Render one file; returns 0 or -1 with j->error set. */
+/* dst[i] = src[i * stride], a NaN, an infinity or a sample beyond
+ * HUGE_SAMPLE as 0, counted. Counted in locals and without branches, and
+ * the interleaved stride apart from the contiguous one (mono), so the
+ * loops vectorise: through the job's fields they were a few % of a
+ * denoiser render's CPU. */
+static void clean_in(float *restrict dst, const float *restrict src, size_t stride, size_t n,
+                     int64_t *nonfinite, int64_t *huge)
+{
+    int32_t bad_n = 0, big_n = 0; /* n <= a block: no overflow */
+    if (stride == 1) {
+        for (size_t i = 0; i < n; i++) {
+            const float v = src[i];
+            const int bad = !isfinite(v), big = !bad && fabsf(v) > HUGE_SAMPLE;
+            bad_n += bad;
+            big_n += big;
+            dst[i] = bad || big ? 0.0f : v;
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            const float v = src[i * stride];
+            const int bad = !isfinite(v), big = !bad && fabsf(v) > HUGE_SAMPLE;
+            bad_n += bad;
+            big_n += big;
+            dst[i] = bad || big ? 0.0f : v;
+        }
+    }
+    *nonfinite += bad_n;
+    *huge += big_n;
+}
+
+/* dst[i * stride] = src[i], a non-finite sample as 0; the peak and the
+ * samples beyond full scale (where the format clips) are kept up. Returns
+ * the non-finite samples. */
+static int64_t clean_out(float *restrict dst, size_t stride, const float *restrict src, size_t n,
+                         int clips, float *peak, int64_t *clipped)
+{
+    int32_t bad_n = 0, over = 0; /* n <= a block: no overflow */
+    for (size_t i = 0; i < n; i++) {
+        const float v = src[i];
+        const int bad = !isfinite(v);
+        bad_n += bad;
+        over += !bad && fabsf(v) > 1.0f;
+        dst[i * stride] = bad ? 0.0f : v;
+    }
+    /* The peak in four running maxima (one vector), over the cleaned
+     * samples: a single running maximum is a reduction GCC vectorises only
+     * under -ffast-math. */
+    float top[4] = {*peak, *peak, *peak, *peak};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (size_t k = 0; k < 4; k++) {
+            const float a = fabsf(dst[(i + k) * stride]);
+            top[k] = a > top[k] ? a : top[k];
+        }
+    for (; i < n; i++) {
+        const float a = fabsf(dst[i * stride]);
+        top[0] = a > top[0] ? a : top[0];
+    }
+    top[0] = top[1] > top[0] ? top[1] : top[0];
+    top[2] = top[3] > top[2] ? top[3] : top[2];
+    *peak = top[2] > top[0] ? top[2] : top[0];
+    *clipped += clips ? over : 0;
+    return bad_n;
+}
+
 static int render_file(render_ctx *ctx, job *j)
 {
     ssm_error err = {0};
@@ -416,19 +481,11 @@ static int render_file(render_ctx *ctx, job *j)
         }
         /* A NaN, an infinity or a +60 dBFS sample would poison a
          * third-party plugin's state for good (ours guard themselves the
-         * same way): it goes in as silence, and is counted. */
-        for (int64_t i = 0; i < got; i++)
-            for (uint32_t c = 0; c < nc; c++) {
-                float v = il[i * nc + c];
-                if (!isfinite(v)) {
-                    v = 0.0f;
-                    j->nonfinite++;
-                } else if (fabsf(v) > HUGE_SAMPLE) {
-                    v = 0.0f;
-                    j->huge++;
-                }
-                ch[c][i] = v;
-            }
+         * same way): it goes in as silence, and is counted. Counted in
+         * locals, channel by channel, without branches: the loops then
+         * vectorise (through j they were a few % of a denoiser render). */
+        for (uint32_t c = 0; c < nc; c++)
+            clean_in(ch[c], il + c, nc, (size_t)got, &j->nonfinite, &j->huge);
         renderer_run(&r, ch, (uint32_t)got);
         if (to_skip < 0)
             to_skip = renderer_latency(&r);
@@ -437,19 +494,9 @@ static int render_file(render_ctx *ctx, job *j)
             from = to_skip - dropped < got ? to_skip - dropped : got;
             dropped += from;
         }
-        for (int64_t i = from; i < got; i++)
-            for (uint32_t c = 0; c < nc; c++) {
-                float v = ch[c][i];
-                const float a = fabsf(v);
-                if (!isfinite(v)) {
-                    bad_out++;
-                    v = 0.0f;
-                } else {
-                    j->peak = a > j->peak ? a : j->peak;
-                    j->clipped += clips && a > 1.0f;
-                }
-                il[(i - from) * nc + c] = v;
-            }
+        for (uint32_t c = 0; c < nc; c++)
+            bad_out += clean_out(il + c, nc, ch[c] + from, (size_t)(got - from), clips, &j->peak,
+                                 &j->clipped);
         if (got > from && ssm_audio_file_write(out, il, got - from, &err) != SSM_OK) {
             write_error(j, err.message);
             goto done;
