@@ -61,7 +61,8 @@ SSM_HOT void ssm_gemm_nt(float *restrict Y, size_t ldy, const float *restrict X,
  * tile's weights from its first output r0; WADDR: vector v of input c. */
 #define PANEL(P, W, r0, cols) ((P) ? (W) + (r0) * (cols) : (W) + (r0))
 #define WADDR(LANES, P, W, ldwt, cols, c, v)                                                       \
-    ((P) ? (W) + ((size_t)(v) * (cols) + (c)) * (LANES) : (W) + (c) * (ldwt) + (size_t)(v) * (LANES))
+    ((P) ? (W) + ((size_t)(v) * (cols) + (c)) * (LANES)                                            \
+         : (W) + (c) * (ldwt) + (size_t)(v) * (LANES))
 
 typedef float gv16 __attribute__((vector_size(64)));
 typedef float gv8 __attribute__((vector_size(32)));
@@ -119,8 +120,8 @@ typedef float gv4 __attribute__((vector_size(16)));
         const int VF = vtab[F - 1];                                                                \
         size_t r0 = 0;                                                                             \
         for (; r0 + (size_t)VF * (LANES) <= rows; r0 += (size_t)VF * (LANES))                      \
-            tile_##SUF(Y + r0, ldy, X, ldx, PANEL(P, Wt, r0, cols), ldwt, b ? b + r0 : NULL, cols, F, \
-                       VF, P);                                                                     \
+            tile_##SUF(Y + r0, ldy, X, ldx, PANEL(P, Wt, r0, cols), ldwt, b ? b + r0 : NULL, cols, \
+                       F, VF, P);                                                                  \
         if (VF > 4 && r0 + 4 * (LANES) <= rows) {                                                  \
             tile_##SUF(Y + r0, ldy, X, ldx, PANEL(P, Wt, r0, cols), ldwt, b ? b + r0 : NULL, cols, \
                        F, VF > 4 ? 4 : 1, P);                                                      \
@@ -145,8 +146,8 @@ typedef float gv4 __attribute__((vector_size(16)));
             for (int f = 0; f < F; f++)                                                            \
                 a[f] = b ? b[r0] : 0.0f;                                                           \
             for (size_t c = 0; c < cols; c++) {                                                    \
-                const float w = P ? Wt[full * cols + c * (rows - full) + (r0 - full)]              \
-                                  : Wt[c * ldwt + r0];                                             \
+                const float w =                                                                    \
+                    P ? Wt[full * cols + c * (rows - full) + (r0 - full)] : Wt[c * ldwt + r0];     \
                 for (int f = 0; f < F; f++)                                                        \
                     a[f] += w * X[(size_t)f * ldx + c];                                            \
             }                                                                                      \
