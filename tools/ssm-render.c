@@ -115,6 +115,13 @@ typedef struct {
     const char *outdir; /* else the output folder */
     mode_t umask;
     double t_end; /* written once, by the worker finishing the last file */
+    /* atomic: what the up-front check built (a processor, or a chain at
+     * spare_rate), mono and never run, for the first mono file at that
+     * rate to take instead of building its own: loading the model and
+     * building the graph twice was a few % of a render's CPU. */
+    ssm_processor *spare_proc;
+    ssm_lv2_chain *spare_chain;
+    double spare_rate;
 } render_ctx;
 
 static double now(void)
@@ -188,21 +195,41 @@ static ssm_processor *processor_new(const render_ctx *ctx, uint32_t nc, ssm_erro
     return p;
 }
 
-static int renderer_open(const render_ctx *ctx, renderer *r, uint32_t nc, double rate,
-                         ssm_error *err)
+/* What no file took of the up-front check's processor or chain. */
+static void drop_spares(render_ctx *ctx)
+{
+    ssm_processor_destroy(ctx->spare_proc);
+    ssm_lv2_chain_destroy(ctx->spare_chain);
+    ctx->spare_proc = NULL;
+    ctx->spare_chain = NULL;
+}
+
+/* The chain's configuration for files at `rate`. */
+static ssm_lv2_config chain_config(const render_ctx *ctx, double rate)
+{
+    return (ssm_lv2_config){.sample_rate = rate,
+                            .max_block = ctx->block,
+                            .nominal_block = ctx->block,
+                            .freewheel = !ctx->stream};
+}
+
+static int renderer_open(render_ctx *ctx, renderer *r, uint32_t nc, double rate, ssm_error *err)
 {
     if (ctx->proc_type) {
-        r->proc = processor_new(ctx, nc, err);
+        r->proc = nc == 1 ? __atomic_exchange_n(&ctx->spare_proc, NULL, __ATOMIC_ACQ_REL) : NULL;
+        if (!r->proc)
+            r->proc = processor_new(ctx, nc, err);
         if (r->proc && ssm_processor_activate(r->proc, rate, ctx->block, err) != SSM_OK) {
             ssm_processor_destroy(r->proc);
             r->proc = NULL;
         }
         return r->proc ? 0 : -1;
     }
-    const ssm_lv2_config cfg = {.sample_rate = rate,
-                                .max_block = ctx->block,
-                                .nominal_block = ctx->block,
-                                .freewheel = !ctx->stream};
+    if (nc == 1 && rate == ctx->spare_rate)
+        r->chain = __atomic_exchange_n(&ctx->spare_chain, NULL, __ATOMIC_ACQ_REL);
+    if (r->chain)
+        return 0;
+    const ssm_lv2_config cfg = chain_config(ctx, rate);
     r->chain = ssm_lv2_chain_create(ctx->world, ctx->stages, ctx->n_stages, ctx->settings,
                                     ctx->n_settings, nc, &cfg, err);
     return r->chain ? 0 : -1;
@@ -725,12 +752,11 @@ int main(int argc, char **argv)
     if (ctx.proc_type) {
         /* The type, the model file and the --set symbols are checked once,
          * up front, as the plugins' are below. */
-        ssm_processor *pp = processor_new(&ctx, 1, &err);
-        if (!pp) {
+        ctx.spare_proc = processor_new(&ctx, 1, &err);
+        if (!ctx.spare_proc) {
             fprintf(stderr, "ssm-render: %s\n", err.message);
             return err.status == SSM_ERR_IO || err.status == SSM_ERR_FORMAT ? 1 : 2;
         }
-        ssm_processor_destroy(pp);
     } else if (!(ctx.world = ssm_lv2_world_create(&err))) {
         fprintf(stderr, "ssm-render: %s\n", err.message);
         return 1;
@@ -752,7 +778,9 @@ int main(int argc, char **argv)
     /* Presets and --set symbols are checked once, up front: a typo is a
      * usage error, not a failure of every file. */
     if (!ctx.proc_type && (n_specs || ctx.n_settings)) {
-        ssm_lv2_config probe = {.sample_rate = 48000, .max_block = 64, .freewheel = 1};
+        /* Built as a mono file at 48 kHz would need it, for such a file
+         * to take over (ctx.spare_chain). */
+        const ssm_lv2_config probe = chain_config(&ctx, 48000.0);
         ssm_lv2_chain *pc = ssm_lv2_chain_create(ctx.world, ctx.stages, ctx.n_stages, ctx.settings,
                                                  ctx.n_settings, 1, &probe, &err);
         if (!pc && err.status != SSM_ERR_UNSUPPORTED) {
@@ -769,7 +797,8 @@ int main(int argc, char **argv)
             ssm_lv2_world_destroy(ctx.world);
             return 1;
         }
-        ssm_lv2_chain_destroy(pc);
+        ctx.spare_chain = pc;
+        ctx.spare_rate = 48000.0;
     }
 
     /* One input file and an -o that is not a folder: the single-file form. */
@@ -779,6 +808,7 @@ int main(int argc, char **argv)
     if (!ctx.single && !is_dir(output) && mkdir(output, 0777) != 0) {
         fprintf(stderr, "ssm-render: output directory %s: %s\n", output,
                 errno == EEXIST ? "exists and is not a directory" : strerror(errno));
+        drop_spares(&ctx);
         ssm_lv2_world_destroy(ctx.world);
         return 1;
     }
@@ -787,6 +817,7 @@ int main(int argc, char **argv)
     if (batch_list_make(&list, argv + optind, (size_t)n_in, output, ctx.single, why, sizeof why) !=
         0) {
         fprintf(stderr, "ssm-render: %s\n", why);
+        drop_spares(&ctx);
         ssm_lv2_world_destroy(ctx.world);
         return 1;
     }
@@ -899,6 +930,7 @@ int main(int argc, char **argv)
     free(th);
     free(ctx.jobs);
     batch_list_free(&list);
+    drop_spares(&ctx);
     ssm_lv2_world_destroy(ctx.world);
     if (stop_signal)
         return 128 + stop_signal;
