@@ -296,6 +296,19 @@ static size_t pack_lanes(void)
 }
 #endif
 
+void ssm_gemm_pack_nt(float *restrict Wp, const float *restrict W, size_t ldw, size_t rows,
+                      size_t cols)
+{
+    const size_t lanes = pack_lanes(), full = rows / lanes * lanes;
+    for (size_t r0 = 0; r0 < full; r0 += lanes)
+        for (size_t j = 0; j < lanes; j++)
+            for (size_t c = 0; c < cols; c++)
+                Wp[r0 * cols + c * lanes + j] = W[(r0 + j) * ldw + c];
+    for (size_t r = full; r < rows; r++)
+        for (size_t c = 0; c < cols; c++)
+            Wp[full * cols + c * (rows - full) + (r - full)] = W[r * ldw + c];
+}
+
 void ssm_gemm_pack(float *restrict Wp, const float *restrict Wt, size_t ldwt, size_t rows,
                    size_t cols)
 {

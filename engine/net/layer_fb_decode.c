@@ -74,17 +74,15 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
         destroy(l);
         return NULL;
     }
-    float *dec = ssm_layer_calloc(c, filters * win, sizeof *dec);
-    if (!dec) {
+    float *taps = w ? NULL : ssm_layer_calloc(c, filters * win, sizeof *taps);
+    if (!w && !taps) {
         destroy(l);
         return NULL;
     }
-    if (w)
-        memcpy(dec, w->data, filters * win * sizeof(float));
-    else
-        ssm_fb_dft_basis(dec, win);
-    ssm_gemm_pack(l->dec, dec, win, win, filters);
-    free(dec);
+    if (taps)
+        ssm_fb_dft_basis(taps, win);
+    ssm_gemm_pack(l->dec, taps ? taps : w->data, win, win, filters);
+    free(taps);
     out->width = 1;
     out->stride /= (uint32_t)hop;
     out->latency += (uint64_t)(hop - 1) * out->stride;

@@ -91,22 +91,15 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
         return NULL;
     *l = (fb_encode){.hop = hop, .win = win, .filters = filters};
     l->enc_p = ssm_layer_calloc(c, win * filters, sizeof *l->enc_p);
-    float *enc_t = l->enc_p ? ssm_layer_calloc(c, win * filters, sizeof *enc_t) : NULL;
-    float *taps = w || !enc_t ? NULL : ssm_layer_calloc(c, win * win, sizeof(float));
-    if (!enc_t || (!w && !taps)) {
-        free(enc_t);
+    float *taps = w || !l->enc_p ? NULL : ssm_layer_calloc(c, win * win, sizeof(float));
+    if (!l->enc_p || (!w && !taps)) {
         destroy(l);
         return NULL;
     }
-    if (taps) {
+    if (taps)
         ssm_fb_dft_basis(taps, win);
-        ssm_transpose(enc_t, taps, filters, win);
-        free(taps);
-    } else {
-        ssm_transpose(enc_t, w->data, filters, win);
-    }
-    ssm_gemm_pack(l->enc_p, enc_t, filters, filters, win);
-    free(enc_t);
+    ssm_gemm_pack_nt(l->enc_p, taps ? taps : w->data, win, filters, win);
+    free(taps);
     out->width = filters;
     out->latency += (uint64_t)(win - hop) * out->stride;
     out->stride *= (uint32_t)hop;

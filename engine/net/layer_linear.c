@@ -40,14 +40,11 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
     l->out = n_out;
     l->b = b ? b->data : NULL;
     l->wp = ssm_layer_calloc(c, n_in * n_out, sizeof *l->wp);
-    float *wt = l->wp ? ssm_layer_calloc(c, n_in * n_out, sizeof *wt) : NULL;
-    if (!wt) {
+    if (!l->wp) {
         destroy(l);
         return NULL;
     }
-    ssm_transpose(wt, w->data, n_out, n_in);
-    ssm_gemm_pack(l->wp, wt, n_out, n_out, n_in);
-    free(wt);
+    ssm_gemm_pack_nt(l->wp, w->data, n_in, n_out, n_in);
     out->width = n_out;
     return l;
 }

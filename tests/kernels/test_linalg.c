@@ -41,7 +41,12 @@ int main(void)
               *Yp = malloc(17 * (rows + 3) * sizeof *Yp), *X17 = malloc(17 * cols * sizeof *X17);
         for (size_t i = 0; i < 17 * cols; i++)
             X17[i] = (float)th_normal(&r);
+        float *Wq = malloc(rows * cols * sizeof *Wq);
         ssm_gemm_pack(Wp, Wt, rows, rows, cols);
+        ssm_gemm_pack_nt(Wq, W, cols, rows, cols);
+        CHECK(memcmp(Wp, Wq, rows * cols * sizeof *Wp) == 0,
+              "gemm_pack_nt %zux%zu (from W) packs as gemm_pack (from Wt)", rows, cols);
+        free(Wq);
         int same = 1;
         for (size_t m = 1; m <= 17; m++) {
             memset(Yt, 0, 17 * (rows + 3) * sizeof *Yt);

@@ -35,6 +35,10 @@ void ssm_gemm_t(float *restrict Y, size_t ldy, const float *restrict X, size_t l
  * weights stream from L2 (a few frames per call). */
 void ssm_gemm_pack(float *restrict Wp, const float *restrict Wt, size_t ldwt, size_t rows,
                    size_t cols);
+/* The same packing from W in its own layout (W[r*ldw + c], as ssm_gemm_nt
+ * and torch's nn.Linear keep it): no transposed copy needed first. */
+void ssm_gemm_pack_nt(float *restrict Wp, const float *restrict W, size_t ldw, size_t rows,
+                      size_t cols);
 void ssm_gemm_p(float *restrict Y, size_t ldy, const float *restrict X, size_t ldx,
                 const float *restrict Wp, const float *restrict b, size_t n, size_t rows,
                 size_t cols);
