@@ -332,6 +332,12 @@ static int check_ranges(tensor_spec **by_begin, size_t n, uint64_t data_len, con
 
 static void widen(float *dst, const unsigned char *src, const tensor_spec *t)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (t->elem_size == 4) { /* the file's byte order: a copy (most of a model's load) */
+        memcpy(dst, src, (size_t)t->numel * sizeof(float));
+        return;
+    }
+#endif
     for (uint64_t i = 0; i < t->numel; i++) {
         const unsigned char *p = src + i * t->elem_size;
         if (t->elem_size == 4) {
@@ -438,8 +444,12 @@ static ssm_model *parse(const unsigned char *bytes, size_t n_bytes, const char *
         o->data = m->arena + off;
         widen(m->arena + off, data + t->begin, t);
         /* One NaN or infinite weight makes every output sample NaN: such a
-         * file loads but cannot work, so it does not load. */
+         * file loads but cannot work, so it does not load. Counted first
+         * in a loop that vectorises; the element is looked for only then. */
+        size_t n_bad = 0;
         for (uint64_t k = 0; k < t->numel; k++)
+            n_bad += !isfinite(m->arena[off + k]);
+        for (uint64_t k = 0; n_bad && k < t->numel; k++)
             if (!isfinite(m->arena[off + k])) {
                 ssm_error_set(err, SSM_ERR_FORMAT,
                               "%s: tensor \"%s\": element %llu is %s (a model with a non-finite "

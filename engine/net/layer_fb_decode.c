@@ -15,7 +15,7 @@
 
 typedef struct {
     size_t hop, win, filters;
-    float *dec; /* [filters][win]: already ssm_gemm_t's layout */
+    float *dec; /* [filters][win] (ssm_gemm_t's layout) packed for ssm_gemm_p */
     float *syn; /* [max_in][win] this call's syntheses */
     float *ola; /* [win] circular overlap-add accumulator */
     size_t pos;
@@ -74,10 +74,15 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
         destroy(l);
         return NULL;
     }
-    if (w)
-        memcpy(l->dec, w->data, filters * win * sizeof(float));
-    else
-        ssm_fb_dft_basis(l->dec, win);
+    float *taps = w ? NULL : ssm_layer_calloc(c, filters * win, sizeof *taps);
+    if (!w && !taps) {
+        destroy(l);
+        return NULL;
+    }
+    if (taps)
+        ssm_fb_dft_basis(taps, win);
+    ssm_gemm_pack(l->dec, taps ? taps : w->data, win, win, filters);
+    free(taps);
     out->width = 1;
     out->stride /= (uint32_t)hop;
     out->latency += (uint64_t)(hop - 1) * out->stride;
@@ -98,8 +103,7 @@ static void process(void *self, ssm_schedule s, const ssm_frames *in, float *out
     fb_decode *l = self;
     const size_t win = l->win;
     if (in[0].n)
-        ssm_gemm_t(l->syn, win, in[0].data, l->filters, l->dec, win, NULL, in[0].n, win,
-                   l->filters);
+        ssm_gemm_p(l->syn, win, in[0].data, l->filters, l->dec, NULL, in[0].n, win, l->filters);
     /* Runs of output frames between completions: a completed frame's
      * synthesis is added at the frame it completes, then the run is read
      * out of the ring (and cleared) by whole spans. */

@@ -18,7 +18,7 @@
 
 typedef struct {
     size_t hop, win, filters;
-    float *enc_t; /* [win][filters]: the vectorising layout (ssm_gemm_t) */
+    float *enc_p; /* the taps packed for ssm_gemm_p */
     float *buf;   /* [win - 1 + max_in] the history, then this call's input */
 } fb_encode;
 
@@ -44,7 +44,7 @@ void ssm_fb_dft_basis(float *out, size_t w)
 static void destroy(void *self)
 {
     fb_encode *l = self;
-    free(l->enc_t);
+    free(l->enc_p);
     free(l->buf);
     free(l);
 }
@@ -90,20 +90,16 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
     if (!l)
         return NULL;
     *l = (fb_encode){.hop = hop, .win = win, .filters = filters};
-    l->enc_t = ssm_layer_calloc(c, win * filters, sizeof *l->enc_t);
-    float *taps = w ? NULL : ssm_layer_calloc(c, win * win, sizeof(float));
-    if (!l->enc_t || (!w && !taps)) {
-        free(taps);
+    l->enc_p = ssm_layer_calloc(c, win * filters, sizeof *l->enc_p);
+    float *taps = w || !l->enc_p ? NULL : ssm_layer_calloc(c, win * win, sizeof(float));
+    if (!l->enc_p || (!w && !taps)) {
         destroy(l);
         return NULL;
     }
-    if (taps) {
+    if (taps)
         ssm_fb_dft_basis(taps, win);
-        ssm_transpose(l->enc_t, taps, filters, win);
-        free(taps);
-    } else {
-        ssm_transpose(l->enc_t, w->data, filters, win);
-    }
+    ssm_gemm_pack_nt(l->enc_p, taps ? taps : w->data, win, filters, win);
+    free(taps);
     out->width = filters;
     out->latency += (uint64_t)(win - hop) * out->stride;
     out->stride *= (uint32_t)hop;
@@ -128,8 +124,8 @@ static void process(void *self, ssm_schedule s, const ssm_frames *in, float *out
         /* buf[0] is input frame in.first - keep; frame first_out's window
          * ends at input frame (first_out + 1) hop - 1. */
         const size_t start = (size_t)((first_out + 1) * l->hop - 1 - in[0].first);
-        ssm_gemm_t(out, l->filters, l->buf + start, l->hop, l->enc_t, l->filters, NULL, n_out,
-                   l->filters, l->win);
+        ssm_gemm_p(out, l->filters, l->buf + start, l->hop, l->enc_p, NULL, n_out, l->filters,
+                   l->win);
     }
     memmove(l->buf, l->buf + in[0].n, keep * sizeof(float));
 }

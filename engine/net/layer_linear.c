@@ -1,6 +1,7 @@
 /* linear: y = W x + b per frame (PyTorch nn.Linear layout, W [out][in]).
  * Frames are batched into one product: the step and the offline form are
- * the same computation. */
+ * the same computation. The weights are kept packed for the product
+ * (ssm_gemm_pack), which streams them from cache in order. */
 #include <stdlib.h>
 
 #include "net/layer.h"
@@ -8,14 +9,14 @@
 
 typedef struct {
     size_t in, out;
-    float *wt; /* [in][out]: W transposed, the vectorising layout (ssm_gemm_t) */
+    float *wp; /* W packed for ssm_gemm_p */
     const float *b;
 } linear;
 
 static void destroy(void *self)
 {
     linear *l = self;
-    free(l->wt);
+    free(l->wp);
     free(l);
 }
 
@@ -38,12 +39,12 @@ static void *create(ssm_layer_ctx *c, ssm_stream *out)
     l->in = n_in;
     l->out = n_out;
     l->b = b ? b->data : NULL;
-    l->wt = ssm_layer_calloc(c, n_in * n_out, sizeof *l->wt);
-    if (!l->wt) {
+    l->wp = ssm_layer_calloc(c, n_in * n_out, sizeof *l->wp);
+    if (!l->wp) {
         destroy(l);
         return NULL;
     }
-    ssm_transpose(l->wt, w->data, n_out, n_in);
+    ssm_gemm_pack_nt(l->wp, w->data, n_in, n_out, n_in);
     out->width = n_out;
     return l;
 }
@@ -52,7 +53,7 @@ static void process(void *self, ssm_schedule s, const ssm_frames *in, float *out
                     uint64_t first_out)
 {
     const linear *l = self;
-    ssm_gemm_t(out, l->out, in[0].data, l->in, l->wt, l->out, l->b, n_out, l->out, l->in);
+    ssm_gemm_p(out, l->out, in[0].data, l->in, l->wp, l->b, n_out, l->out, l->in);
 }
 
 const ssm_layer_ops ssm_kind_linear = {

@@ -34,6 +34,31 @@ int main(void)
         ssm_gemm_t(Y, rows, X, cols, Wt, rows, b, n, rows, cols);
         snprintf(what, sizeof what, "gemm_t %zux%zu vs double loop", rows, cols);
         th_close_f(what, Y, ref, n * rows, 1e-5);
+        /* The packed form: the same sums in the same order, so bit for
+         * bit ssm_gemm_t's results, at every frame count a tile size or
+         * tail handles (1..17), into a wider output (ldy > rows). */
+        float *Wp = malloc(rows * cols * sizeof *Wp), *Yt = malloc(17 * (rows + 3) * sizeof *Yt),
+              *Yp = malloc(17 * (rows + 3) * sizeof *Yp), *X17 = malloc(17 * cols * sizeof *X17);
+        for (size_t i = 0; i < 17 * cols; i++)
+            X17[i] = (float)th_normal(&r);
+        float *Wq = malloc(rows * cols * sizeof *Wq);
+        ssm_gemm_pack(Wp, Wt, rows, rows, cols);
+        ssm_gemm_pack_nt(Wq, W, cols, rows, cols);
+        CHECK(memcmp(Wp, Wq, rows * cols * sizeof *Wp) == 0,
+              "gemm_pack_nt %zux%zu (from W) packs as gemm_pack (from Wt)", rows, cols);
+        free(Wq);
+        int same = 1;
+        for (size_t m = 1; m <= 17; m++) {
+            memset(Yt, 0, 17 * (rows + 3) * sizeof *Yt);
+            memset(Yp, 0, 17 * (rows + 3) * sizeof *Yp);
+            ssm_gemm_t(Yt, rows + 3, X17, cols, Wt, rows, b, m, rows, cols);
+            ssm_gemm_p(Yp, rows + 3, X17, cols, Wp, m % 2 ? b : NULL, m, rows, cols);
+            if (m % 2 == 0)
+                ssm_gemm_t(Yt, rows + 3, X17, cols, Wt, rows, NULL, m, rows, cols);
+            same &= memcmp(Yt, Yp, 17 * (rows + 3) * sizeof *Yt) == 0;
+        }
+        CHECK(same, "gemm_p %zux%zu equals gemm_t bit for bit (1..17 frames)", rows, cols);
+        free(Wp), free(Yt), free(Yp), free(X17);
         free(Wt);
         free(W), free(b), free(X), free(Y), free(ref);
     }

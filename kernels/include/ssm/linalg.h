@@ -28,6 +28,21 @@ void ssm_gemm_t(float *restrict Y, size_t ldy, const float *restrict X, size_t l
                 const float *restrict Wt, size_t ldwt, const float *restrict b, size_t n,
                 size_t rows, size_t cols);
 
+/* ssm_gemm_t with the weights packed once by ssm_gemm_pack (Wp: rows x
+ * cols floats, a layout private to the SIMD level the dispatch runs at:
+ * pack and product pick it by the same test). The same sums in the same
+ * order, so the same results as ssm_gemm_t, bit for bit; faster where the
+ * weights stream from L2 (a few frames per call). */
+void ssm_gemm_pack(float *restrict Wp, const float *restrict Wt, size_t ldwt, size_t rows,
+                   size_t cols);
+/* The same packing from W in its own layout (W[r*ldw + c], as ssm_gemm_nt
+ * and torch's nn.Linear keep it): no transposed copy needed first. */
+void ssm_gemm_pack_nt(float *restrict Wp, const float *restrict W, size_t ldw, size_t rows,
+                      size_t cols);
+void ssm_gemm_p(float *restrict Y, size_t ldy, const float *restrict X, size_t ldx,
+                const float *restrict Wp, const float *restrict b, size_t n, size_t rows,
+                size_t cols);
+
 /* y[i] = a[i] + b[i] and y[i] = a[i] b[i], i < n (y may be a or b): the
  * element-wise glue of a layer graph (residual adds, masks), vectorised at
  * the dispatch's SIMD level. */
