@@ -37,6 +37,7 @@ fi
 # build.sh stays the one recipe: a cc in front of it on PATH swaps its
 # -march=native for the chosen one.
 mkdir -p "$t/cc"
+# shellcheck disable=SC2016  # the wrapper's own $@ and $a, expanded when it runs
 printf '#!/bin/bash\nargs=()\nfor a in "$@"; do [ "$a" = -march=native ] && a=-march=%s; args+=("$a"); done\nexec %s "${args[@]}"\n' \
   "$march" "$(command -v cc)" > "$t/cc/cc"
 chmod +x "$t/cc/cc"
