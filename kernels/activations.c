@@ -57,6 +57,29 @@ SSM_HOT void ssm_silu(float *out, const float *in, size_t n)
 
 #include "simd_level.h"
 
+/* ssm_expf_fast on 8 lanes for the v3 path (its range reduction and
+ * polynomial, the same operations in the same order), c already clamped by
+ * the caller to what its own argument needs. */
+__attribute__((target("arch=x86-64-v3"))) static inline __m256 exp8(__m256 c)
+{
+    const __m256 one = _mm256_set1_ps(1.0f);
+    const __m256 magic = _mm256_set1_ps(12582912.0f);
+    const __m256 k =
+        _mm256_sub_ps(_mm256_fmadd_ps(c, _mm256_set1_ps(1.44269504088896341f), magic), magic);
+    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), c);
+    r = _mm256_fmadd_ps(k, _mm256_set1_ps(2.12194440e-4f), r);
+    __m256 p =
+        _mm256_fmadd_ps(_mm256_set1_ps(1.9875691500e-4f), r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), one);
+    const __m256i e =
+        _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(k), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
 /* GELU on the AVX2 + FMA path, by hand: the same operations, in the same
  * order and with the same fused multiply-adds, as GCC's v3 clone of the
  * loop below makes of ssm_geluf_fast (the same results; checked against
@@ -86,21 +109,7 @@ __attribute__((target("arch=x86-64-v3"))) static void gelu_v3(float *out, const 
         /* ssm_expf_fast(-a a) */
         const __m256 c =
             _mm256_max_ps(_mm256_mul_ps(_mm256_xor_ps(a, sign), a), _mm256_set1_ps(-87.0f));
-        const __m256 magic = _mm256_set1_ps(12582912.0f);
-        const __m256 k =
-            _mm256_sub_ps(_mm256_fmadd_ps(c, _mm256_set1_ps(1.44269504088896341f), magic), magic);
-        __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), c);
-        r = _mm256_fmadd_ps(k, _mm256_set1_ps(2.12194440e-4f), r);
-        __m256 p =
-            _mm256_fmadd_ps(_mm256_set1_ps(1.9875691500e-4f), r, _mm256_set1_ps(1.3981999507e-3f));
-        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-        p = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), one);
-        const __m256i e =
-            _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(k), _mm256_set1_epi32(127)), 23);
-        const __m256 ex = _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+        const __m256 ex = exp8(c);
         const __m256 erf_a = _mm256_fnmadd_ps(poly, ex, one);
         const __m256 erf = _mm256_or_ps(_mm256_andnot_ps(sign, erf_a), _mm256_and_ps(z, sign));
         _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_mul_ps(half, v), _mm256_add_ps(one, erf)));
@@ -119,21 +128,7 @@ __attribute__((target("arch=x86-64-v3"))) static inline __m256 sigmoid8(__m256 x
     const __m256 nx = _mm256_xor_ps(x, _mm256_set1_ps(-0.0f));
     const __m256 c =
         _mm256_min_ps(_mm256_max_ps(nx, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(88.0f));
-    const __m256 magic = _mm256_set1_ps(12582912.0f);
-    const __m256 k =
-        _mm256_sub_ps(_mm256_fmadd_ps(c, _mm256_set1_ps(1.44269504088896341f), magic), magic);
-    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), c);
-    r = _mm256_fmadd_ps(k, _mm256_set1_ps(2.12194440e-4f), r);
-    __m256 p =
-        _mm256_fmadd_ps(_mm256_set1_ps(1.9875691500e-4f), r, _mm256_set1_ps(1.3981999507e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-    p = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), one);
-    const __m256i e =
-        _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(k), _mm256_set1_epi32(127)), 23);
-    __m256 ex = _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+    __m256 ex = exp8(c);
     ex = _mm256_blendv_ps(ex, nx, _mm256_cmp_ps(nx, nx, _CMP_UNORD_Q));
     return _mm256_div_ps(one, _mm256_add_ps(one, ex));
 }
