@@ -8,7 +8,7 @@ C=${1:?CARRY_DIR}
 T=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$C/scripts"
 mkdir -p "$C/scripts/ssmlib"
-cp "$T"/train_dn2.py "$T"/dn2model.py "$T"/mixer.py "$T"/codec.py "$C/scripts/"
+cp "$T"/train_dn2.py "$T"/losses.py "$T"/dn2model.py "$T"/mixer.py "$T"/codec.py "$C/scripts/"
 cp "$T"/ssmlib/*.py "$C/scripts/ssmlib/"
 cp "$T"/dn2-run.sh "$C/run.sh.tmp" && mv "$C/run.sh.tmp" "$C/run.sh"  # a new file: a running copy keeps reading its own
 du -sh "$C" "$C"/* 2>/dev/null

@@ -25,6 +25,7 @@ import torch.nn.functional as Fn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnmodel import DenoiseNet  # noqa: E402
+from losses import delay, stft_loss  # noqa: E402
 
 SR = 48000
 
@@ -225,22 +226,8 @@ def make_batch(gen, cgen, stream, segs, B, T, device, p_clean=0.15, snr_range=(-
 
 
 # ----------------------------------------------------------------- losses, metrics
-def delay(x, d):
-    return Fn.pad(x, (d, 0))[:, : x.shape[-1]]
-
-
 def snr_loss(y, t, eps=1e-7):
     return (10 * torch.log10((y - t).pow(2).sum(-1) + eps) - 10 * torch.log10(t.pow(2).sum(-1) + eps)).mean()
-
-
-def stft_loss(y, t):
-    loss = 0.0
-    for n in (256, 1024, 4096):
-        w = torch.hann_window(n, device=y.device)
-        Y = torch.stft(y, n, n // 4, window=w, return_complex=True).abs()
-        T = torch.stft(t, n, n // 4, window=w, return_complex=True).abs()
-        loss = loss + (torch.log(Y + 1e-5) - torch.log(T + 1e-5)).abs().mean()
-    return loss / 3
 
 
 def si_sdr(y, t, eps=1e-9):
@@ -384,7 +371,7 @@ def main():
         y, v = model(x)
         t = delay(s, model.latency)
         l_snr = snr_loss(y, t)
-        l_stft = stft_loss(y, t)
+        l_stft = stft_loss(y, t).mean()
         l_vad = Fn.binary_cross_entropy(v.clamp(1e-6, 1 - 1e-6), vad_labels(s, model.hop))
         loss = l_snr + 10.0 * l_stft + 2.0 * l_vad
         opt.zero_grad(set_to_none=True)

@@ -38,16 +38,13 @@ import torch.nn.functional as Fn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dn2model as D  # noqa: E402
-from mixer import FAMILIES, KIND, SR, Corpus, make_batch, make_valset  # noqa: E402
+from losses import delay, stft_loss  # noqa: E402
+from mixer import KIND, SR, Corpus, make_batch, make_valset  # noqa: E402
 
 HOP = 48
 
 
 # ----------------------------------------------------------------- helpers
-def delay(x, d):
-    return Fn.pad(x, (d, 0))[..., : x.shape[-1]]
-
-
 def db(x, eps=1e-20):
     return 10 * torch.log10(x + eps)
 
@@ -63,17 +60,6 @@ def si_sdr(y, t, eps=1e-9):
 def run(g, x):
     out = g(x)
     return out["audio"][..., 0], out["vad"][..., 0]
-
-
-def stft_loss(y, t):
-    """Multi-resolution log-magnitude L1 (256/1024/4096), per item (B,)."""
-    loss = 0.0
-    for n in (256, 1024, 4096):
-        w = torch.hann_window(n, device=y.device)
-        Y = torch.stft(y, n, n // 4, window=w, return_complex=True).abs()
-        T = torch.stft(t, n, n // 4, window=w, return_complex=True).abs()
-        loss = loss + (torch.log(Y + 1e-5) - torch.log(T + 1e-5)).abs().mean((1, 2))
-    return loss / 3
 
 
 def masked_mean(v, m):
