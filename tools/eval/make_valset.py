@@ -237,6 +237,70 @@ def write(path, x):
     wavfile.write(path, FS, np.round(np.clip(x, -1, 32767 / 32768) * 32768).astype(np.int16))
 
 
+def place(rng, speech, u):
+    """The clean reference of utterance u: speech between 0.3..0.5 s of
+    silence before and 0.2..0.4 s after, through a room when u is odd, at
+    -32..-22 dBFS RMS. Returns it and the RT60 of the room its noises get."""
+    lead, tail = rng.uniform(0.3, 0.5), rng.uniform(0.2, 0.4)
+    s = np.concatenate([np.zeros(int(lead * FS)), speech, np.zeros(int(tail * FS))])
+    rt60 = float(rng.uniform(0.2, 0.6))
+    if u % 2:
+        s = fftconvolve(s, rir(rng, rt60))[: len(s)]
+    level = 10 ** (rng.uniform(-32, -22) / 20)
+    s *= level / np.sqrt(np.mean(s**2))
+    return s, rt60
+
+
+def write_pairs(out, rng, u, s, rt60, speaker, text, babble):
+    """Write utterance u's pairs (every noise at every SNR, then the clean
+    item) under out; babble is the list of talker signals its babble draws
+    four from. Returns their manifest rows."""
+    n = len(s)
+    base = dict(utt=u, speaker=speaker, rt60_s="%.2f" % (rt60 if u % 2 else 0.0),
+                seconds="%.3f" % (n / FS), text=text)
+    rows = []
+    for kind in NOISES:
+        talkers = [babble[i] for i in rng.choice(len(babble), 4, replace=False)]
+        v = noise(kind, rng, n, talkers)
+        v = fftconvolve(v, rir(rng, rt60))[:n]
+        v /= np.sqrt(np.mean(v**2))
+        for snr in SNRS:
+            g = np.sqrt(np.mean(s**2)) * 10 ** (-snr / 20)
+            x = s + g * v
+            peak = np.max(np.abs(x))
+            k = min(1.0, 0.95 / peak)  # scale both, never clip
+            id_ = "u%02d_%s_snr%d" % (u, kind, snr)
+            write(os.path.join(out, "clean", id_ + ".wav"), k * s)
+            write(os.path.join(out, "noisy", id_ + ".wav"), k * x)
+            rows.append(dict(base, id=id_, noise=kind, snr_db=snr))
+    id_ = "u%02d_clean" % u
+    for sub in ("clean", "noisy"):
+        write(os.path.join(out, sub, id_ + ".wav"), s)
+    rows.append(dict(base, id=id_, noise="none", snr_db="inf"))
+    return rows
+
+
+def write_silences(out, rng):
+    """The two items without speech: digital zero and a -80 dBFS floor."""
+    n = 3 * FS
+    rows = []
+    for id_, x in (("silence_zero", np.zeros(n)),
+                   ("silence_floor", 10 ** (-80 / 20) * rng.standard_normal(n))):
+        write(os.path.join(out, "clean", id_ + ".wav"), np.zeros(n))
+        write(os.path.join(out, "noisy", id_ + ".wav"), x)
+        rows.append(dict(id=id_, utt="", speaker="", noise="silence", snr_db="",
+                         rt60_s="", seconds="%.3f" % (n / FS), text=""))
+    return rows
+
+
+def write_manifest(out, rows):
+    fields = ["id", "utt", "speaker", "noise", "snr_db", "rt60_s", "seconds", "text"]
+    with open(os.path.join(out, "manifest.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "data", "valset"))
@@ -262,49 +326,11 @@ def main():
 
     rows = []
     for u in range(n_utt):
-        lead, tail = rng.uniform(0.3, 0.5), rng.uniform(0.2, 0.4)
-        s = np.concatenate([np.zeros(int(lead * FS)), speech[u], np.zeros(int(tail * FS))])
-        rt60 = float(rng.uniform(0.2, 0.6))
-        if u % 2:
-            s = fftconvolve(s, rir(rng, rt60))[: len(s)]
-        n = len(s)
-        level = 10 ** (rng.uniform(-32, -22) / 20)
-        s *= level / np.sqrt(np.mean(s**2))
+        s, rt60 = place(rng, speech[u], u)
         spk = "%s:%s" % VAL_SPEAKERS[u][:2]
-        base = dict(utt=u, speaker=spk, rt60_s="%.2f" % (rt60 if u % 2 else 0.0),
-                    seconds="%.3f" % (n / FS), text=texts[u])
-        for kind in NOISES:
-            talkers = [babble[i] for i in rng.choice(len(babble), 4, replace=False)]
-            v = noise(kind, rng, n, talkers)
-            v = fftconvolve(v, rir(rng, rt60))[:n]
-            v /= np.sqrt(np.mean(v**2))
-            for snr in SNRS:
-                g = np.sqrt(np.mean(s**2)) * 10 ** (-snr / 20)
-                x = s + g * v
-                peak = np.max(np.abs(x))
-                k = min(1.0, 0.95 / peak)  # scale both, never clip
-                id_ = "u%02d_%s_snr%d" % (u, kind, snr)
-                write(os.path.join(args.out, "clean", id_ + ".wav"), k * s)
-                write(os.path.join(args.out, "noisy", id_ + ".wav"), k * x)
-                rows.append(dict(base, id=id_, noise=kind, snr_db=snr))
-        id_ = "u%02d_clean" % u
-        for sub in ("clean", "noisy"):
-            write(os.path.join(args.out, sub, id_ + ".wav"), s)
-        rows.append(dict(base, id=id_, noise="none", snr_db="inf"))
-
-    n = 3 * FS
-    for id_, x in (("silence_zero", np.zeros(n)),
-                   ("silence_floor", 10 ** (-80 / 20) * rng.standard_normal(n))):
-        write(os.path.join(args.out, "clean", id_ + ".wav"), np.zeros(n))
-        write(os.path.join(args.out, "noisy", id_ + ".wav"), x)
-        rows.append(dict(id=id_, utt="", speaker="", noise="silence", snr_db="",
-                         rt60_s="", seconds="%.3f" % (n / FS), text=""))
-
-    fields = ["id", "utt", "speaker", "noise", "snr_db", "rt60_s", "seconds", "text"]
-    with open(os.path.join(args.out, "manifest.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=fields)
-        w.writeheader()
-        w.writerows(rows)
+        rows += write_pairs(args.out, rng, u, s, rt60, spk, texts[u], babble)
+    rows += write_silences(args.out, rng)
+    write_manifest(args.out, rows)
     total = sum(float(r["seconds"]) for r in rows)
     print("wrote %d pairs (%.1f s of audio) to %s" % (len(rows), total, args.out))
     return 0
