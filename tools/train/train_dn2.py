@@ -21,6 +21,10 @@ Loss, per item (dB terms, so every kind weighs alike whatever its level):
   every item      multi-resolution log-STFT L1 (256/1024/4096), VAD BCE
   shift           a quarter of the batch again delayed by k in 1..hop-1:
                   residual of y_k against y delayed by k, dB, down to -60
+  teacher         (--teacher, optional) on mixtures: residual of y against
+                  a frozen model's output, dB, hinged at --teach-floor (a
+                  fine-tune learns the new items without forgetting what the
+                  teacher does on mixtures)
 Validation (fixed batches of the voice-disjoint split, mixer.make_valset):
 SI-SDRi per SNR and per noise family, clean-in SNR, noise-only attenuation,
 onset clamp time, shift residual.
@@ -39,7 +43,7 @@ import torch.nn.functional as Fn
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dn2model as D  # noqa: E402
 from losses import delay, stft_loss  # noqa: E402
-from mixer import KIND, SR, Corpus, make_batch, make_valset  # noqa: E402
+from mixer import KIND, SR, Corpus, MixConfig, make_batch, make_valset  # noqa: E402
 
 HOP = 48
 
@@ -82,7 +86,7 @@ def shift_residual(g, x, y, k):
 
 
 # ----------------------------------------------------------------- loss
-def losses(g, x, s, info, args, shift_k=None):
+def losses(g, x, s, info, args, shift_k=None, teacher=None):
     """The training loss and its parts (0-d tensors). The noise terms are
     hinges: attenuation past --att-floor dB, shift residual below
     --shift-floor dB earn nothing (so they cannot take over from the speech
@@ -123,9 +127,17 @@ def losses(g, x, s, info, args, shift_k=None):
         n = max(1, B // 4)
         r, en = shift_residual(g, x[:n], y[:n], shift_k)
         l_shift = masked_mean(Fn.relu(db(r) - args.shift_floor), en > 1e-10)
-    loss = l_main + args.w_onset * l_on + args.w_stft * l_stft + args.w_vad * l_vad + args.w_shift * l_shift
+    l_teach = torch.zeros((), device=x.device)
+    if teacher is not None:
+        with torch.no_grad():
+            yt, _ = run(teacher, x)
+        pt = yt.pow(2).sum(-1)
+        r = db((y - yt).pow(2).sum(-1) + 1e-12) - db(pt + 1e-12)
+        l_teach = masked_mean(Fn.relu(r - args.teach_floor), (info["kind"] == KIND["mix"]) & speech & (pt > 0))
+    loss = (l_main + args.w_onset * l_on + args.w_stft * l_stft + args.w_vad * l_vad + args.w_shift * l_shift
+            + args.w_teach * l_teach)
     parts = {"loss": loss, "snr": masked_mean(l_snr, speech), "att": masked_mean(att, ~speech & (px > 0)),
-             "onset": l_on, "stft": l_stft, "vad": l_vad, "shift": l_shift}
+             "onset": l_on, "stft": l_stft, "vad": l_vad, "shift": l_shift, "teach": l_teach}
     return loss, parts
 
 
@@ -226,6 +238,11 @@ def main():
     ap.add_argument("--att-floor", type=float, default=-35.0,
                     help="dB: noise alone (and after an onset) attenuated past this earns nothing more")
     ap.add_argument("--shift-floor", type=float, default=-40.0, help="dB: shift residual target (hinge)")
+    ap.add_argument("--teacher", default=None, help="frozen v1 model file: its output on mixtures is a second target")
+    ap.add_argument("--w-teach", type=float, default=0.5)
+    ap.add_argument("--teach-floor", type=float, default=-20.0, help="dB: residual against the teacher that earns nothing")
+    ap.add_argument("--mix", action="append", default=[], metavar="FIELD=VALUE",
+                    help="override a mixer.MixConfig number for training batches, e.g. --mix p_hf_ext=0.8")
     ap.add_argument("--pool", type=int, default=8, help="batches mixed per mixer call")
     ap.add_argument("--restart-schedule", action="store_true",
                     help="on resume: warm-up and cosine start again over --plan-seconds from here")
@@ -282,6 +299,19 @@ def main():
         for note in D.warm_start(g, args.warm, blocks=spec["warm"]):
             log("warm:", note)
     log(f"{D.describe(g)}; device {dev}; lr {lr}")
+    teacher = None
+    if args.teacher:
+        teacher = D.build(**D.VARIANTS["v1"]["arch"]).to(dev)
+        D.warm_start(teacher, args.teacher)
+        teacher.eval().requires_grad_(False)
+        log(f"teacher {args.teacher} (weight {args.w_teach}, floor {args.teach_floor} dB)")
+    mixcfg = MixConfig()
+    for kv in args.mix:
+        k, v = kv.split("=", 1)
+        if not isinstance(getattr(mixcfg, k, None), (int, float)):
+            raise SystemExit(f"--mix {kv}: not a number field of MixConfig")
+        setattr(mixcfg, k, type(getattr(mixcfg, k))(float(v)))
+        log(f"mixer {k} = {getattr(mixcfg, k)}")
 
     corpus = Corpus.load(args.data, device=dev)
     log(f"corpus: {corpus.minutes('train'):.1f} min train, {corpus.minutes('val'):.1f} min val, "
@@ -352,12 +382,12 @@ def main():
         ts = time.time()
         if not pool:
             # The mixer's cost is per call (a few thousand small ops), not per item.
-            px, ps_, pi = make_batch(corpus, gen, args.batch * args.pool, T)
+            px, ps_, pi = make_batch(corpus, gen, args.batch * args.pool, T, cfg=mixcfg)
             pool = [(px[j::args.pool], ps_[j::args.pool], {a: b[j::args.pool] for a, b in pi.items()})
                     for j in range(args.pool)]
         x, s, info = pool.pop()
         k = int(rng.integers(1, HOP)) if args.w_shift > 0 else None
-        loss, parts = losses(g, x, s, info, args, shift_k=k)
+        loss, parts = losses(g, x, s, info, args, shift_k=k, teacher=teacher)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         gn = torch.nn.utils.clip_grad_norm_(g.parameters(), 5.0)
