@@ -242,7 +242,8 @@ def main():
     ap.add_argument("--w-teach", type=float, default=0.5)
     ap.add_argument("--teach-floor", type=float, default=-20.0, help="dB: residual against the teacher that earns nothing")
     ap.add_argument("--mix", action="append", default=[], metavar="FIELD=VALUE",
-                    help="override a mixer.MixConfig number for training batches, e.g. --mix p_hf_ext=0.8")
+                    help="override a mixer.MixConfig number for training batches, e.g. --mix p_hf_ext=0.8 "
+                         "or --mix family_weights.clicks=0.8")
     ap.add_argument("--pool", type=int, default=8, help="batches mixed per mixer call")
     ap.add_argument("--restart-schedule", action="store_true",
                     help="on resume: warm-up and cosine start again over --plan-seconds from here")
@@ -308,10 +309,15 @@ def main():
     mixcfg = MixConfig()
     for kv in args.mix:
         k, v = kv.split("=", 1)
-        if not isinstance(getattr(mixcfg, k, None), (int, float)):
-            raise SystemExit(f"--mix {kv}: not a number field of MixConfig")
-        setattr(mixcfg, k, type(getattr(mixcfg, k))(float(v)))
-        log(f"mixer {k} = {getattr(mixcfg, k)}")
+        field, _, key = k.partition(".")  # "family_weights.babble=1.5" sets one entry of a dict field
+        cur = getattr(mixcfg, field, None)
+        if key and isinstance(cur, dict) and key in cur:
+            cur[key] = float(v)
+        elif not key and isinstance(cur, (int, float)):
+            setattr(mixcfg, field, type(cur)(float(v)))
+        else:
+            raise SystemExit(f"--mix {kv}: not a number field (or an entry of a dict field) of MixConfig")
+        log(f"mixer {k} = {v}")
 
     corpus = Corpus.load(args.data, device=dev)
     log(f"corpus: {corpus.minutes('train'):.1f} min train, {corpus.minutes('val'):.1f} min val, "
