@@ -4,16 +4,7 @@
 # its talkers from, and ffmpeg to decode them, when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")"
-missing=()
-for p in asterisk-core-sounds-en-g722 asterisk-core-sounds-es-g722 asterisk-core-sounds-fr-g722 \
+bash ../scripts/install-deps.sh asterisk-core-sounds-en-g722 asterisk-core-sounds-es-g722 asterisk-core-sounds-fr-g722 \
     asterisk-core-sounds-it-g722 asterisk-core-sounds-ru-g722 asterisk-prompt-it-menardi-wav \
-    asterisk-prompt-es-co asterisk-prompt-fr-armelle ffmpeg python3-numpy python3-scipy; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO=sudo
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${missing[@]}"
-fi
+    asterisk-prompt-es-co asterisk-prompt-fr-armelle ffmpeg python3-numpy python3-scipy
 exec /usr/bin/python3 make_realset.py "$@"

@@ -44,7 +44,7 @@ import numpy as np
 from scipy.signal import butter, resample_poly, sosfiltfilt
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_valset import FS, place, trim, write_manifest, write_pairs, write_silences  # noqa: E402
+from make_valset import FS, finish, place, trim, write_pairs  # noqa: E402
 
 REAL_SEED = 20261203
 
@@ -168,11 +168,7 @@ def main():
         babble = [streams[p] for p in sorted(streams) if p != v[4]]
         rows += write_pairs(args.out, rng, u, s, rt60, "asterisk-%s:%s" % (v[1], name), text,
                             babble)
-    rows += write_silences(args.out, rng)
-    write_manifest(args.out, rows)
-    total = sum(float(r["seconds"]) for r in rows)
-    print("wrote %d pairs (%.1f s of audio) to %s" % (len(rows), total, args.out))
-    return 0
+    return finish(args.out, rng, rows)
 
 
 if __name__ == "__main__":

@@ -293,12 +293,17 @@ def write_silences(out, rng):
     return rows
 
 
-def write_manifest(out, rows):
+def finish(out, rng, rows):
+    """The silence items after the pairs, then the manifest of them all."""
+    rows = rows + write_silences(out, rng)
     fields = ["id", "utt", "speaker", "noise", "snr_db", "rt60_s", "seconds", "text"]
     with open(os.path.join(out, "manifest.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields)
         w.writeheader()
         w.writerows(rows)
+    total = sum(float(r["seconds"]) for r in rows)
+    print("wrote %d pairs (%.1f s of audio) to %s" % (len(rows), total, out))
+    return 0
 
 
 def main():
@@ -329,11 +334,7 @@ def main():
         s, rt60 = place(rng, speech[u], u)
         spk = "%s:%s" % VAL_SPEAKERS[u][:2]
         rows += write_pairs(args.out, rng, u, s, rt60, spk, texts[u], babble)
-    rows += write_silences(args.out, rng)
-    write_manifest(args.out, rows)
-    total = sum(float(r["seconds"]) for r in rows)
-    print("wrote %d pairs (%.1f s of audio) to %s" % (len(rows), total, args.out))
-    return 0
+    return finish(args.out, rng, rows)
 
 
 if __name__ == "__main__":

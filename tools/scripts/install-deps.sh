@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Install the Debian packages listed in tools/scripts/debian-packages.txt (as root,
-# or through sudo). Does nothing when all of them are already installed.
+# Install the Debian packages listed in tools/scripts/debian-packages.txt, or
+# the packages named on the command line (as root, or through sudo). Does
+# nothing when all of them are already installed.
+#   tools/scripts/install-deps.sh [PACKAGE...]
 set -euo pipefail
-list="$(dirname "$0")/debian-packages.txt"
-mapfile -t pkgs < <(grep -v '^\s*#' "$list" | grep -v '^\s*$')
+if [ $# -gt 0 ]; then
+  pkgs=("$@")
+else
+  list="$(dirname "$0")/debian-packages.txt"
+  mapfile -t pkgs < <(grep -v '^\s*#' "$list" | grep -v '^\s*$')
+fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
